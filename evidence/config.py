@@ -1,0 +1,79 @@
+"""Settings, read once from the environment.
+
+Every setting has an ``EVIDENCE_`` environment variable; ``tests/test_docs.py``
+checks that each one is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+#: Environment variables the project reads, with what each one means.
+ENVIRONMENT = {
+    "EVIDENCE_DATA_DIR": "folder with studies/ and vocabularies/ (default ./data)",
+    "EVIDENCE_INSTANCE_DIR": "folder for the database, index and releases (default ./instance)",
+    "EVIDENCE_DATABASE_URL": "any SQLAlchemy URL (default sqlite:///<instance>/evidence.db)",
+    "EVIDENCE_INDEX_DIR": "the Whoosh search index (default <instance>/index)",
+    "EVIDENCE_RELEASES_DIR": "where `evidence release` writes snapshots (default <instance>/releases)",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    instance_dir: Path
+    database_url: str
+    index_dir: Path
+    releases_dir: Path
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def studies_dir(self) -> Path:
+        return self.data_dir / "studies"
+
+    @property
+    def vocabularies_dir(self) -> Path:
+        return self.data_dir / "vocabularies"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file when the database is SQLite on disk, else None."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url[len(prefix):])
+        return None
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+def load_settings(env: dict | None = None, **overrides) -> Settings:
+    """Settings from ``env`` (default: ``os.environ``), then ``overrides``."""
+    env = os.environ if env is None else env
+    data_dir = Path(overrides.pop("data_dir", None) or env.get("EVIDENCE_DATA_DIR") or "data").resolve()
+    instance_dir = Path(
+        overrides.pop("instance_dir", None) or env.get("EVIDENCE_INSTANCE_DIR") or "instance"
+    ).resolve()
+    database_url = (
+        overrides.pop("database_url", None)
+        or env.get("EVIDENCE_DATABASE_URL")
+        or f"sqlite:///{instance_dir / 'evidence.db'}"
+    )
+    index_dir = Path(
+        overrides.pop("index_dir", None) or env.get("EVIDENCE_INDEX_DIR") or instance_dir / "index"
+    ).resolve()
+    releases_dir = Path(
+        overrides.pop("releases_dir", None)
+        or env.get("EVIDENCE_RELEASES_DIR")
+        or instance_dir / "releases"
+    ).resolve()
+    return Settings(
+        data_dir=data_dir,
+        instance_dir=instance_dir,
+        database_url=database_url,
+        index_dir=index_dir,
+        releases_dir=releases_dir,
+        extra=overrides,
+    )

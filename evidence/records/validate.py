@@ -1,0 +1,234 @@
+"""Load and check the whole data folder: every problem at once, each located.
+
+A problem prints as ``data/studies/x.yaml:14: effects.0.data.ai: message``:
+the file, the line where known, the field path, and what is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from marshmallow import ValidationError
+
+from .followup import followup_window
+from .schemas import OutcomeTermSchema, StudySchema, TermSchema
+from .vocabulary import FIELD_OF_KIND, KINDS, Term, Vocabulary
+from .yamlio import Loaded, YamlError, load
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.field or '(file)'}: {self.message}"
+
+
+@dataclass
+class StudyRecord:
+    path: Path
+    data: dict  # as loaded by StudySchema: defaults filled in
+
+
+@dataclass
+class Corpus:
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    studies: list[StudyRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # every file read, for the dataset version
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def flatten(messages, prefix: str = "") -> list[tuple[str, str]]:
+    """marshmallow's nested error dict as (``a.0.b``, message) pairs."""
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            key = "" if key == "_schema" else str(key)
+            child = f"{prefix}.{key}" if prefix and key else (key or prefix)
+            out.extend(flatten(value, child))
+        return out
+    if isinstance(messages, list):
+        out = []
+        for item in messages:
+            out.extend(flatten(item, prefix) if isinstance(item, (dict, list)) else [(prefix, str(item))])
+        return out
+    return [(prefix, str(messages))]
+
+
+def _schema_problems(exc: ValidationError, shown: str, loaded: Loaded, base: str = "") -> list[Problem]:
+    problems = []
+    for path, message in flatten(exc.messages):
+        full = f"{base}.{path}" if base and path else (path or base)
+        problems.append(Problem(shown, full, message, loaded.line_of(full)))
+    return problems
+
+
+def load_vocabulary(vocab_dir: Path, corpus: Corpus) -> None:
+    for kind in KINDS:
+        path = vocab_dir / f"{kind}.yaml"
+        shown = display_path(path)
+        if not path.exists():
+            corpus.problems.append(Problem(shown, "", "vocabulary file is missing"))
+            continue
+        corpus.files.append(path)
+        try:
+            loaded = load(path)
+        except YamlError as exc:
+            corpus.problems.append(Problem(shown, "", str(exc), exc.line))
+            continue
+        if not isinstance(loaded.data, list):
+            corpus.problems.append(Problem(shown, "", "must be a list of terms", 1))
+            continue
+        schema = OutcomeTermSchema() if kind == "outcomes" else TermSchema()
+        for i, raw in enumerate(loaded.data):
+            try:
+                term = schema.load(raw if isinstance(raw, dict) else {"_": raw})
+            except ValidationError as exc:
+                corpus.problems.extend(_schema_problems(exc, shown, loaded, str(i)))
+                continue
+            if term["slug"] in corpus.vocabulary.terms[kind]:
+                corpus.problems.append(
+                    Problem(shown, f"{i}.slug", f"duplicate slug '{term['slug']}'", loaded.line_of(f"{i}.slug"))
+                )
+                continue
+            corpus.vocabulary.add(
+                Term(
+                    kind=kind,
+                    slug=term["slug"],
+                    label_da=term["label"]["da"],
+                    label_en=term["label"]["en"],
+                    parent=term.get("parent"),
+                    synonyms_da=tuple(term["synonyms"].get("da", ())),
+                    synonyms_en=tuple(term["synonyms"].get("en", ())),
+                    description_da=term["description"].get("da"),
+                    description_en=term["description"].get("en"),
+                    outcome_type=term.get("type"),
+                    desirable=term.get("desirable"),
+                    default_measure=term.get("default_measure"),
+                    needs_curation=term["needs_curation"],
+                )
+            )
+        _check_hierarchy(kind, shown, loaded, corpus)
+
+
+def _check_hierarchy(kind: str, shown: str, loaded: Loaded, corpus: Corpus) -> None:
+    vocab = corpus.vocabulary
+    index = {raw.get("slug"): i for i, raw in enumerate(loaded.data) if isinstance(raw, dict)}
+    for slug, term in vocab.terms[kind].items():
+        if term.parent is None:
+            continue
+        where = f"{index.get(slug)}.parent"
+        if term.parent not in vocab.terms[kind]:
+            hint = _did_you_mean(vocab.suggest(kind, term.parent))
+            corpus.problems.append(Problem(shown, where, f"unknown parent '{term.parent}'{hint}", loaded.line_of(where)))
+        elif slug in vocab.ancestors(kind, term.parent) or term.parent == slug:
+            corpus.problems.append(Problem(shown, where, "the hierarchy has a cycle", loaded.line_of(where)))
+
+
+def _did_you_mean(hits: list[str]) -> str:
+    return f"; did you mean {' or '.join(repr(h) for h in hits)}?" if hits else ""
+
+
+def check_terms(study: dict, vocab: Vocabulary) -> list[tuple[str, str]]:
+    """(field path, message) for every unknown or mismatched vocabulary term."""
+    out = []
+    for i, effect in enumerate(study["effects"]):
+        for kind, name in FIELD_OF_KIND.items():
+            slug = effect.get(name)
+            if slug is not None and (kind, slug) not in vocab:
+                label = kind.replace("_", " ")[:-1]
+                out.append((f"effects.{i}.{name}", f"unknown {label} '{slug}'{_did_you_mean(vocab.suggest(kind, slug))}"))
+        outcome = vocab.get("outcomes", effect["outcome"])
+        if outcome is not None:
+            if effect["form"] == "counts" and outcome.outcome_type != "binary":
+                out.append((f"effects.{i}.form", f"counts need a binary outcome; '{outcome.slug}' is {outcome.outcome_type}"))
+            if effect["form"] == "means" and outcome.outcome_type != "continuous":
+                out.append((f"effects.{i}.form", f"means need a continuous outcome; '{outcome.slug}' is {outcome.outcome_type}"))
+    return out
+
+
+def check_samples(study: dict) -> list[tuple[str, str]]:
+    """At most one estimate per study sample in one analysis."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for i, e in enumerate(study["effects"]):
+        if e.get("poolable") is False:
+            continue
+        key = (e["intervention"], e.get("comparison"), e["target_group"], e["outcome"],
+               e["measure"], followup_window(e.get("followup_months")), e["sample"])
+        if key in seen:
+            out.append((f"effects.{i}.sample", f"effect {seen[key]} already gives this sample's estimate for the "
+                        "same intervention, comparison, target group, outcome, measure and follow-up window;"
+                        " give each independent sample its own 'sample' name, or mark one not poolable"))
+        else:
+            seen[key] = i
+    return out
+
+
+def load_study(path: Path, corpus: Corpus) -> StudyRecord | None:
+    shown = display_path(path)
+    try:
+        loaded = load(path)
+    except YamlError as exc:
+        corpus.problems.append(Problem(shown, "", str(exc), exc.line))
+        return None
+    if not isinstance(loaded.data, dict):
+        corpus.problems.append(Problem(shown, "", "a study record must be a mapping of fields", 1))
+        return None
+    try:
+        data = StudySchema().load(loaded.data)
+    except ValidationError as exc:
+        corpus.problems.extend(_schema_problems(exc, shown, loaded))
+        return None
+    problems = check_terms(data, corpus.vocabulary) + check_samples(data)
+    if data["id"] != path.stem:
+        problems.append(("id", f"the id '{data['id']}' must equal the file name '{path.stem}'"))
+    for where, message in problems:
+        corpus.problems.append(Problem(shown, where, message, loaded.line_of(where)))
+    for effect in data["effects"]:
+        if effect["poolable"] is None:
+            effect["poolable"] = True
+    return None if problems else StudyRecord(path, data)
+
+
+def load_corpus(data_dir: Path) -> Corpus:
+    """Every vocabulary and study under ``data_dir``, with every problem found."""
+    corpus = Corpus()
+    if not data_dir.is_dir():
+        corpus.problems.append(Problem(display_path(data_dir), "", "the data folder does not exist"))
+        return corpus
+    load_vocabulary(data_dir / "vocabularies", corpus)
+    studies_dir = data_dir / "studies"
+    paths = sorted(studies_dir.glob("*.yaml")) if studies_dir.is_dir() else []
+    stray = sorted(p for p in studies_dir.glob("*") if p.suffix in (".yml", ".json", ".toml")) if studies_dir.is_dir() else []
+    for p in stray:
+        corpus.problems.append(Problem(display_path(p), "", "study records are .yaml files; rename or remove this file"))
+    seen: dict[str, str] = {}
+    for path in paths:
+        corpus.files.append(path)
+        record = load_study(path, corpus)
+        if record is None:
+            continue
+        sid = record.data["id"]
+        if sid in seen:
+            corpus.problems.append(Problem(display_path(path), "id", f"duplicate study id '{sid}' (also in {seen[sid]})", 1))
+            continue
+        seen[sid] = display_path(path)
+        corpus.studies.append(record)
+    return corpus

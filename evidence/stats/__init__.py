@@ -1,14 +1,11 @@
 """Pure statistics for the evidence base: effect sizes and meta-analysis.
 
 Everything here is numpy/scipy only and reproduces R's metafor 3.8-1
-(Viechtbauer 2010, JSS 36(3)); see docs/statistics.md for every formula and
-its source.
+(Viechtbauer 2010, JSS 36(3)); docs/statistics.md gives every formula and
+its source. Import the modules (``from evidence.stats import rma`` gives the
+module ``rma``; its function is ``rma.rma``). Functions are deliberately not
+re-exported here, because ``escalc`` and ``rma`` are both module and function
+names.
 """
 
-from .escalc import MEASURES, EffectSize, EffectSizeError, escalc, escalc_many
-from .rma import METHODS, TESTS, Fit, rma
-
-__all__ = [
-    "MEASURES", "EffectSize", "EffectSizeError", "escalc", "escalc_many",
-    "METHODS", "TESTS", "Fit", "rma",
-]
+__all__ = ["conversions", "escalc", "rma", "rootfind", "sensitivity", "strength", "tau2", "units"]

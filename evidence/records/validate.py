@@ -197,8 +197,6 @@ def load_study(path: Path, corpus: Corpus) -> StudyRecord | None:
         corpus.problems.extend(_schema_problems(exc, shown, loaded))
         return None
     problems = check_terms(data, corpus.vocabulary) + check_samples(data)
-    if data["id"] != path.stem:
-        problems.append(("id", f"the id '{data['id']}' must equal the file name '{path.stem}'"))
     for where, message in problems:
         corpus.problems.append(Problem(shown, where, message, loaded.line_of(where)))
     for effect in data["effects"]:
@@ -219,16 +217,18 @@ def load_corpus(data_dir: Path) -> Corpus:
     stray = sorted(p for p in studies_dir.glob("*") if p.suffix in (".yml", ".json", ".toml")) if studies_dir.is_dir() else []
     for p in stray:
         corpus.problems.append(Problem(display_path(p), "", "study records are .yaml files; rename or remove this file"))
-    seen: dict[str, str] = {}
+    stems = {p.stem: p for p in paths}
     for path in paths:
         corpus.files.append(path)
         record = load_study(path, corpus)
         if record is None:
             continue
         sid = record.data["id"]
-        if sid in seen:
-            corpus.problems.append(Problem(display_path(path), "id", f"duplicate study id '{sid}' (also in {seen[sid]})", 1))
+        if sid != path.stem:
+            other = stems.get(sid)
+            message = (f"duplicate study id '{sid}' (also in {display_path(other)})" if other else
+                       f"the id '{sid}' must equal the file name '{path.stem}'")
+            corpus.problems.append(Problem(display_path(path), "id", message, 1))
             continue
-        seen[sid] = display_path(path)
         corpus.studies.append(record)
     return corpus

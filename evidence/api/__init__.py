@@ -1,0 +1,5 @@
+"""Placeholder until the api layer lands: registers nothing yet."""
+
+
+def init_app(app):
+    return None

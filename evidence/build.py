@@ -1,0 +1,230 @@
+"""``evidence build``: validate, compute, and load everything, all or nothing.
+
+The build reads ``data/``, computes every effect size and pooled parameter,
+and writes a new database beside the old one (SQLite) or in one transaction
+(any other database), so a failed or interrupted build leaves the previous
+database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from .config import Settings
+from .db.models import Base, BuildInfo, Effect, Parameter, Study, Term
+from .db.session import make_engine
+from .records.followup import followup_window
+from .records.validate import Corpus, Problem, display_path, load_corpus
+from .services import effects as effect_sizes
+from .services import pooling
+from .stats.escalc import EffectSizeError
+from .stats.strength import SOM_LEVELS
+
+SCHEMA_VERSION = "1"
+
+
+class BuildError(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass
+class Prepared:
+    corpus: Corpus
+    dataset_version: str
+    studies: list[dict] = field(default_factory=list)
+    effects: list[dict] = field(default_factory=list)
+    parameters: list[dict] = field(default_factory=list)
+    terms: list[dict] = field(default_factory=list)
+
+    def counts(self) -> dict:
+        vocab = self.corpus.vocabulary.counts()
+        return {"studies": len(self.studies), "effects": len(self.effects),
+                "interventions": vocab["interventions"], "target_groups": vocab["target_groups"],
+                "outcomes": vocab["outcomes"], "comparisons": vocab["comparisons"],
+                "parameters": len(self.parameters)}
+
+
+def dataset_version(files: list[Path], data_dir: Path) -> str:
+    """A content hash of every data file (by path relative to the data folder) and the schema."""
+    digest = hashlib.sha256(f"evidence-schema/{SCHEMA_VERSION}\n".encode())
+    for path in sorted(files, key=lambda p: p.relative_to(data_dir).as_posix()):
+        digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def study_label(citation: dict) -> str:
+    authors = citation.get("authors") or []
+    if authors:
+        names = " & ".join(authors) if len(authors) <= 2 and not citation.get("et_al") else f"{authors[0]} et al."
+    else:
+        names = citation.get("label") or citation.get("title") or "?"
+    return f"{names} ({citation['year']})" if citation.get("year") else names
+
+
+def prepare(data_dir: Path, track=None) -> Prepared:
+    """Validate and compute everything in memory; raise BuildError listing every problem."""
+    track = track or (lambda items, label: nullcontext(items))
+    corpus = load_corpus(data_dir)
+    if corpus.problems:
+        raise BuildError(corpus.problems)
+    vocab = corpus.vocabulary
+    prepared = Prepared(corpus, dataset_version(corpus.files, data_dir))
+    prepared.terms = _terms(corpus)
+    candidates, problems = [], []
+    with track(corpus.studies, "Computing effect sizes") as studies:
+        for record in studies:
+            _study(record, data_dir, vocab, prepared, candidates, problems)
+    if problems:
+        raise BuildError(problems)
+    groups = pooling.group(candidates, vocab)
+    with track(groups, "Pooling parameters") as items:
+        for g in items:
+            prepared.parameters.append(pooling.pool(g, vocab))
+    return prepared
+
+
+def _terms(corpus: Corpus) -> list[dict]:
+    vocab = corpus.vocabulary
+    out = []
+    for kind, terms in vocab.terms.items():
+        for t in terms.values():
+            lineage = [*reversed(vocab.ancestors(kind, t.slug)), t.slug]
+            out.append({"kind": kind, "slug": t.slug, "label_da": t.label_da, "label_en": t.label_en,
+                        "parent": t.parent, "path": "/".join(lineage), "depth": len(lineage) - 1,
+                        "synonyms_da": list(t.synonyms_da), "synonyms_en": list(t.synonyms_en),
+                        "description_da": t.description_da, "description_en": t.description_en,
+                        "outcome_type": t.outcome_type, "desirable": t.desirable,
+                        "default_measure": t.default_measure, "needs_curation": t.needs_curation})
+    return out
+
+
+def _study(record, data_dir, vocab, prepared, candidates, problems) -> None:
+    d = record.data
+    c, design, prov = d["citation"], d["design"], d["provenance"]
+    label = study_label(c)
+    prepared.studies.append({
+        "id": d["id"], "label": label, "title": c.get("title"), "authors": c.get("authors") or [],
+        "et_al": c.get("et_al", False), "year": c.get("year"), "journal": c.get("journal"),
+        "publication_type": c.get("publication_type"), "doi": c.get("doi"), "url": c.get("url"),
+        "abstract": c.get("abstract"), "design": design["type"],
+        "evidence_level": SOM_LEVELS[design["type"]], "country": design.get("country"),
+        "setting": design.get("setting"), "sample_size": design.get("sample_size"),
+        "risk_of_bias": design.get("risk_of_bias") or "unclear",
+        "summary_da": (d.get("summary") or {}).get("da"), "summary_en": (d.get("summary") or {}).get("en"),
+        "source": prov["source"], "source_doi": prov.get("source_doi"),
+        "path": record.path.relative_to(data_dir).as_posix(), "record": _jsonable(d),
+    })
+    for i, e in enumerate(d["effects"]):
+        where = f"effects.{i}.data"
+        try:
+            size = effect_sizes.compute(e["form"], e["measure"], e["data"])
+        except EffectSizeError as exc:
+            problems.append(Problem(display_path(record.path), where, str(exc)))
+            continue
+        window = followup_window(e.get("followup_months"))
+        n = effect_sizes.participants(e["form"], e["data"])
+        if n is None and len(d["effects"]) == 1:
+            n = design.get("sample_size")
+        outcome = vocab.get("outcomes", e["outcome"])
+        prepared.effects.append({
+            "study_id": d["id"], "key": e["id"], "position": i, "intervention": e["intervention"],
+            "comparison": e.get("comparison"), "target_group": e["target_group"], "outcome": e["outcome"],
+            "outcome_detail": e.get("outcome_detail"), "followup_months": e.get("followup_months"),
+            "followup": window, "sample": e["sample"], "form": e["form"], "measure": e["measure"],
+            "data": {k: v for k, v in e["data"].items() if v is not None}, "poolable": e["poolable"],
+            "not_poolable_reason": e.get("not_poolable_reason"), "location": e.get("location"),
+            "notes": e.get("notes"), "yi": size.yi if size else None, "vi": size.vi if size else None,
+            "conversions": list(size.conversions) if size else [], "n_participants": n,
+            "direction": effect_sizes.direction(size.yi, 1.959963984540054 * size.vi ** 0.5, outcome.desirable)
+            if size else None,
+        })
+        if not (size and e["poolable"]):
+            continue
+        arm = effect_sizes.control_arm(e["form"], e["data"])
+        for measure in effect_sizes.measures_for(e["form"], e["measure"], e["data"]):
+            try:
+                s = size if measure == e["measure"] else effect_sizes.compute(e["form"], measure, e["data"])
+            except EffectSizeError:
+                continue  # another measure the data cannot give (e.g. a ratio of negative means)
+            row = pooling.Row(
+                study=d["id"], label=label, effect=e["id"], sample=e["sample"], target_group=e["target_group"],
+                design=design["type"], risk_of_bias=design.get("risk_of_bias") or "unclear", yi=s.yi, vi=s.vi,
+                n_participants=n, control_events=arm[0] if arm else None, control_n=arm[1] if arm else None,
+                conversions=s.conversions)
+            candidates.append((e["intervention"], e["outcome"], e.get("comparison"), window, measure, row))
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _fill(connection, prepared: Prepared, built_at: str) -> None:
+    Base.metadata.create_all(connection)
+    if prepared.terms:
+        connection.execute(insert(Term), prepared.terms)
+    if prepared.studies:
+        connection.execute(insert(Study), prepared.studies)
+    if prepared.effects:
+        connection.execute(insert(Effect), prepared.effects)
+    if prepared.parameters:
+        connection.execute(insert(Parameter), [_parameter_row(p) for p in prepared.parameters])
+    connection.execute(insert(BuildInfo), [{"dataset_version": prepared.dataset_version,
+                                            "schema_version": SCHEMA_VERSION, "built_at": built_at,
+                                            "counts": prepared.counts()}])
+
+
+def _parameter_row(p: dict) -> dict:
+    cols = ("id", "intervention", "target_group", "outcome", "comparison", "followup", "measure", "method",
+            "test", "k", "estimate", "se", "ci_low", "ci_high", "pval", "tau2", "i2", "n_participants",
+            "evidence_level", "strength", "direction", "studies", "rollup")
+    return {**{c: p[c] for c in cols}, "result": p}
+
+
+def write_database(settings: Settings, prepared: Prepared, built_at: str) -> None:
+    """Replace the database with ``prepared``: all of it, or nothing."""
+    path = settings.sqlite_path
+    if path is None:
+        engine = make_engine(settings.database_url)
+        try:
+            with engine.begin() as connection:  # PostgreSQL's DDL is transactional: all or nothing
+                Base.metadata.drop_all(connection)
+                _fill(connection, prepared, built_at)
+        finally:
+            engine.dispose()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.building-{os.getpid()}")
+    aside.unlink(missing_ok=True)
+    try:
+        engine = make_engine(f"sqlite:///{aside}")
+        try:
+            with engine.begin() as connection:
+                _fill(connection, prepared, built_at)
+        finally:
+            engine.dispose()
+        os.replace(aside, path)
+    finally:
+        aside.unlink(missing_ok=True)
+
+
+def build(settings: Settings, track=None, built_at: str | None = None) -> Prepared:
+    prepared = prepare(settings.data_dir, track)
+    built_at = built_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    write_database(settings, prepared, built_at)
+    return prepared

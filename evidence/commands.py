@@ -1,0 +1,87 @@
+"""``evidence validate``, ``evidence build`` and ``evidence stats``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from sqlalchemy import func, select
+
+from .build import BuildError, build
+from .config import load_settings
+from .db.models import BuildInfo, Effect, Parameter, Study, Term
+from .db.session import make_engine
+from .records.validate import load_corpus
+
+
+def _print_problems(problems) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(problems)} problem(s) found; nothing was changed.", err=True)
+
+
+def _track():
+    """A progress bar on a terminal, nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def track(items, label):
+        return click.progressbar(items, label=label, file=sys.stderr)
+
+    return track
+
+
+@click.command("validate")
+def validate_command():
+    """Check every study record and vocabulary; list every problem."""
+    settings = load_settings()
+    corpus = load_corpus(settings.data_dir)
+    if corpus.problems:
+        _print_problems(corpus.problems)
+        sys.exit(1)
+    click.echo(f"{len(corpus.studies)} studies and {sum(corpus.vocabulary.counts().values())} terms: all valid.")
+
+
+@click.command("build")
+def build_command():
+    """Validate, compute effect sizes and pooled parameters, and load the database."""
+    settings = load_settings()
+    try:
+        prepared = build(settings, track=_track())
+    except BuildError as exc:
+        _print_problems(exc.problems)
+        sys.exit(1)
+    counts = prepared.counts()
+    click.echo(f"Built dataset {prepared.dataset_version}: {counts['studies']} studies, "
+               f"{counts['effects']} effects, {counts['parameters']} parameters → {settings.database_url}")
+
+
+@click.command("stats")
+def stats_command():
+    """Print counts from the built database as one JSON object."""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            def count(model, *where):
+                return conn.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+            info = conn.execute(select(BuildInfo)).first()
+            out = {
+                "studies": count(Study),
+                "effects": count(Effect),
+                "interventions": count(Term, Term.kind == "interventions"),
+                "target_groups": count(Term, Term.kind == "target_groups"),
+                "outcomes": count(Term, Term.kind == "outcomes"),
+                "comparisons": count(Term, Term.kind == "comparisons"),
+                "parameters": count(Parameter),
+                "dataset_version": info.dataset_version if info else None,
+                "built_at": info.built_at if info else None,
+            }
+    except Exception as exc:  # a missing or foreign database: say what to do
+        raise click.ClickException(f"cannot read the database at {settings.database_url} ({exc.__class__.__name__});"
+                                   " run `evidence build` first") from None
+    finally:
+        engine.dispose()
+    click.echo(json.dumps(out))

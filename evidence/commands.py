@@ -61,7 +61,7 @@ def build_command():
 def stats_command():
     """Print counts from the built database as one JSON object."""
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, readonly=True)
     try:
         with engine.connect() as conn:
             def count(model, *where):

@@ -14,7 +14,7 @@ class Database:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["EVIDENCE"].database_url)
+        engine = make_engine(app.config["EVIDENCE"].database_url, readonly=True)
         app.extensions["evidence.db"] = sessionmaker(engine, expire_on_commit=False)
         app.teardown_appcontext(self._close)
 

@@ -11,8 +11,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, readonly: bool = False, **kwargs) -> Engine:
+    """An engine for ``url``; ``readonly`` opens an SQLite file without creating it."""
     if url.startswith("sqlite"):
+        if readonly and url.startswith("sqlite:///") and ":memory:" not in url:
+            path = url[len("sqlite:///"):]
+            url = f"sqlite:///file:{path}?mode=ro&uri=true"
         engine = create_engine(url, poolclass=NullPool, **kwargs)
 
         @event.listens_for(engine, "connect")

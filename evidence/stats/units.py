@@ -108,10 +108,11 @@ def _treated(p0: float, measure: str, estimate: float) -> tuple[float, bool]:
     if measure == "RR":
         p1 = p0 * math.exp(min(estimate, 700.0))
     elif measure == "OR":
-        # on the logit scale, so p0 = 0 or 1 stays there and nothing overflows
+        # p1 = p0·OR / (1 − p0 + p0·OR): exact for OR = 1, p0 = 0 and p0 = 1
         if p0 in (0.0, 1.0):
             return p0, False
-        p1 = float(stats.logistic.cdf(math.log(p0 / (1 - p0)) + estimate))
+        odds_ratio = math.exp(max(min(estimate, 700.0), -700.0))
+        p1 = p0 * odds_ratio / (1 - p0 + p0 * odds_ratio)
     elif measure == "RD":
         p1 = p0 + estimate
     else:

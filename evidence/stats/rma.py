@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .tau2 import Tau2Estimate, _Proj, estimate_tau2
+from .tau2 import InterceptProjection, Tau2Estimate, estimate_tau2
 
 METHODS = ("EE", "DL", "REML", "PM", "SJ", "HS", "HE", "ML", "EB")
 TESTS = ("z", "knha")
@@ -97,7 +97,7 @@ def _single_study(y, v, method, test, level) -> Fit:
 def _heterogeneity(y, v, tau2, method):
     """QE, its p-value, I² and H² (metafor: generalised via tau² and vt)."""
     k = len(y)
-    fixed = _Proj(1 / v, v)
+    fixed = InterceptProjection(1 / v, v)
     qe = max(0.0, fixed.rss(y))
     qep = float(stats.chi2.sf(qe, k - 1))
     if method == "EE":

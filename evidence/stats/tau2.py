@@ -39,7 +39,7 @@ def _others(a: np.ndarray) -> np.ndarray:
     return before + after
 
 
-class _Proj:
+class InterceptProjection:
     """Traces and quadratic forms of P for intercept-only weights w."""
 
     def __init__(self, w: np.ndarray, v: np.ndarray):
@@ -80,7 +80,7 @@ def _q_based(y, v, method) -> Tau2Estimate:
     """DL, HS, HE and SJ: closed forms, truncated at 0 (metafor tau2.min = 0)."""
     k = len(y)
     if method in ("DL", "HS"):
-        p = _Proj(1 / v, v)
+        p = InterceptProjection(1 / v, v)
         q, trp = p.rss(y), p.tr()
         raw = (q - (k - 1)) / trp if method == "DL" else (q - k) / p.s
         t = max(0.0, raw)
@@ -89,13 +89,13 @@ def _q_based(y, v, method) -> Tau2Estimate:
         return Tau2Estimate(t, se, True)
     if method == "HE":
         t = max(0.0, _he_raw(y, v))
-        p = _Proj(np.ones(k), v)
+        p = InterceptProjection(np.ones(k), v)
         core = 2 * p.tr_pvpv() + 4 * t * p.tr_pv() + 2 * t * t * (k - 1)
         return Tau2Estimate(t, math.sqrt(core) / (k - 1), True)
     # SJ: one step from the crude start tau0 = sum((y - ybar)^2) / k
     # (Sidik & Jonkman 2005; metafor uses var(yi) * (k-1)/k).
     tau0 = float(np.sum((y - y.mean()) ** 2)) / k
-    p = _Proj(1 / (v + tau0), v)
+    p = InterceptProjection(1 / (v + tau0), v)
     t = max(0.0, tau0 * p.rss(y) / (k - 1))
     core = 2 * p.tr_pvpv() + 4 * t * p.sum_pvp() + 2 * t * t * p.tr_pp()
     return Tau2Estimate(t, tau0 / (k - 1) * math.sqrt(core), True)
@@ -104,7 +104,7 @@ def _q_based(y, v, method) -> Tau2Estimate:
 def _he_raw(y, v) -> float:
     """Hedges (1983) method-of-moments estimate before truncation."""
     k = len(y)
-    p = _Proj(np.ones(k), v)
+    p = InterceptProjection(np.ones(k), v)
     return (p.rss(y) - p.tr_pv()) / (k - 1)
 
 
@@ -129,7 +129,7 @@ def _fisher_scoring(y, v, method) -> Tau2Estimate:
     while change > THRESHOLD:
         it += 1
         old = t
-        p = _Proj(1 / (v + t), v)
+        p = InterceptProjection(1 / (v + t), v)
         if method == "ML":
             adj = (p.ypp_y(y) - p.s) / float(np.sum(p.w2))
         elif method == "REML":
@@ -153,7 +153,7 @@ def _fisher_scoring(y, v, method) -> Tau2Estimate:
     if method == "ML":
         se = math.sqrt(2 / float(np.sum(w * w)))
     elif method == "REML":
-        se = math.sqrt(2 / _Proj(w, v).tr_pp())
+        se = math.sqrt(2 / InterceptProjection(w, v).tr_pp())
     else:
         se = _se_eb_pm(w, k)
     return Tau2Estimate(t, se, True, it, notes)
@@ -168,7 +168,7 @@ def _paule_mandel(y, v) -> Tau2Estimate:
     k = len(y)
 
     def f(t):
-        return _Proj(1 / (v + t), v).rss(y) - (k - 1)
+        return InterceptProjection(1 / (v + t), v).rss(y) - (k - 1)
 
     if f(0.0) < 0:
         return Tau2Estimate(0.0, _se_eb_pm(1 / v, k), True)

@@ -168,7 +168,11 @@ def smd_to_or_normal(d, n1i, n2i) -> EffectSize:
 
 
 def cohens_d(m1i, sd1i, n1i, m2i, sd2i, n2i) -> float:
-    """(m1 − m2)/s_pooled, s_pooled² = ((n1−1)sd1² + (n2−1)sd2²)/(n1+n2−2)."""
+    """(m1 − m2)/s_pooled, s_pooled² = ((n1−1)sd1² + (n2−1)sd2²)/(n1+n2−2).
+
+    Cohen's d with the pooled SD (Borenstein et al. 2009, eq. 4.18; metafor
+    escalc's ``di`` before the small-sample correction).
+    """
     m1, m2 = _number("m1i", m1i), _number("m2i", m2i)
     s1, s2 = _number("sd1i", sd1i), _number("sd2i", sd2i)
     if s1 <= 0 or s2 <= 0:

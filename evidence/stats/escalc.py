@@ -209,7 +209,8 @@ def escalc(measure, *, ai=None, bi=None, ci=None, di=None, n1i=None, n2i=None,
 
 
 def escalc_many(measure, **columns) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised :func:`escalc` over equal-length columns (same formulas).
+    """Vectorised :func:`escalc` over equal-length columns (same formulas:
+    metafor ``escalc`` with its defaults, Viechtbauer 2010).
 
     A column may be omitted or None; a None inside a column means "not given"
     for that study.

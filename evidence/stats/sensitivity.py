@@ -22,7 +22,11 @@ def _arrays(yi, vi):
 
 
 def leave_one_out(yi, vi, labels, method="REML", test="z", level=0.95) -> list[tuple[object, Fit]]:
-    """``(label, fit without that study)`` for every study; empty when k < 2."""
+    """``(label, fit without that study)`` for every study; empty when k < 2.
+
+    metafor ``leave1out()`` (Viechtbauer & Cheung 2010): same method, test
+    and level as the full model.
+    """
     y, v = _arrays(yi, vi)
     labels = list(labels)
     if len(labels) != y.size:
@@ -39,7 +43,11 @@ def leave_one_out(yi, vi, labels, method="REML", test="z", level=0.95) -> list[t
 
 
 def subset_fit(yi, vi, mask, method="REML", test="z", level=0.95) -> Fit | None:
-    """The model on the studies where ``mask`` is true; None if none is."""
+    """The model on the studies where ``mask`` is true; None if none is.
+
+    A subgroup analysis by refitting (Borenstein et al. 2009, ch. 19), e.g.
+    randomised trials only.
+    """
     y, v = _arrays(yi, vi)
     m = np.asarray(mask, dtype=bool).reshape(-1)
     if m.size != y.size:

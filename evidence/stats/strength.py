@@ -74,7 +74,8 @@ def _levels(designs) -> list[int]:
 
 
 def evidence_level(designs) -> int:
-    """Best (lowest) Maryland Scale level among the designs: 1, 2 or 3."""
+    """Best (lowest) Maryland Scale level among the designs: 1, 2 or 3
+    (Sherman et al. 1997, collapsed as ``SOM_LEVELS``)."""
     levels = _levels(designs)
     if not levels:
         raise ValueError("evidence_level needs at least one design")
@@ -82,7 +83,9 @@ def evidence_level(designs) -> int:
 
 
 def strength(k, designs, n_participants, i2, high_risk_of_bias_share) -> Rating:
-    """Padlock score 0-5 and the reasons, by the rule in ``RULE_TEXT_EN``.
+    """Padlock score 0-5 and the reasons, by the rule in ``RULE_TEXT_EN``
+    (EEF Toolkit padlocks; GRADE downgrading, Guyatt et al. 2008; I² of 75%
+    as "considerable", Cochrane Handbook v6.4 §10.10.2).
 
     ``n_participants`` and ``i2`` may be None (unknown / k = 1): those steps
     then take nothing off, and the reasons say so.

@@ -51,17 +51,18 @@ class Interval(tuple):
 
 
 def is_ratio(measure: str) -> bool:
-    """RR, OR and ROM are analysed as logs of ratios."""
+    """RR, OR and ROM are analysed as logs of ratios (Borenstein et al. 2009, §5.2)."""
     return measure in RATIO_MEASURES
 
 
 def scale_of(measure: str) -> str:
-    """"log" for RR/OR/ROM (yi = log ratio), "identity" otherwise."""
+    """"log" for RR/OR/ROM (yi = log ratio, as metafor escalc), "identity" otherwise."""
     return "log" if is_ratio(measure) else "identity"
 
 
 def natural_scale(measure: str, value: float) -> float:
-    """exp(value) for ratio measures, the value itself otherwise."""
+    """exp(value) for ratio measures, the value itself otherwise
+    (metafor ``transf=exp``; Borenstein et al. 2009, §5.2)."""
     v = float(value)
     return math.exp(v) if is_ratio(measure) else v
 

@@ -139,8 +139,7 @@ def pool(g: Group, vocab: Vocabulary, method: str = DEFAULT_METHOD, test: str = 
     }
     out.update(_natural(key.measure, fit))
     out.update(_risks(key.measure, rows, fit, baseline_risk))
-    if key.measure == "SMD":
-        out["wwc_improvement_index"] = units.wwc_improvement_index(fit.estimate)
+    out.update(_conversions(key.measure, fit, outcome.desirable if outcome else None))
     if with_sensitivity:
         out["sensitivity"] = _sensitivity(rows, method, test)
     return out
@@ -169,6 +168,26 @@ def _natural(measure: str, fit) -> dict:
     return nat
 
 
+def _conversions(measure: str, fit, desirable: str | None) -> dict:
+    """The same estimate in the other units calculators ask for, each naming its conversion."""
+    out = {}
+    if measure == "SMD":
+        # The WWC signs g so that a positive index favours the intervention.
+        favourable = -fit.estimate if desirable == "lower" else fit.estimate
+        index = units.wwc_improvement_index(favourable)
+        out["wwc_improvement_index"] = index
+        out["wwc_improvement_index_conversion"] = index.conversion + (
+            ", with g's sign reversed because lower is better" if desirable == "lower" else "")
+        log_or = units.smd_to_log_or(fit.estimate, fit.ci_lb, fit.ci_ub)
+        out["log_or_from_smd"], out["log_or_from_smd_ci_low"], out["log_or_from_smd_ci_high"] = log_or
+        out["log_or_from_smd_conversion"] = log_or.conversion
+    elif measure == "OR":
+        smd = units.log_or_to_smd(fit.estimate, fit.ci_lb, fit.ci_ub)
+        out["smd_from_log_or"], out["smd_from_log_or_ci_low"], out["smd_from_log_or_ci_high"] = smd
+        out["smd_from_log_or_conversion"] = smd.conversion
+    return out
+
+
 def _risks(measure: str, rows: list[Row], fit, baseline_risk: float | None) -> dict:
     """Control-group risk and the percentage-point change it implies (binary outcomes)."""
     out = {"control_risk": None, "control_risk_source": None, "treated_risk": None,
@@ -180,7 +199,7 @@ def _risks(measure: str, rows: list[Row], fit, baseline_risk: float | None) -> d
         risk, source = baseline_risk, "supplied by the caller"
     elif arms:
         risk, lo, hi = units.pooled_control_risk([a[0] for a in arms], [a[1] for a in arms])
-        source = f"pooled from the control arms of {len(arms)} studies"
+        source = f"pooled from the control arms of {len(arms)} studies: {units.CONTROL_RISK_METHOD}"
         out["control_risk_ci_low"], out["control_risk_ci_high"] = lo, hi
     else:
         return out
@@ -188,6 +207,8 @@ def _risks(measure: str, rows: list[Row], fit, baseline_risk: float | None) -> d
     out["treated_risk"] = units.treated_risk(risk, measure, fit.estimate)
     pp = units.risk_difference_pp(risk, measure, fit.estimate, fit.ci_lb, fit.ci_ub)
     out["risk_difference_pp"], out["risk_difference_pp_ci_low"], out["risk_difference_pp_ci_high"] = pp[:3]
+    out["risk_difference_pp_conversion"] = pp.conversion
+    out["treated_risk_conversion"] = getattr(out["treated_risk"], "conversion", None)
     return out
 
 

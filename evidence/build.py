@@ -22,6 +22,7 @@ from .db.models import Base, BuildInfo, Effect, Parameter, Study, Term
 from .db.session import make_engine
 from .records.followup import followup_window
 from .records.validate import Corpus, Problem, display_path, load_corpus
+from .search import indexer
 from .services import effects as effect_sizes
 from .services import pooling
 from .stats.escalc import EffectSizeError
@@ -226,5 +227,11 @@ def write_database(settings: Settings, prepared: Prepared, built_at: str) -> Non
 def build(settings: Settings, track=None, built_at: str | None = None) -> Prepared:
     prepared = prepare(settings.data_dir, track)
     built_at = built_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-    write_database(settings, prepared, built_at)
+    aside = indexer.build_aside(settings, prepared)  # the search index, complete before anything is replaced
+    try:
+        write_database(settings, prepared, built_at)
+    except BaseException:
+        indexer.discard(aside)
+        raise
+    indexer.swap(settings, aside)
     return prepared

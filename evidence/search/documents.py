@@ -1,0 +1,155 @@
+"""Index documents and the facet vocabulary, from a prepared build.
+
+One document per study. Its text carries the labels, synonyms and
+descriptions of every intervention, target group (with its ancestors, so
+"kriminelle" finds the juvenile-offender studies), outcome and comparison of
+its effects, in Danish and English: synonyms are expanded at index time, so a
+query needs no thesaurus.
+
+The ``card`` holds the facet values and sort keys:
+
+- ``effect_size``: the study's largest effect in the desirable direction on
+  a standardised-mean-difference scale (SMD as is; log OR and log RR times
+  √3/π, the logistic approximation of Chinn 2000; MD and ROM as the SMD of
+  their means when the data give SDs; others left out) — None when no effect
+  converts
+- ``strength``: the highest padlock rating of the pooled parameters the
+  study is part of (0 when none)
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..services import effects as effect_sizes
+from ..stats.escalc import EffectSizeError
+
+LOGIT_TO_SMD = math.sqrt(3) / math.pi
+
+#: Design words to index, so "randomised" or "randomiseret" find the trials.
+DESIGN_WORDS = {
+    "rct": "RCT randomised randomized controlled trial randomiseret kontrolleret forsøg lodtrækningsforsøg",
+    "cluster-rct": "cluster RCT randomised randomized trial klyngerandomiseret forsøg",
+    "quasi-experimental": "quasi-experimental kvasieksperimentelt matched comparison",
+    "controlled-before-after": "controlled before-after før-efter kontrolgruppe",
+    "controlled-study": "controlled study kontrolleret studie",
+    "uncontrolled-before-after": "before-after uncontrolled før-efter uden kontrolgruppe",
+    "systematic-review": "systematic review meta-analysis systematisk review metaanalyse",
+}
+KINDS = {"interventions": "intervention", "target_groups": "target_group",
+         "outcomes": "outcome", "comparisons": "comparison"}
+
+
+def vocabulary(terms: list[dict]) -> dict:
+    """{kind: {slug: {label_da, label_en, parent, path, depth}}} for facets and labels."""
+    out: dict[str, dict] = {k: {} for k in KINDS.values()}
+    for t in terms:
+        out[KINDS[t["kind"]]][t["slug"]] = {
+            "label_da": t["label_da"], "label_en": t["label_en"], "parent": t["parent"],
+            "path": t["path"], "depth": t["depth"], "desirable": t.get("desirable")}
+    return out
+
+
+def _term_text(term: dict | None, lang: str) -> list[str]:
+    if term is None:
+        return []
+    return [term[f"label_{lang}"], *term[f"synonyms_{lang}"], term.get(f"description_{lang}") or ""]
+
+
+def standardised(effect: dict, desirable: str | None) -> float | None:
+    """The effect on an SMD scale, positive when it goes the desirable way."""
+    measure, yi = effect["measure"], effect["yi"]
+    if yi is None:
+        return None
+    if measure in ("OR", "RR"):
+        value = yi * LOGIT_TO_SMD
+    elif measure == "SMD":
+        value = yi
+    elif measure in ("MD", "ROM") and effect["form"] == "means":
+        try:
+            value = effect_sizes.compute("means", "SMD", effect["data"]).yi
+        except (EffectSizeError, KeyError):
+            return None
+    else:
+        return None
+    if desirable == "lower":
+        value = -value
+    return value if math.isfinite(value) else None
+
+
+def documents(prepared) -> list[dict]:
+    """The index documents of every study in ``prepared``."""
+    terms = {(KINDS[t["kind"]], t["slug"]): t for t in prepared.terms}
+    ancestors = {key: t["path"].split("/") for key, t in terms.items()}
+    effects_of: dict[str, list[dict]] = {}
+    for e in prepared.effects:
+        effects_of.setdefault(e["study_id"], []).append(e)
+    strength: dict[str, int] = {}
+    for p in prepared.parameters:
+        for sid in p["studies"]:
+            strength[sid] = max(strength.get(sid, 0), p["strength"])
+    return [_document(s, effects_of.get(s["id"], []), terms, ancestors, strength.get(s["id"], 0))
+            for s in prepared.studies]
+
+
+def _document(study: dict, effects: list[dict], terms: dict, ancestors: dict, strength: int) -> dict:
+    slugs = {kind: set() for kind in ("intervention", "target_group", "outcome", "comparison")}
+    for e in effects:
+        for kind in slugs:
+            if e.get(kind):
+                path = ancestors.get((kind, e[kind]), [e[kind]]) if kind == "target_group" else [e[kind]]
+                slugs[kind].update(path)
+    text = {"da": [], "en": []}
+    fielded = {"intervention": [], "target": [], "outcome": []}
+    for kind, values in slugs.items():
+        for slug in sorted(values):
+            term = terms.get((kind, slug))
+            for lang in ("da", "en"):
+                words = _term_text(term, lang)
+                text[lang].extend(words)
+                if kind != "comparison":
+                    fielded["target" if kind == "target_group" else kind].extend([slug, *words])
+    common = [study.get("title") or "", study.get("abstract") or "", " ".join(study["authors"]),
+              study["label"], study.get("country") or "", study.get("setting") or "",
+              DESIGN_WORDS.get(study["design"], study["design"])]
+    sizes = [standardised(e, (terms.get(("outcome", e["outcome"])) or {}).get("desirable")) for e in effects]
+    sizes = [s for s in sizes if s is not None]
+    da = [study.get("summary_da") or "", *text["da"], *common]
+    en = [study.get("summary_en") or "", *text["en"], *common]
+    card = {
+        "id": study["id"], "label": study["label"], "title": study.get("title"),
+        "authors": study["authors"], "year": study.get("year"), "country": study.get("country"),
+        "design": study["design"], "evidence_level": study["evidence_level"],
+        "summary_da": study.get("summary_da"), "summary_en": study.get("summary_en"),
+        "intervention": sorted(slugs["intervention"]), "target_group": sorted(slugs["target_group"]),
+        "outcome": sorted(slugs["outcome"]),
+        "direction": sorted({e["direction"] for e in effects if e.get("direction")}),
+        "effect_size": max(sizes) if sizes else None, "strength": strength,
+    }
+    doc = {
+        "id": study["id"], "da": "\n".join(da), "en": "\n".join(en),
+        "words": "\n".join([*da, *en]), "title": study.get("title") or study["label"],
+        "author": " ".join(study["authors"]) or study["label"], "country": study.get("country") or "",
+        "design": f"{study['design']} {DESIGN_WORDS.get(study['design'], '')}",
+        "card": card, **{k: "\n".join(v) for k, v in fielded.items()},
+    }
+    if study.get("year") is not None:
+        doc["year"] = study["year"]
+    return doc
+
+
+def spellings(docs: list[dict]) -> dict[str, str]:
+    """Folded word -> the word as written (lower case), for spelling suggestions."""
+    import re
+
+    from .analysis import fold
+
+    out: dict[str, str] = {}
+    for doc in docs:
+        for word in re.findall(r"\w+", doc["words"].lower()):
+            if len(word) < 3 or word.isdigit():
+                continue
+            key = fold(word)
+            if key not in out or (out[key].isascii() and not word.isascii()):
+                out[key] = word
+    return out

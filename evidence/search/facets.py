@@ -1,0 +1,154 @@
+"""Filters and facet counts over the study cards of a result set.
+
+Facets are counted disjunctively: the counts of one facet apply every other
+facet's filter but not its own, so a reader sees what choosing another value
+would give. Values within one facet are alternatives (OR); facets combine
+with AND. Target groups are indexed with their ancestors, so a parent's count
+is the number of studies of it or any group below it (each study once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+#: facet name -> how the values are read from a study card
+FACETS = ("intervention", "target_group", "outcome", "evidence_level", "design", "country", "direction", "decade")
+VOCABULARY_FACETS = ("intervention", "target_group", "outcome")
+DIRECTIONS = ("benefit", "unclear", "harm")
+MAX_VALUES = 20  # values per facet in a URL
+MAX_VALUE_LENGTH = 200
+YEAR_RANGE = (1000, 2999)
+
+
+@dataclass
+class Filters:
+    values: dict  # facet -> tuple of values
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def active(self) -> bool:
+        return bool(self.values) or self.year_from is not None or self.year_to is not None
+
+    def without(self, facet: str, value: str | None = None) -> "Filters":
+        values = dict(self.values)
+        if facet in ("year_from", "year_to"):
+            return Filters(values, None if facet == "year_from" else self.year_from,
+                           None if facet == "year_to" else self.year_to)
+        kept = tuple(v for v in values.get(facet, ()) if value is not None and v != value)
+        if kept:
+            values[facet] = kept
+        else:
+            values.pop(facet, None)
+        return Filters(values, self.year_from, self.year_to)
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    depth: int = 0
+    parent: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _year(value) -> int | None:
+    try:
+        year = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return year if YEAR_RANGE[0] <= year <= YEAR_RANGE[1] else None
+
+
+def make_filters(raw) -> tuple[Filters, list[str]]:
+    """Filters from ``{name: value or [values]}``; unknown names are ignored, bad years reported."""
+    raw = raw or {}
+    values, bad = {}, []
+    for name in FACETS:
+        given = raw.get(name)
+        if given is None:
+            continue
+        given = [given] if isinstance(given, (str, int)) else list(given)
+        cleaned = []
+        for v in given[:MAX_VALUES]:
+            v = str(v).strip()[:MAX_VALUE_LENGTH]
+            if v and v not in cleaned:
+                cleaned.append(v)
+        if cleaned:
+            values[name] = tuple(cleaned)
+    years = {}
+    for name in ("year_from", "year_to"):
+        given = raw.get(name)
+        if isinstance(given, (list, tuple)):
+            given = given[0] if given else None
+        if given is None or str(given).strip() == "":
+            continue
+        years[name] = _year(given)
+        if years[name] is None:
+            bad.append(name)
+    return Filters(values, years.get("year_from"), years.get("year_to")), bad
+
+
+def card_values(card: dict, facet: str) -> list[str]:
+    if facet in ("intervention", "target_group", "outcome", "direction"):
+        return card.get(facet) or []
+    if facet == "evidence_level":
+        return [str(card["evidence_level"])]
+    if facet == "decade":
+        return [str(card["year"] // 10 * 10)] if card.get("year") is not None else []
+    value = card.get(facet)
+    return [value] if value else []
+
+
+def matches(card: dict, filters: Filters, skip: str | None = None) -> bool:
+    for facet, wanted in filters.values.items():
+        if facet != skip and not set(wanted) & set(card_values(card, facet)):
+            return False
+    if skip != "decade" and (filters.year_from is not None or filters.year_to is not None):
+        year = card.get("year")
+        if year is None:
+            return False
+        if filters.year_from is not None and year < filters.year_from:
+            return False
+        if filters.year_to is not None and year > filters.year_to:
+            return False
+    return True
+
+
+def count(cards: list[dict], filters: Filters, vocabulary: dict, lang: str) -> dict[str, list[FacetValue]]:
+    """Every facet's values with counts over ``cards`` (before filtering)."""
+    out = {}
+    for facet in FACETS:
+        counts: dict[str, int] = {}
+        for card in cards:
+            if matches(card, filters, skip=facet):
+                for v in set(card_values(card, facet)):
+                    counts[v] = counts.get(v, 0) + 1
+        selected = set(filters.values.get(facet, ()))
+        for v in selected:
+            counts.setdefault(v, 0)
+        out[facet] = _ordered(facet, counts, selected, vocabulary, lang)
+    return out
+
+
+def _ordered(facet, counts, selected, vocabulary, lang) -> list[FacetValue]:
+    terms = vocabulary.get(facet, {})
+    values = []
+    for v, n in counts.items():
+        term = terms.get(v)
+        label = term[f"label_{lang}"] if term else v
+        values.append(FacetValue(v, label, n, v in selected, term["depth"] if term else 0,
+                                 term["parent"] if term else None))
+    if facet == "target_group":
+        paths = {v.value: [terms[p][f"label_{lang}"].lower() if p in terms else p
+                           for p in (terms[v.value]["path"].split("/") if v.value in terms else [v.value])]
+                 for v in values}
+        return sorted(values, key=lambda v: paths[v.value])
+    if facet in ("evidence_level", "decade"):
+        return sorted(values, key=lambda v: v.value)
+    if facet == "direction":
+        return sorted(values, key=lambda v: (DIRECTIONS.index(v.value) if v.value in DIRECTIONS else 9, v.value))
+    return sorted(values, key=lambda v: (-v.count, v.label.lower()))

@@ -1,0 +1,191 @@
+"""Forgiving query parsing: repair what can be repaired, say what was done.
+
+:func:`parse` never raises. It repairs unbalanced quotes and parentheses,
+turns unknown ``field:`` prefixes into words, completes a half-typed year
+range (``year:[2010 TO``), accepts Danish operators (OG, ELLER, IKKE) and
+``-word``, and returns the query with one :class:`Message` per repair and a
+readable interpretation of what is searched for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from whoosh import qparser, query
+
+from .analysis import fold
+from .schema import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_NAMES
+
+MAX_LENGTH = 300
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_FIELD = re.compile(r"(?<![\w\"'])([^\s:()\"\[\]{}]+):")
+_INCOMPLETE_RANGE = re.compile(r"\byear:\[\s*(\d{1,4})\s+TO\s*(?=$|[\s)])", re.IGNORECASE)
+_DASH_RANGE = re.compile(r"\byear:(\d{1,4})\s*[-–]\s*(\d{1,4})\b")
+_OPERATORS = {"OG": "AND", "ELLER": "OR", "IKKE": "NOT"}
+_WORD = re.compile(r"\w+(?:[.']\w+)*")
+_SYNTAX_WORDS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
+
+
+@dataclass(frozen=True)
+class Message:
+    """One thing said about the query: ``code`` for translation, English ``text``."""
+
+    code: str
+    text: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Parsed:
+    raw: str
+    used: str  # the text actually parsed, after repairs
+    query: query.Query | None  # None: every study
+    messages: list[Message]
+    words: list[str]  # plain words of the query, for spelling suggestions
+    any_words: bool = False  # the words were joined with OR
+
+
+def _parser(schema, any_words: bool) -> qparser.QueryParser:
+    group = qparser.OrGroup.factory(0.9) if any_words else qparser.AndGroup
+    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=DEFAULT_FIELDS, group=group)
+    parser.add_plugin(qparser.GtLtPlugin())
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    return parser
+
+
+def _balance_parentheses(text: str) -> tuple[str, bool]:
+    out, depth, changed = [], 0, False
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                changed = True
+                continue
+            depth -= 1
+        out.append(ch)
+    result = "".join(out)
+    while depth:
+        i = result.rfind("(")
+        result, depth, changed = result[:i] + " " + result[i + 1:], depth - 1, True
+    return result, changed
+
+
+def repair(raw: str) -> tuple[str, list[Message]]:
+    """The query text with every known problem repaired, and what was done."""
+    messages = []
+    text = _CONTROL.sub(" ", raw or "").strip()
+    if len(text) > MAX_LENGTH:
+        text = text[:MAX_LENGTH]
+        messages.append(Message("too_long", f"The query was cut to its first {MAX_LENGTH} characters.",
+                                {"limit": MAX_LENGTH}))
+    text = re.sub(r"[“”„«»″]", '"', text)
+    text = re.sub(r"\b(OG|ELLER|IKKE)\b", lambda m: _OPERATORS[m.group(1)], text)
+    if text.count('"') % 2:
+        i = text.rfind('"')
+        text = text[:i] + " " + text[i + 1:]
+        messages.append(Message("unbalanced_quote", "A quotation mark had no partner; it was left out."))
+    text, changed = _balance_parentheses(text)
+    if changed:
+        messages.append(Message("unbalanced_parenthesis", "A parenthesis had no partner; it was left out."))
+
+    def field_name(m: re.Match) -> str:
+        name = m.group(1)
+        known = FIELD_ALIASES.get(name.lower())
+        if known:
+            return f"{known}:"
+        messages.append(Message("unknown_field", f"There is no field '{name}'; it was searched as a word. "
+                                f"Fields: {', '.join(FIELD_NAMES)}.", {"field": name, "fields": ", ".join(FIELD_NAMES)}))
+        return f"{name} "
+
+    text = _FIELD.sub(field_name, text)
+    text = _DASH_RANGE.sub(r"year:[\1 TO \2]", text)
+    if _INCOMPLETE_RANGE.search(text):
+        text = _INCOMPLETE_RANGE.sub(r"year:>=\1", text)
+        messages.append(Message("incomplete_range", "The year range was not closed; it was read as "
+                                "'from that year on'. Write e.g. year:[2010 TO 2015]."))
+    text = re.sub(r"\byear:([\[{][^\]}]*)\bto\b", r"year:\1TO", text)
+    return text.strip(), messages
+
+
+def plain_words(text: str) -> list[str]:
+    """The words of a query, without operators and field names."""
+    text = re.sub(r"\b\w+:", " ", text)
+    return [w for w in _WORD.findall(text) if w not in _SYNTAX_WORDS]
+
+
+def _errors(q) -> list[str]:
+    found = []
+    if getattr(q, "error", None):
+        found.append(str(q.error))
+    for child in q.children() if hasattr(q, "children") else ():
+        found.extend(_errors(child))
+    return found
+
+
+def parse(schema, raw: str, any_words: bool = False) -> Parsed:
+    """Parse ``raw`` into a Whoosh query; never raises."""
+    text, messages = repair(raw)
+    words = plain_words(text)
+    if not text or not words and not re.search(r"\d|\*", text):
+        return Parsed(raw or "", "", None, messages, [])
+    try:
+        q = _parser(schema, any_words).parse(text)
+        errors = _errors(q)
+    except Exception as exc:  # whoosh's parser has rare failure modes on odd input
+        q, errors = query.NullQuery, [exc.__class__.__name__]
+    for error in errors:
+        messages.append(Message("invalid_value", f"Part of the query could not be read ({error}); "
+                                "it was left out.", {"error": error}))
+    if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
+        if not words:
+            return Parsed(raw or "", text, None, messages, [])
+        simple = " ".join(f'"{w}"' if not w.isalnum() else w for w in words)
+        messages.append(Message("simplified", f"The query could not be read as written; searched for the words: "
+                                f"{' '.join(words)}.", {"words": " ".join(words)}))
+        q = _parser(schema, any_words).parse(simple)
+        text = simple
+    return Parsed(raw or "", text, q, messages, [fold(w) for w in words], any_words)
+
+
+_OPS = {"da": {"and": "OG", "or": "ELLER", "not": "IKKE", "year": "år", "all": "alle studier"},
+        "en": {"and": "AND", "or": "OR", "not": "NOT", "year": "year", "all": "all studies"}}
+
+
+def describe(q, schema, lang: str = "en") -> str:
+    """A readable rendering of a parsed query: words, "phrases", field:value, year ranges."""
+    ops = _OPS.get(lang, _OPS["en"])
+    if q is None or isinstance(q, query.Every):
+        return ops["all"]
+    if isinstance(q, query.Or) and q.subqueries and all(getattr(s, "fieldname", None) in DEFAULT_FIELDS
+                                                        for s in q.subqueries):
+        words = [s for s in q.subqueries if s.fieldname == "words"] or q.subqueries[:1]
+        parts = [describe(s, schema, lang) for s in words]
+        return "(" + f" {ops['or']} ".join(parts) + ")" if len(parts) > 1 else parts[0]
+    if isinstance(q, (query.And, query.Or)):
+        sep = f" {ops['and']} " if isinstance(q, query.And) else f" {ops['or']} "
+        parts = [describe(s, schema, lang) for s in q.subqueries]
+        return "(" + sep.join(parts) + ")" if len(parts) > 1 else "".join(parts)
+    if isinstance(q, query.Not):
+        return f"{ops['not']} {describe(q.query, schema, lang)}"
+    if isinstance(q, query.AndNot):
+        return f"{describe(q.a, schema, lang)} {ops['not']} {describe(q.b, schema, lang)}"
+    if isinstance(q, query.AndMaybe):
+        return f"{describe(q.a, schema, lang)} ({describe(q.b, schema, lang)})"
+    if isinstance(q, query.NumericRange):
+        lo, hi = q.start, q.end
+        if lo is not None and hi is not None:
+            return f"{ops['year']} {lo}–{hi}"
+        return f"{ops['year']} ≥ {lo}" if lo is not None else f"{ops['year']} ≤ {hi}"
+    prefix = "" if getattr(q, "fieldname", None) in DEFAULT_FIELDS else f"{getattr(q, 'fieldname', '')}:"
+    if isinstance(q, query.Phrase):
+        return f'{prefix}"{" ".join(q.words)}"'
+    if isinstance(q, query.Prefix):
+        return f"{prefix}{q.text}*"
+    if isinstance(q, query.Term):
+        text = q.text
+        if q.fieldname == "year" and isinstance(text, bytes):
+            return f"{ops['year']} {schema['year'].from_bytes(text)}"
+        return f"{prefix}{text}"
+    return str(q)

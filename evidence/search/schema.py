@@ -1,0 +1,58 @@
+"""The index schema: one document per study.
+
+Searchable text, each in the analysis that fits it:
+
+- ``da``: Danish labels, synonyms and descriptions of the study's
+  interventions, target groups (with their ancestors), outcomes and
+  comparisons, the Danish summary, plus title, abstract and authors
+- ``en``: the same in English, analysed in English
+- ``words``: everything, unstemmed (exact words, names, spelling suggestions)
+- fielded: ``title``, ``author``, ``country``, ``design``, ``intervention``,
+  ``target``, ``outcome`` (labels and synonyms, both languages), ``id``, ``year``
+
+``card`` holds what a result list and the facets need (a dict), so a search
+never touches the database.
+"""
+
+from __future__ import annotations
+
+from whoosh import fields
+
+from . import analysis
+
+#: User-facing field names (and their Danish aliases) -> index field.
+FIELD_ALIASES = {
+    "title": "title", "titel": "title",
+    "author": "author", "authors": "author", "forfatter": "author", "forfattere": "author",
+    "year": "year", "år": "year", "aar": "year",
+    "country": "country", "land": "country",
+    "design": "design",
+    "intervention": "intervention", "indsats": "intervention",
+    "target": "target", "target_group": "target", "målgruppe": "target", "maalgruppe": "target",
+    "outcome": "outcome", "effektmål": "outcome", "effektmaal": "outcome", "udfald": "outcome",
+    "id": "id",
+}
+#: Fields a user may name, as shown in messages (one name per index field, English and Danish).
+FIELD_NAMES = ("title/titel", "author/forfatter", "year/år", "country/land", "design",
+               "intervention/indsats", "target/målgruppe", "outcome/effektmål", "id")
+#: Fields free text is searched in, with their weights.
+DEFAULT_FIELDS = {"da": 1.0, "en": 1.0, "words": 0.6}
+
+
+def make_schema() -> fields.Schema:
+    da, en, plain = analysis.danish(), analysis.english(), analysis.plain()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        da=fields.TEXT(analyzer=da),
+        en=fields.TEXT(analyzer=en),
+        words=fields.TEXT(analyzer=plain),
+        title=fields.TEXT(analyzer=plain),
+        author=fields.TEXT(analyzer=plain),
+        country=fields.TEXT(analyzer=plain),
+        design=fields.TEXT(analyzer=plain),
+        intervention=fields.TEXT(analyzer=plain),
+        target=fields.TEXT(analyzer=plain),
+        outcome=fields.TEXT(analyzer=plain),
+        year=fields.NUMERIC(int, bits=32, signed=False),
+        card=fields.STORED,
+    )

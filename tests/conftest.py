@@ -30,6 +30,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """metafor's answers on real datasets; missing is a failure, never a skip."""
+    if not (REFERENCE_DIR / "README.md").exists():
+        pytest.fail(f"the reference datasets are missing at {REFERENCE_DIR}; set EVIDENCE_REFERENCE_DIR")
+    return REFERENCE_DIR
+
+
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
     """A private, writable copy of the repository's data folder."""

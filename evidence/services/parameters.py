@@ -39,7 +39,10 @@ CONTRACT = ("id", "intervention", "target_group", "outcome", "comparison", "foll
 EXTRA = ("method", "method_used", "test", "level", "stat", "df", "se_tau2", "h2", "estimate_natural",
          "ci_low_natural", "ci_high_natural", "pi_low_natural", "pi_high_natural", "natural_scale_conversion",
          "control_risk_source", "control_risk_ci_low", "control_risk_ci_high", "risk_difference_pp_ci_low",
-         "risk_difference_pp_ci_high", "wwc_improvement_index", "direction", "n_participants_complete",
+         "risk_difference_pp_ci_high", "risk_difference_pp_conversion", "treated_risk_conversion",
+         "wwc_improvement_index", "wwc_improvement_index_conversion", "log_or_from_smd", "log_or_from_smd_ci_low",
+         "log_or_from_smd_ci_high", "log_or_from_smd_conversion", "smd_from_log_or", "smd_from_log_or_ci_low",
+         "smd_from_log_or_ci_high", "smd_from_log_or_conversion", "direction", "n_participants_complete",
          "strength_reasons", "rollup", "target_groups_pooled", "notes")
 LABEL_KINDS = (("intervention", "interventions"), ("target_group", "target_groups"),
                ("outcome", "outcomes"), ("comparison", "comparisons"))

@@ -12,6 +12,7 @@ from pathlib import Path
 from marshmallow import ValidationError
 
 from .followup import followup_window
+from .forms import NEVER_POOLED
 from .schemas import OutcomeTermSchema, StudySchema, TermSchema
 from .vocabulary import FIELD_OF_KIND, KINDS, Term, Vocabulary
 from .yamlio import Loaded, YamlError, load
@@ -168,7 +169,7 @@ def check_samples(study: dict) -> list[tuple[str, str]]:
     seen: dict[tuple, int] = {}
     out = []
     for i, e in enumerate(study["effects"]):
-        if e.get("poolable") is False:
+        if e.get("poolable") is False or e["form"] in NEVER_POOLED:
             continue
         key = (e["intervention"], e.get("comparison"), e["target_group"], e["outcome"],
                e["measure"], followup_window(e.get("followup_months")), e["sample"])

@@ -1,0 +1,65 @@
+"""Citation pieces shared by the three readers: years, DOIs, titles, author names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+YEAR = re.compile(r"(1[6-9]\d\d|20\d\d)([a-z])?")
+_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_ET_AL = re.compile(r"[\s,]*\bet\.?\s*al\.?$", re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:&|;|,|\band\b)\s*")
+
+
+def parse_year(text: str) -> tuple[int, str] | None:
+    """``(1995, "a")`` for "1995a", ``(1990, "")`` for "1990"; None if not a year."""
+    m = YEAR.fullmatch(text.strip())
+    return (int(m.group(1)), m.group(2) or "") if m else None
+
+
+def clean_doi(text: str | None) -> str | None:
+    """A DOI as stored: without the resolver prefix, with its case kept."""
+    if not text:
+        return None
+    doi = _DOI_PREFIX.sub("", text.strip()).strip().rstrip(".")
+    return doi or None
+
+
+def normalize_doi(text: str | None) -> str | None:
+    """DOIs are case-insensitive: compare them lower-cased, without any prefix."""
+    doi = clean_doi(text)
+    return doi.lower() if doi else None
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters and digits with single spaces (accents, case, punctuation gone)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^0-9a-zæøåß]+", " ", text).split())
+
+
+def normalize_title(text: str | None) -> str | None:
+    return fold(text) or None if text else None
+
+
+def split_names(text: str) -> tuple[list[str], bool]:
+    """"Ferguson & Simes" → (["Ferguson", "Simes"], False); "Rosenthal et al" → (["Rosenthal"], True)."""
+    text = " ".join(text.split())
+    et_al = bool(_ET_AL.search(text))
+    text = _ET_AL.sub("", text)
+    return [a for a in _AUTHOR_SPLIT.split(text) if a], et_al
+
+
+def surname(author: str) -> str:
+    """"Møller, Jens" → "Møller"; "Guerra" → "Guerra"; "World Health Organization" stays whole."""
+    return author.split(",")[0].strip()
+
+
+def study_name(citation: dict) -> str:
+    """How a meta-analysis names a study: "Ferguson & Simes (1949)", "Rosenthal et al (1960)"."""
+    authors = [surname(a) for a in citation.get("authors") or []]
+    name = " & ".join(authors) + (" et al" if citation.get("et_al") else "")
+    if not name:
+        name = citation.get("label") or citation.get("title") or ""
+    year = citation.get("year")
+    return f"{name} ({year})" if year else name

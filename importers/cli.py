@@ -1,0 +1,158 @@
+"""``evidence import csv|bibtex|ris``: plan, check, and only then write (or, with --dry-run, show)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from evidence.config import load_settings
+from evidence.records.validate import display_path
+
+from .bibtex import parse_bibtex
+from .csvfile import read_table
+from .linking import link
+from .plan import Importer, Plan
+from .problems import ImportProblem
+from .ris import parse_ris
+from .studies import CsvOptions, table_to_drafts
+
+FILE = click.Path(path_type=Path)
+
+
+def _common(command):
+    command = click.option("--force", is_flag=True,
+                           help="Replace values that differ from the existing record (they are kept otherwise).")(command)
+    command = click.option("--dry-run", is_flag=True, help="Show what would be written, and write nothing.")(command)
+    command = click.option("--by", metavar="NAME",
+                           help="Who imports, for the records' history (default: $USER).")(command)
+    return command
+
+
+@click.group("import")
+def import_group():
+    """Add studies from an extraction spreadsheet (CSV), BibTeX or RIS.
+
+    Every record is checked before anything is written; with any problem nothing
+    is written. Importing the same file again changes nothing.
+    """
+
+
+def _read(path: Path, plan: Plan) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        message = "no such file"
+    except IsADirectoryError:
+        message = "is a folder, not a file"
+    except OSError as exc:
+        message = f"cannot be read ({exc.strerror or exc})"
+    plan.problems.append(ImportProblem(str(path), "", "", message))
+    return None
+
+
+def _importer(path: Path, by: str | None, force: bool, add_terms: bool = False) -> Importer:
+    return Importer(load_settings().data_dir, file_name=path.name, today=dt.date.today().isoformat(),
+                    by=by or os.environ.get("USER") or "evidence import", force=force, add_terms=add_terms)
+
+
+def _references(path: Path, data: bytes):
+    shown = display_path(path)
+    return parse_ris(data, shown) if path.suffix.lower() in (".ris", ".txt") else parse_bibtex(data, shown)
+
+
+def _finish(plan: Plan, dry_run: bool) -> None:
+    for notice in plan.notices:
+        click.echo(f"note: {notice}")
+    if plan.problems:
+        for problem in plan.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(plan.problems)} problem(s); nothing was written.", err=True)
+        sys.exit(1)
+    for change in plan.changes:
+        click.echo(f"  {change.status:<9} {display_path(change.path)}  {change.summary}")
+        if dry_run and change.status == "changed":
+            for line in change.diff():
+                click.echo(f"      {line}")
+    counts = ", ".join(f"{plan.count(s)} {s}" for s in ("new", "changed", "unchanged"))
+    if dry_run:
+        click.echo(f"Studies: {counts}. Dry run: nothing was written.")
+        return
+    if not plan.writes:
+        click.echo(f"Studies: {counts}. Nothing to write: every record is unchanged.")
+        return
+    plan.write()
+    click.echo(f"Studies: {counts}. Wrote {len(plan.writes)} file(s).")
+
+
+@import_group.command("csv")
+@click.argument("file", type=FILE)
+@click.option("--intervention", metavar="SLUG", help="Intervention of every row (a row's 'intervention' column wins).")
+@click.option("--target-group", metavar="SLUG", help="Target group of every row ('target_group' column wins).")
+@click.option("--outcome", metavar="SLUG", help="Outcome of every row ('outcome' column wins).")
+@click.option("--comparison", metavar="SLUG", help="Comparison of every row ('comparison' column wins).")
+@click.option("--measure", metavar="M", help="Effect measure (RR OR RD MD SMD ROM GEN); default: the outcome's.")
+@click.option("--design", metavar="D", help="Study design of every row ('design' column wins); default controlled-study.")
+@click.option("--source", metavar="TEXT", help="Citation of the review or dataset the numbers come from (required).")
+@click.option("--bib", type=FILE, metavar="FILE", help="BibTeX (or .ris) file with the studies' full citations.")
+@click.option("--add-terms", is_flag=True, help="Add unknown slugs to the vocabularies, flagged for curation.")
+@_common
+def csv_command(file, intervention, target_group, outcome, comparison, measure, design, source, bib, add_terms,
+                dry_run, force, by):
+    """Import effect estimates, one per row, in metafor's escalc column names."""
+    plan = Plan()
+    shown = display_path(file)
+    if not (source or "").strip():
+        plan.problems.append(ImportProblem(shown, "", "--source", "say where the numbers come from: the review or"
+                                           " dataset they were extracted from, e.g. --source \"Landenberger &"
+                                           " Lipsey (2005). Journal of Experimental Criminology, 1(4), 451–476.\""))
+    data = _read(file, plan)
+    bib_data = _read(bib, plan) if bib is not None else None
+    importer = _importer(file, by, force, add_terms)
+    if plan.problems or not importer.load(plan):
+        _finish(plan, dry_run)
+    table, problems = read_table(data, shown)
+    plan.problems += problems
+    if table is not None:
+        options = CsvOptions(intervention, target_group, outcome, comparison, measure, design, source.strip())
+        drafts, problems, notices = table_to_drafts(table, options, importer.vocabulary, file.name,
+                                                    importer.history)
+        plan.problems += problems
+        plan.notices += notices
+        if bib_data is not None:
+            references, problems = _references(bib, bib_data)
+            plan.problems += problems
+            plan.notices += link(drafts, references, display_path(bib), plan.problems)
+        importer.apply(drafts, plan, create=True)
+    _finish(plan, dry_run)
+
+
+def _references_command(file: Path, dry_run: bool, force: bool, by: str | None, parse) -> None:
+    plan = Plan()
+    data = _read(file, plan)
+    importer = _importer(file, by, force)
+    if plan.problems or not importer.load(plan):
+        _finish(plan, dry_run)
+    drafts, problems = parse(data, display_path(file))
+    plan.problems += problems
+    importer.apply(drafts, plan, create=False)
+    _finish(plan, dry_run)
+
+
+@import_group.command("bibtex")
+@click.argument("file", type=FILE)
+@_common
+def bibtex_command(file, dry_run, force, by):
+    """Enrich studies with authors, title, journal, DOI … from a BibTeX file."""
+    _references_command(file, dry_run, force, by, parse_bibtex)
+
+
+@import_group.command("ris")
+@click.argument("file", type=FILE)
+@_common
+def ris_command(file, dry_run, force, by):
+    """Enrich studies with authors, title, journal, DOI … from a RIS file."""
+    _references_command(file, dry_run, force, by, parse_ris)

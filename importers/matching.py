@@ -1,0 +1,106 @@
+"""Which existing study record is the study in an import file?
+
+In order, the first rule that finds a record decides:
+
+1. the same DOI (normalised: no resolver prefix, case ignored);
+2. the same title (case, accents and punctuation ignored) and the same year;
+3. the same BibTeX key (``citation.bibkey``), a link a curator can set by hand;
+4. for effect data only: the same source (``--source``) and the same study name
+   ("Guerra (1990)") — the same extraction imported again.
+
+Records whose DOIs (or titles) differ from the import's are never the same study.
+When a rule finds several records, the study name, design and country narrow them;
+if that still leaves several, the import stops and asks for a DOI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .citation import fold, normalize_doi, normalize_title, study_name, surname
+
+
+@dataclass
+class Existing:
+    """A study record already in the data folder, as written in its file."""
+
+    path: Path
+    raw: dict
+
+    @property
+    def id(self) -> str:
+        return str(self.raw.get("id") or self.path.stem)
+
+
+@dataclass
+class Match:
+    record: Existing | None = None
+    rule: str = ""
+    ambiguous: list[Existing] = field(default_factory=list)
+    similar: list[Existing] = field(default_factory=list)  # same first author and year, not confirmed
+
+
+def name_of(record: dict) -> str:
+    """How the source names the study: kept in descriptors when the citation cannot say it."""
+    descriptors = (record.get("provenance") or {}).get("descriptors") or {}
+    name = descriptors.get("study")
+    return str(name) if isinstance(name, str) and name else study_name(record.get("citation") or {})
+
+
+def _citation(record: dict) -> dict:
+    return record.get("citation") or {}
+
+
+def _differ(a: dict, b: dict) -> bool:
+    """Both records say who they are, and they say different things."""
+    da, db = normalize_doi(_citation(a).get("doi")), normalize_doi(_citation(b).get("doi"))
+    if da and db and da != db:
+        return True
+    ta, tb = normalize_title(_citation(a).get("title")), normalize_title(_citation(b).get("title"))
+    return bool(ta and tb and ta != tb)
+
+
+def _narrow(draft: dict, candidates: list[Existing]) -> list[Existing]:
+    tests = [
+        lambda r: fold(name_of(r)) == fold(name_of(draft)),
+        lambda r: (r.get("design") or {}).get("type") == (draft.get("design") or {}).get("type"),
+        lambda r: fold(str((r.get("design") or {}).get("country") or ""))
+        == fold(str((draft.get("design") or {}).get("country") or "")),
+    ]
+    for test in tests:
+        if len(candidates) <= 1 or "design" not in draft:
+            break
+        narrowed = [c for c in candidates if test(c.raw)]
+        candidates = narrowed or candidates
+    return candidates
+
+
+def find(draft: dict, existing: list[Existing], *, by_source: bool) -> Match:
+    """The existing record ``draft`` (a record without an id) describes, if any."""
+    cit = _citation(draft)
+    pool = [e for e in existing if not _differ(draft, e.raw)]
+    doi = normalize_doi(cit.get("doi"))
+    title = normalize_title(cit.get("title"))
+    source = fold(str((draft.get("provenance") or {}).get("source") or ""))
+    rules = [
+        ("DOI", doi and [e for e in pool if normalize_doi(_citation(e.raw).get("doi")) == doi]),
+        ("title and year", title and cit.get("year") and [
+            e for e in pool if normalize_title(_citation(e.raw).get("title")) == title
+            and _citation(e.raw).get("year") == cit.get("year")]),
+        ("BibTeX key", cit.get("bibkey") and [e for e in pool if _citation(e.raw).get("bibkey") == cit.get("bibkey")]),
+        ("source and study name", by_source and source and [
+            e for e in pool if fold(str((e.raw.get("provenance") or {}).get("source") or "")) == source
+            and fold(name_of(e.raw)) == fold(name_of(draft))]),
+    ]
+    for rule, found in rules:
+        if found:
+            found = _narrow(draft, found)
+            if len(found) == 1:
+                return Match(found[0], rule)
+            return Match(None, rule, ambiguous=found)
+    authors = cit.get("authors") or []
+    similar = [e for e in pool if authors and _citation(e.raw).get("authors")
+               and fold(surname(_citation(e.raw)["authors"][0])) == fold(surname(authors[0]))
+               and _citation(e.raw).get("year") == cit.get("year")]
+    return Match(similar=similar)

@@ -152,7 +152,7 @@ def _direction(estimate: float, half_width: float, desirable: str | None) -> str
 
 
 def _row_out(r: Row, weight: float) -> dict:
-    return {"study": r.study, "label": r.label, "effect": r.effect, "target_group": r.target_group,
+    return {"study": r.study, "label": r.label, "effect": r.effect, "sample": r.sample, "target_group": r.target_group,
             "design": r.design, "yi": r.yi, "vi": r.vi, "weight": weight,
             "n_participants": r.n_participants, "conversions": list(r.conversions)}
 

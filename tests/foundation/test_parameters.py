@@ -56,8 +56,8 @@ def test_parent_target_group_pools_its_children(parameters):
 
 def test_no_parameter_holds_a_study_sample_twice(parameters):
     for pid, result in parameters[0].items():
-        keys = [(r["study"], r["effect"]) for r in result["rows"]]
-        assert len(set(r["study"] for r in result["rows"])) == len(keys), pid
+        samples = [(r["study"], r["sample"]) for r in result["rows"]]
+        assert len(set(samples)) == len(samples), pid
 
 
 def test_effects_shown_only_are_never_pooled(parameters):

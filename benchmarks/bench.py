@@ -1,0 +1,604 @@
+#!/usr/bin/env python3
+"""The benchmark suite: ``benchmarks/run`` calls this. Writes benchmarks/RESULTS.md.
+
+    benchmarks/run                       # 1k, 20k and 100k studies
+    benchmarks/run --sizes 1000,20000    # choose sizes
+    benchmarks/run --quick               # a small smoke run (300 studies, short load)
+
+For each size: generate the synthetic corpus (benchmarks/generate.py), run a
+full build with its phases and peak memory, change one study file and build
+again, produce the parameters export, serve the app with gunicorn on a free
+loopback port and send the fixed query mix (benchmarks/queries.py) at
+concurrency 1 and 8, record the workers' memory, and then do the same against
+the SQLite FTS5 baseline (benchmarks/fts5.py) under the same gunicorn
+settings. Everything runs in benchmarks/work/<N>/, which is wiped first; all
+load goes to 127.0.0.1 and is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import queries  # noqa: E402
+from benchmarks.generate import DEFAULT_SEED, generate  # noqa: E402
+
+PY = sys.executable
+BIN = Path(sys.executable).parent
+
+#: The issue's targets: (size, key, comparison, limit, unit, label).
+TARGETS = [
+    (20000, "build_s", "<=", 60, "s", "full build ≤ 60 s"),
+    (20000, "rebuild_s", "<=", 2, "s", "one-study rebuild ≤ 2 s"),
+    (20000, "facets_p95_c1_ms", "<=", 50, "ms", "faceted search p95 ≤ 50 ms at concurrency 1"),
+    (20000, "rps_c8", ">=", 150, "req/s", "≥ 150 requests/s at concurrency 8"),
+    (100000, "p95_c1_ms", "<=", 150, "ms", "search p95 ≤ 150 ms"),
+    (100000, "server_rss_mb", "<=", 500, "MB", "server RSS ≤ 500 MB"),
+]
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- the machine
+
+def machine() -> dict:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_gb = None
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gb = int(line.split()[1]) / 1024 / 1024
+    os_name = platform.platform()
+    with contextlib.suppress(OSError):
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = f"{line.split('=', 1)[1].strip(chr(34))} (kernel {platform.release()})"
+
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return None
+
+    status = git("status", "--porcelain", "--untracked-files=no")
+    load = None
+    with contextlib.suppress(OSError):
+        load = Path("/proc/loadavg").read_text().split()[:3]
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1) if mem_gb else None,
+            "python": platform.python_version(), "os": os_name, "commit": git("rev-parse", "HEAD"),
+            "dirty": bool(status) if status is not None else None,
+            "dirty_files": status.splitlines() if status else [],
+            "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "load_average_at_start": load}
+
+
+# ---------------------------------------------------------------- child processes
+
+def run_child(cmd: list[str], env: dict, stdout=None, timeout: float = 3600) -> dict:
+    """Run ``cmd``; wall time, exit status and the child's own peak RSS (``wait4``)."""
+    started = time.perf_counter()
+    out_file = stdout or subprocess.PIPE
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out_file, stderr=subprocess.PIPE, text=True)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        captured_out = proc.stdout.read() if proc.stdout else ""
+        captured_err = proc.stderr.read()
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"seconds": time.perf_counter() - started, "rc": proc.returncode, "stdout": captured_out,
+            "stderr": captured_err, "maxrss_mb": usage.ru_maxrss / 1024}
+
+
+def evidence_env(instance: Path, data: Path, database_url: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    env.update({"EVIDENCE_DATA_DIR": str(data), "EVIDENCE_INSTANCE_DIR": str(instance),
+                "EVIDENCE_INDEX_DIR": str(instance / "index"), "EVIDENCE_RELEASES_DIR": str(instance / "releases"),
+                "EVIDENCE_DATABASE_URL": database_url or f"sqlite:///{instance / 'evidence.db'}",
+                "PYTHONPATH": str(ROOT), "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"})
+    return env
+
+
+def timed_build(env: dict) -> dict:
+    result = run_child([PY, str(BENCH / "buildphases.py")], env)
+    if result["rc"] != 0:
+        raise RuntimeError(f"build failed ({result['rc']}):\n{result['stderr'][-3000:]}")
+    info = json.loads(result["stdout"].strip().splitlines()[-1])
+    return {"seconds": result["seconds"], "maxrss_mb": result["maxrss_mb"], **info}
+
+
+def touch_one_study(data: Path) -> tuple[Path, str]:
+    """Change one number in one study (its sample size) the way a curator would; return what to restore."""
+    path = sorted((data / "studies").glob("*.yaml"))[len(list((data / "studies").glob("*.yaml"))) // 2]
+    original = path.read_text(encoding="utf-8")
+    lines = original.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.strip().startswith("sample_size:"):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines[i] = f"{indent}sample_size: {int(line.split(':')[1]) + 1}\n"
+            break
+    else:
+        raise RuntimeError(f"no sample_size in {path}")
+    path.write_text("".join(lines), encoding="utf-8")
+    return path, original
+
+
+def export_parameters(env: dict, out: Path) -> dict:
+    result = run_child([str(BIN / "evidence"), "export", "parameters", "--format", "json", "-o", str(out)], env)
+    if result["rc"] != 0:
+        return {"available": False, "error": (result["stderr"] or result["stdout"]).strip()[-500:]}
+    return {"available": True, "seconds": result["seconds"], "maxrss_mb": result["maxrss_mb"],
+            "bytes": out.stat().st_size if out.exists() else None}
+
+
+# ---------------------------------------------------------------- serving
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError):
+                out += [int(c) for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()]
+    return out
+
+
+def _mem(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) of one process in MB."""
+    rss = pss = 0.0
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) / 1024
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                pss = int(line.split()[1]) / 1024
+    return rss, pss
+
+
+def server_memory(master: int) -> dict:
+    workers = _children(master)
+    master_rss, master_pss = _mem(master)
+    per_worker = [_mem(w) for w in workers]
+    return {"workers": len(workers), "master_rss_mb": master_rss,
+            "worker_rss_mb": [round(r, 1) for r, _ in per_worker],
+            "total_rss_mb": master_rss + sum(r for r, _ in per_worker),
+            "total_pss_mb": master_pss + sum(p for _, p in per_worker)}
+
+
+class MemorySampler(threading.Thread):
+    """Samples the server's memory every half second; keeps the peak."""
+
+    def __init__(self, master: int):
+        super().__init__(daemon=True)
+        self.master, self.peak, self._done = master, None, threading.Event()
+
+    def run(self):
+        while not self._done.is_set():
+            m = server_memory(self.master)
+            if self.peak is None or m["total_rss_mb"] > self.peak["total_rss_mb"]:
+                self.peak = m
+            self._done.wait(0.5)
+
+    def stop(self) -> dict | None:
+        self._done.set()
+        self.join(5)
+        return self.peak
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict, workers: int, log_path: Path):
+    port = free_port()
+    cmd = [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--chdir", str(ROOT),
+           "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app_spec]
+    log_file = open(log_path, "w", encoding="utf-8")
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {log_path}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    if r.status == 200 and len(_children(proc.pid)) >= workers:
+                        break
+            except (OSError, urllib.error.URLError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not become healthy in 120 s; see {log_path}")
+            time.sleep(0.2)
+        yield port, proc.pid
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log_file.close()
+
+
+def probe(port: int, path: str) -> tuple[int, int]:
+    """(status, bytes) of one GET."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as r:
+            return r.status, len(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, 0
+    except OSError:
+        return 0, 0
+
+
+def load(port: int, urls: list, work: Path, name: str, concurrency: int, duration: float, max_requests: int,
+         rounds: int | None = None) -> dict:
+    urls_file = work / f"urls-{name}.json"
+    urls_file.write_text(json.dumps(urls, ensure_ascii=False))
+    cmd = [PY, str(BENCH / "loadgen.py"), "--port", str(port), "--urls", str(urls_file),
+           "--concurrency", str(concurrency), "--duration", str(duration), "--max-requests", str(max_requests)]
+    if rounds:
+        cmd += ["--rounds", str(rounds)]
+    result = run_child(cmd, dict(os.environ), timeout=duration + 120)
+    if result["rc"] != 0:
+        raise RuntimeError(f"load generator failed: {result['stderr'][-2000:]}")
+    return json.loads(result["stdout"])
+
+
+def measure_server(label: str, app_spec: str, env: dict, workers: int, urls: list, work: Path, plan: dict) -> dict:
+    """Warm up, probe every URL, then load at concurrency 1 and 8 while sampling memory."""
+    try:
+        return _measure_server(label, app_spec, env, workers, urls, work, plan)
+    except RuntimeError as exc:  # the app does not start at this commit: say so, go on
+        log_path = work / f"gunicorn-{label}.log"
+        tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:] if log_path.exists() else []
+        return {"app": app_spec, "workers": workers, "error": f"{exc} — {' '.join(tail)}"}
+
+
+def _measure_server(label: str, app_spec: str, env: dict, workers: int, urls: list, work: Path, plan: dict) -> dict:
+    out: dict = {"app": app_spec, "workers": workers}
+    with gunicorn(app_spec, env, workers, work / f"gunicorn-{label}.log") as (port, master):
+        out["memory_idle"] = server_memory(master)
+        statuses = {}
+        for name, _category, path in urls:
+            statuses[name] = probe(port, path)
+        out["probe"] = {name: {"status": s, "bytes": b} for name, (s, b) in statuses.items()}
+        good = [u for u in urls if statuses[u[0]][0] == 200]
+        out["unavailable"] = [u[0] for u in urls if statuses[u[0]][0] != 200]
+        if not good:
+            out["error"] = f"no query answered 200 (statuses: {sorted({s for s, _ in statuses.values()})})"
+            return out
+        # warm-up: every worker sees every query a couple of times (caches, lazy index opening)
+        load(port, good, work, f"{label}-warm", workers, plan["warm_s"], len(good) * workers * 2, rounds=2)
+        sampler = MemorySampler(master)
+        sampler.start()
+        out["c1"] = load(port, good, work, f"{label}-c1", 1, plan["c1_s"], plan["c1_max"], rounds=plan["c1_rounds"])
+        out["c8"] = load(port, good, work, f"{label}-c8", 8, plan["c8_s"], plan["c8_max"])
+        out["memory_peak"] = sampler.stop()
+        out["memory_after"] = server_memory(master)
+    return out
+
+
+# ---------------------------------------------------------------- one size
+
+def run_size(n: int, args, plan: dict) -> dict:
+    work = BENCH / "work" / str(n)
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    instance = work / "instance"
+    data = BENCH / "data" / str(n)
+    res: dict = {"studies": n}
+
+    log(f"{n}: generating the synthetic corpus")
+    started = time.perf_counter()
+    res["corpus"] = generate(n, data, args.seed)
+    res["generate_s"] = time.perf_counter() - started
+    env = evidence_env(instance, data, args.database_url)
+
+    log(f"{n}: full build")
+    res["build"] = timed_build(env)
+    log(f"{n}: full build {res['build']['seconds']:.1f} s, peak {res['build']['maxrss_mb']:.0f} MB")
+
+    log(f"{n}: one study changed, build again")
+    path, original = touch_one_study(data)
+    try:
+        res["rebuild"] = timed_build(env)
+        res["rebuild"]["changed"] = path.name
+    finally:
+        path.write_text(original, encoding="utf-8")
+    log(f"{n}: rebuild {res['rebuild']['seconds']:.1f} s")
+
+    log(f"{n}: parameters export")
+    res["export"] = export_parameters(env, work / "parameters.json")
+
+    urls_page = [[q.name, q.category, queries.app_page_url(q)] for q in queries.MIX]
+    urls_api = [[q.name, q.category, queries.app_api_url(q)] for q in queries.MIX]
+    urls_base = [[q.name, q.category, queries.baseline_url(q)] for q in queries.MIX]
+    server_env = dict(env)
+    workers = args.workers
+    log(f"{n}: serving the app ({workers} workers): JSON API")
+    res["api"] = measure_server("api", "deploy.wsgi:app", server_env, workers, urls_api, work, plan)
+    log(f"{n}: serving the app: search pages")
+    res["pages"] = measure_server("pages", "deploy.wsgi:app", server_env, workers, urls_page, work, plan)
+
+    log(f"{n}: FTS5 baseline")
+    fts_db = work / "fts5.db"
+    built = run_child([PY, str(BENCH / "fts5.py"), "build", "--database-url", env["EVIDENCE_DATABASE_URL"],
+                       "--out", str(fts_db)], env)
+    if built["rc"] != 0:
+        res["baseline"] = {"error": built["stderr"][-2000:]}
+    else:
+        base_env = dict(env, BENCH_FTS5_DB=str(fts_db))
+        res["baseline"] = measure_server("fts5", "benchmarks.fts5:app", base_env, workers, urls_base, work, plan)
+        res["baseline"]["build"] = {**json.loads(built["stdout"]), "wall_s": built["seconds"],
+                                    "maxrss_mb": built["maxrss_mb"]}
+    index_dir = instance / "index"
+    res["index_bytes"] = _du(index_dir.resolve()) if index_dir.exists() else None
+    res["database_bytes"] = (instance / "evidence.db").stat().st_size if (instance / "evidence.db").exists() else None
+    (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
+    return res
+
+
+def _du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# ---------------------------------------------------------------- figures and the report
+
+def figures(res: dict) -> dict:
+    """The headline numbers the targets are checked against."""
+    f: dict = {"build_s": res["build"]["seconds"], "rebuild_s": res["rebuild"]["seconds"]}
+    for surface in ("api", "pages"):
+        s = res.get(surface) or {}
+        if "c1" not in s:
+            continue
+        f[f"{surface}_p95_c1_ms"] = s["c1"]["latency_ms"]["p95"]
+        facets = s["c1"]["by_category"].get("facets")
+        f[f"{surface}_facets_p95_c1_ms"] = facets["p95"] if facets else None
+        f[f"{surface}_rps_c8"] = s["c8"]["rps"]
+        f[f"{surface}_errors"] = s["c1"]["errors"] + s["c8"]["errors"]
+        peak = s.get("memory_peak") or s.get("memory_after")
+        f[f"{surface}_server_rss_mb"] = peak["total_rss_mb"] if peak else None
+    # Targets are judged on the search pages when they answer, else on the JSON API.
+    primary = "pages" if "pages_p95_c1_ms" in f else "api"
+    f["surface"] = primary if f"{primary}_p95_c1_ms" in f else None
+    for key in ("p95_c1_ms", "facets_p95_c1_ms", "rps_c8", "server_rss_mb"):
+        if f["surface"]:
+            f[key] = f.get(f"{f['surface']}_{key}")
+            # the worst surface, so no target is met on the easier one only
+            values = [f.get(f"{s}_{key}") for s in ("api", "pages") if f.get(f"{s}_{key}") is not None]
+            if values:
+                f[key] = min(values) if key == "rps_c8" else max(values)
+    return f
+
+
+def judge(results: dict[int, dict]) -> list[dict]:
+    out = []
+    for size, key, op, limit, unit, label in TARGETS:
+        res = results.get(size)
+        value = figures(res).get(key) if res else None
+        if value is None:
+            verdict = "not measured" if res is None else "not measurable at this commit"
+        else:
+            verdict = "met" if (value <= limit if op == "<=" else value >= limit) else "not met"
+        out.append({"size": size, "target": label, "value": value, "unit": unit, "verdict": verdict})
+    return out
+
+
+def _fmt(value, digits=1, unit=""):
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}{unit}"
+    return f"{value:,}{unit}"
+
+
+def render(results: dict[int, dict], info: dict, plan: dict, args) -> str:
+    sizes = sorted(results)
+    L = []
+    w = L.append
+    w("# Benchmark results\n")
+    w("Written by `benchmarks/run` — do not edit by hand; see docs/benchmarks.md for what each figure means, "
+      "what limits it and the designs proposed to meet the targets.\n")
+    w("All data is **synthetic** (`benchmarks/generate.py`, seed "
+      f"{args.seed}); all traffic went to 127.0.0.1.\n")
+    w("## Machine and commit\n")
+    w("| | |\n|---|---|")
+    w(f"| CPU | {info['cpu']} ({info['cores']} cores) |")
+    w(f"| memory | {info['memory_gb']} GB |")
+    w(f"| Python | {info['python']} |")
+    w(f"| OS | {info['os']} |")
+    w(f"| commit | `{info['commit']}`{' + uncommitted changes' if info['dirty'] else ''} |")
+    w(f"| date | {info['date']} |")
+    w(f"| load average at start | {' '.join(info['load_average_at_start'] or [])} |")
+    w(f"| run | `benchmarks/run {' '.join(args.argv)}`; sizes {', '.join(map(str, sizes))}; "
+      f"{args.workers} gunicorn workers; load: concurrency 1 for ≤ {plan['c1_s']} s "
+      f"(≤ {plan['c1_rounds']} passes over the mix), concurrency 8 for ≤ {plan['c8_s']} s |")
+    w(f"| database | {'SQLite (the default)' if not args.database_url else 'given by --database-url'} |")
+    if info["dirty_files"]:
+        w("\nUncommitted changes to tracked files at the time of the run: " +
+          ", ".join(f"`{x.strip()}`" for x in info["dirty_files"][:30]) + "\n")
+    w("\n## Targets\n")
+    w("| size | target | measured | verdict |\n|---|---|---|---|")
+    for t in judge(results):
+        w(f"| {t['size']:,} | {t['target']} | {_fmt(t['value'], 1, ' ' + t['unit'])} | **{t['verdict']}** |")
+    w("\nLatency targets are judged on the worse of the search page (`/search`) and the JSON API "
+      "(`/api/v1/search`); server RSS is the sum over the gunicorn master and workers at the peak "
+      "during the load (PSS, which counts shared pages once, is shown too).\n")
+
+    w("## Corpus\n")
+    w("| size | studies | effects | parameters | interventions | target groups | outcomes | generate |\n"
+      "|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        r = results[n]
+        c = r["build"]["counts"]
+        w(f"| {n:,} | {c['studies']:,} | {c['effects']:,} | {c['parameters']:,} | {c['interventions']} | "
+          f"{c['target_groups']} | {c['outcomes']} | {_fmt(r['generate_s'])} s |")
+
+    w("\n## Build\n")
+    w("Wall time of a fresh `evidence build` process (what the CLI runs), its phases, and the process's "
+      "peak RSS (`wait4` rusage). Rebuild: the same after one study file changed (one sample size).\n")
+    w("| size | full build | startup | validate | effects | pooling | database | index | other | "
+      "peak RSS | rebuild after one change | database size | index size |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        r = results[n]
+        b, p = r["build"], r["build"]["phases"]
+        w(f"| {n:,} | **{_fmt(b['seconds'])} s** | {_fmt(p['startup'])} | {_fmt(p['validate'])} | "
+          f"{_fmt(p['effects'])} | {_fmt(p['pooling'])} | {_fmt(p['database'])} | {_fmt(p['index'])} | "
+          f"{_fmt(p['other'])} | {_fmt(b['maxrss_mb'], 0)} MB | **{_fmt(r['rebuild']['seconds'])} s** | "
+          f"{_fmt((r.get('database_bytes') or 0) / 1e6)} MB | {_fmt((r.get('index_bytes') or 0) / 1e6)} MB |")
+
+    w("\n## Parameters export\n")
+    w("`evidence export parameters --format json -o FILE`, a fresh process.\n")
+    w("| size | time | peak RSS | file |\n|---|---|---|---|")
+    for n in sizes:
+        e = results[n]["export"]
+        if e.get("available"):
+            w(f"| {n:,} | {_fmt(e['seconds'])} s | {_fmt(e['maxrss_mb'], 0)} MB | {_fmt((e['bytes'] or 0) / 1e6)} MB |")
+        else:
+            w(f"| {n:,} | not available: {e.get('error', '')[:160]} | | |")
+
+    w("\n## Search\n")
+    w("Latency in milliseconds from sending a request to reading the whole response, over the fixed mix "
+      "(`benchmarks/queries.py`: free text, Danish text, facets, sort, phrase, year range, no-hit), "
+      "after a warm-up. Requests per second at concurrency 8 count successful responses.\n")
+    w("| size | surface | c=1 p50 | c=1 p95 | c=1 p99 | facets p95 (c=1) | c=8 p50 | c=8 p95 | c=8 p99 | req/s (c=8) "
+      "| errors | server RSS (peak) | PSS | workers |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        for surface, title in (("pages", "`/search` (HTML)"), ("api", "`/api/v1/search` (JSON)"),
+                               ("baseline", "FTS5 baseline (JSON)")):
+            s = results[n].get(surface) or {}
+            if "c1" not in s:
+                reason = s.get("error") or "not run"
+                w(f"| {n:,} | {title} | {reason[:120]} | | | | | | | | | | | |")
+                continue
+            c1, c8 = s["c1"], s["c8"]
+            fac = c1["by_category"].get("facets") or {}
+            peak = s.get("memory_peak") or s.get("memory_after") or {}
+            w(f"| {n:,} | {title} | {_fmt(c1['latency_ms']['p50'])} | {_fmt(c1['latency_ms']['p95'])} | "
+              f"{_fmt(c1['latency_ms']['p99'])} | {_fmt(fac.get('p95'))} | {_fmt(c8['latency_ms']['p50'])} | "
+              f"{_fmt(c8['latency_ms']['p95'])} | {_fmt(c8['latency_ms']['p99'])} | {_fmt(c8['rps'])} | "
+              f"{c1['errors'] + c8['errors']} | {_fmt(peak.get('total_rss_mb'), 0)} MB | "
+              f"{_fmt(peak.get('total_pss_mb'), 0)} MB | {s['workers']} |")
+            if s.get("unavailable"):
+                w(f"| | | left out (not 200 at this commit): {', '.join(s['unavailable'])} | | | | | | | | | | | |")
+
+    w("\n### Ratio to the SQLite FTS5 baseline\n")
+    w("Our latency divided by the baseline's for the same queries under the same gunicorn settings and client "
+      "(> 1: we are slower). The baseline indexes the same documents (the app's own `documents()`), answers the "
+      "same URL parameters with the total, one page of 20 cards and all facet counts, in JSON; so the JSON API "
+      "is the like-for-like comparison.\n")
+    w("| size | surface | c=1 p50 | c=1 p95 | c=8 p95 | req/s (c=8) |\n|---|---|---|---|---|---|")
+    for n in sizes:
+        base = results[n].get("baseline") or {}
+        if "c1" not in base:
+            continue
+        for surface in ("api", "pages"):
+            s = results[n].get(surface) or {}
+            if "c1" not in s:
+                continue
+
+            def ratio(a, b):
+                return f"{a / b:.1f}×" if a and b else "—"
+            w(f"| {n:,} | {surface} | {ratio(s['c1']['latency_ms']['p50'], base['c1']['latency_ms']['p50'])} | "
+              f"{ratio(s['c1']['latency_ms']['p95'], base['c1']['latency_ms']['p95'])} | "
+              f"{ratio(s['c8']['latency_ms']['p95'], base['c8']['latency_ms']['p95'])} | "
+              f"{ratio(s['c8']['rps'], base['c8']['rps'])} (ours/baseline) |")
+    w("\n### By query category (concurrency 1, p95 ms)\n")
+    w("| size | surface | " + " | ".join(queries.CATEGORIES) + " |\n|---|---|" + "---|" * len(queries.CATEGORIES))
+    for n in sizes:
+        for surface in ("pages", "api", "baseline"):
+            s = results[n].get(surface) or {}
+            if "c1" not in s:
+                continue
+            cats = s["c1"]["by_category"]
+            w(f"| {n:,} | {surface} | " + " | ".join(_fmt((cats.get(c) or {}).get("p95")) for c in queries.CATEGORIES)
+              + " |")
+    w("\n### By query (concurrency 1, p50 ms)\n")
+    names = [q.name for q in queries.MIX]
+    w("| query | " + " | ".join(f"{n:,} {s}" for n in sizes for s in ("pages", "api", "fts5")) + " |")
+    w("|---|" + "---|" * (len(sizes) * 3))
+    for name in names:
+        cells = []
+        for n in sizes:
+            for surface in ("pages", "api", "baseline"):
+                s = results[n].get(surface) or {}
+                cells.append(_fmt(((s.get("c1") or {}).get("by_query", {}).get(name) or {}).get("p50")))
+        w(f"| `{name}` | " + " | ".join(cells) + " |")
+    w("\nThe FTS5 baseline's own build (from the built database): " + "; ".join(
+        f"{n:,}: {_fmt(results[n]['baseline']['build']['wall_s'])} s, "
+        f"{_fmt(results[n]['baseline']['build']['bytes'] / 1e6)} MB"
+        for n in sizes if (results[n].get("baseline") or {}).get("build")) + ".\n")
+    w("Raw figures: `benchmarks/work/<size>/results.json` (not committed).\n")
+    return "\n".join(L) + "\n"
+
+
+# ---------------------------------------------------------------- main
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="benchmarks/run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=None, help="comma-separated study counts (default 1000,20000,100000)")
+    parser.add_argument("--quick", action="store_true", help="a small smoke run: 300 studies, a few seconds of load")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
+                        help="gunicorn workers for the app and the baseline (default: cores + 1, as deploy/)")
+    parser.add_argument("--database-url", help="build into this database instead of a fresh SQLite file "
+                                               "(its tables are replaced)")
+    parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
+    args = parser.parse_args(argv)
+    args.argv = argv
+    if args.quick:
+        sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [300]
+        plan = {"warm_s": 5, "c1_s": 5, "c1_rounds": 3, "c1_max": 200, "c8_s": 5, "c8_max": 5000}
+    else:
+        sizes = [int(s) for s in (args.sizes or "1000,20000,100000").split(",")]
+        plan = {"warm_s": 30, "c1_s": 60, "c1_rounds": 15, "c1_max": 2000, "c8_s": 20, "c8_max": 20000}
+    info = machine()
+    if info["load_average_at_start"] and float(info["load_average_at_start"][0]) > 0.5 * (info["cores"] or 1):
+        log(f"warning: load average {info['load_average_at_start'][0]} — the machine is busy; figures will be worse")
+    results: dict[int, dict] = {}
+    for n in sizes:
+        results[n] = run_size(n, args, plan)
+        args.output.write_text(render(results, info, plan, args), encoding="utf-8")  # after every size
+    log(f"wrote {args.output}")
+    for t in judge(results):
+        log(f"{t['size']:>6}: {t['target']}: {_fmt(t['value'], 1, ' ' + t['unit'])} — {t['verdict']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Run ``evidence build`` (exactly what the CLI runs) and time its phases.
+
+    python benchmarks/buildphases.py            # settings from EVIDENCE_* like the CLI
+
+Prints one JSON line: the phases in seconds, the counts and the dataset
+version. The phases come from wrapping the build's own functions in place,
+so the work done is the CLI's work:
+
+- ``validate``: ``load_corpus`` (YAML reading, schemas, vocabulary checks)
+- ``effects``: the rest of ``prepare`` (effect sizes, grouping candidates, hashing)
+- ``pooling``: ``pooling.group`` and every ``pooling.pool`` call
+- ``database``: ``write_database``
+- ``index``: the search index (``evidence.search.indexer``'s build and swap,
+  when the build has one), or whatever else ``build`` does after ``prepare``
+- ``startup``: interpreter start and imports, before ``build`` is called
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+import time
+
+T0 = time.perf_counter()
+
+TIMES: dict[str, float] = {}
+
+
+def _timed(phase: str, fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            TIMES[phase] = TIMES.get(phase, 0.0) + time.perf_counter() - start
+    wrapper.__wrapped_for_phase__ = True
+    return wrapper
+
+
+def _patch(module_names: list[str], name: str, phase: str) -> None:
+    """Wrap ``name`` wherever the build can reach it (its module and any module that imported it)."""
+    original = None
+    for module_name in module_names:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        fn = getattr(module, name, None)
+        if fn is None or getattr(fn, "__wrapped_for_phase__", False):
+            continue
+        original = original or fn
+        if fn is original:
+            setattr(module, name, _timed(phase, original))
+
+
+def main() -> None:
+    from evidence import build as build_module
+    from evidence.build import BuildError
+    from evidence.config import load_settings
+
+    build_modules = ["evidence.build", "evidence.records.validate", "evidence.services.pooling",
+                     "evidence.search.indexer", "evidence.search"]
+    _patch(build_modules, "load_corpus", "validate")
+    _patch(build_modules, "group", "pooling")
+    _patch(build_modules, "pool", "pooling")
+    _patch(build_modules, "write_database", "database")
+    for name in ("build_aside", "swap", "build_index", "write_index"):
+        _patch(build_modules, name, "index")
+    _patch(["evidence.build"], "prepare", "prepare")
+
+    settings = load_settings()
+    started = time.perf_counter()
+    try:
+        prepared = build_module.build(settings)
+    except BuildError as exc:
+        for problem in exc.problems[:20]:
+            print(problem, file=sys.stderr)
+        sys.exit(1)
+    total_build = time.perf_counter() - started
+    prepare = TIMES.pop("prepare", 0.0)
+    validate = TIMES.get("validate", 0.0)
+    pooling = TIMES.get("pooling", 0.0)
+    database = TIMES.get("database", 0.0)
+    index = TIMES.get("index", 0.0)
+    phases = {
+        "startup": started - T0,
+        "validate": validate,
+        "effects": max(0.0, prepare - validate - pooling),
+        "pooling": pooling,
+        "database": database,
+        "index": index,
+        "other": max(0.0, total_build - prepare - database - index),
+    }
+    print(json.dumps({"phases": phases, "build": total_build, "counts": prepared.counts(),
+                      "dataset_version": prepared.dataset_version,
+                      "index_in_build": "index" in TIMES}))
+
+
+if __name__ == "__main__":
+    main()

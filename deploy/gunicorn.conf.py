@@ -1,0 +1,62 @@
+"""gunicorn settings for production: ``gunicorn -c deploy/gunicorn.conf.py deploy.wsgi:app``.
+
+Every setting can be overridden on the command line (``--workers 8``) or with
+gunicorn's own environment variables (``WEB_CONCURRENCY``, ``GUNICORN_CMD_ARGS``);
+see docs/production.md for the reasoning behind each value.
+"""
+
+import multiprocessing
+import os
+
+# Where to listen. Behind a load balancer, bind to the address it reaches.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Searching is CPU-bound Python: one worker process per core, plus one to cover
+# the time a worker waits on PostgreSQL. Each worker holds its own open index.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+worker_class = "sync"
+
+# Load the app once in the master, then fork: the workers share its code and
+# read-only data pages, and a broken release fails before any worker starts.
+preload_app = True
+
+# A request that takes longer than this is stuck: the master kills and replaces the worker.
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so slow growth of a worker's memory is bounded.
+max_requests = 20000
+max_requests_jitter = 2000
+# Heartbeat files in memory, not on a disk that may stall.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# Logs to stdout/stderr: the process supervisor (systemd, a container runtime) collects them.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+capture_output = True
+
+# Trust X-Forwarded-* only from the load balancer (comma-separated addresses).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server, worker):
+    """Give every worker its own database connections and index handles.
+
+    With ``preload_app`` the app is made before the fork; nothing may be shared
+    that holds a socket or a file position. SQLAlchemy's documented recipe:
+    ``engine.dispose(close=False)`` in the child drops the inherited pool
+    without closing the parent's connections. An open search index (if the
+    app opened one while loading) is dropped so the worker opens its own.
+    """
+    try:
+        app = worker.app.wsgi()
+    except Exception:  # noqa: BLE001 - never stop a worker from starting over this
+        return
+    for extension in getattr(app, "extensions", {}).values():
+        bind = getattr(extension, "kw", {}).get("bind") if hasattr(extension, "kw") else None
+        if bind is not None and hasattr(bind, "dispose"):
+            bind.dispose(close=False)
+        if hasattr(extension, "current") and hasattr(extension, "_open"):
+            extension._open = None

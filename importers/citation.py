@@ -8,7 +8,8 @@ import unicodedata
 YEAR = re.compile(r"(1[6-9]\d\d|20\d\d)([a-z])?")
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _ET_AL = re.compile(r"[\s,]*\bet\.?\s*al\.?$", re.IGNORECASE)
-_AUTHOR_SPLIT = re.compile(r"\s*(?:&|;|,|\band\b)\s*")
+_AUTHOR_SPLIT = re.compile(r"\s*(?:&|;|\band\b)\s*")
+_INITIALS = re.compile(r"(?:[A-Z]\.?\s*-?\s*){1,4}")
 
 
 def parse_year(text: str) -> tuple[int, str] | None:
@@ -43,11 +44,24 @@ def normalize_title(text: str | None) -> str | None:
 
 
 def split_names(text: str) -> tuple[list[str], bool]:
-    """"Ferguson & Simes" → (["Ferguson", "Simes"], False); "Rosenthal et al" → (["Rosenthal"], True)."""
+    """Author names as a meta-analysis writes them.
+
+    "Ferguson & Simes" → (["Ferguson", "Simes"], False); "Rosenthal et al" → (["Rosenthal"], True);
+    "Smith, Jones and Lee" → three names; but "Davis, BH" is one name with its initials.
+    """
     text = " ".join(text.split())
     et_al = bool(_ET_AL.search(text))
     text = _ET_AL.sub("", text)
-    return [a for a in _AUTHOR_SPLIT.split(text) if a], et_al
+    names: list[str] = []
+    for piece in _AUTHOR_SPLIT.split(text):
+        for part in (p.strip() for p in piece.split(",")):
+            if not part:
+                continue
+            if names and names[-1] and "," not in names[-1] and _INITIALS.fullmatch(part):
+                names[-1] = f"{names[-1]}, {part}"
+            else:
+                names.append(part)
+    return names, et_al
 
 
 def surname(author: str) -> str:
@@ -57,7 +71,7 @@ def surname(author: str) -> str:
 
 def study_name(citation: dict) -> str:
     """How a meta-analysis names a study: "Ferguson & Simes (1949)", "Rosenthal et al (1960)"."""
-    authors = [surname(a) for a in citation.get("authors") or []]
+    authors = list(citation.get("authors") or [])
     name = " & ".join(authors) + (" et al" if citation.get("et_al") else "")
     if not name:
         name = citation.get("label") or citation.get("title") or ""

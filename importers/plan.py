@@ -14,6 +14,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from marshmallow import ValidationError
 
 from evidence.records.schemas import SLUG, StudySchema, TermSchema
@@ -21,7 +22,6 @@ from evidence.records.slugs import slugify, unique
 from evidence.records.validate import check_samples, check_terms, display_path, flatten, load_corpus
 from evidence.records.vocabulary import FIELD_OF_KIND, Term, Vocabulary
 from evidence.records.write import dump_record, dump_terms, write_files
-from evidence.records.yamlio import load
 
 from .citation import fold, study_name, surname
 from .draft import Draft
@@ -93,6 +93,18 @@ class _Result:
         return self.draft.path, where, column
 
 
+class _RawLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Reads a record as written, dates kept as text (as ``evidence.records.yamlio`` does)."""
+
+
+_RawLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+def read_record(path: Path) -> dict:
+    """A record file as written (``load_corpus`` has already checked it)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_RawLoader)
+
+
 def label_of(slug: str) -> str:
     text = slug.replace("-", " ")
     return text[:1].upper() + text[1:]
@@ -121,7 +133,7 @@ class Importer:
                                                " (`evidence validate` lists them), then import"))
             return False
         self.vocabulary = corpus.vocabulary
-        self.existing = [Existing(r.path, load(r.path).data) for r in corpus.studies]
+        self.existing = [Existing(r.path, read_record(r.path)) for r in corpus.studies]
         return True
 
     # -- matching and enriching -------------------------------------------------------------

@@ -1,0 +1,26 @@
+"""Fixtures for the importer tests: data folders, the real `evidence import` command, tree hashes.
+
+These are not parametrised over databases: importing touches only the data folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from import_helpers import ROOT, check_reference_dir
+
+
+@pytest.fixture
+def reference_dir() -> Path:
+    return check_reference_dir()
+
+
+@pytest.fixture
+def empty_data_dir(tmp_path) -> Path:
+    """A data folder with the repository's vocabularies and no studies."""
+    target = tmp_path / "empty-data"
+    (target / "studies").mkdir(parents=True)
+    shutil.copytree(ROOT / "data" / "vocabularies", target / "vocabularies")
+    return target

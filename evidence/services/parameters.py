@@ -11,6 +11,7 @@ another tau² estimator, test or baseline risk without the database.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -120,6 +121,23 @@ class Source:
             while len(self._pooled) > 2000:  # bounded: baseline risks are caller-chosen
                 self._pooled.popitem(last=False)
         return self._pooled[key]
+
+
+def unknown_filters(source: Source, filters: dict, vocab: Vocabulary | None = None) -> dict[str, list[str]]:
+    """Vocabulary filters that name nothing, each with close matches.
+
+    A term that exists but has no parameters is not unknown (the answer is
+    just empty); without ``vocab`` (a release) the release's own values count.
+    """
+    out = {}
+    for name, kind in LABEL_KINDS[:3]:
+        value = filters.get(name)
+        if value is None:
+            continue
+        known = set(source.values(name)) | (set(vocab.terms[kind]) if vocab is not None else set())
+        if value not in known:
+            out[name] = difflib.get_close_matches(value, sorted(known), n=3, cutoff=0.5)
+    return out
 
 
 def repool(p: dict, choice: Choice) -> dict:

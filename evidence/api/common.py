@@ -1,0 +1,68 @@
+"""Marshmallow pieces every resource uses: problems, links, pages, safe text and slugs."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, fields, validate
+
+from ..records.schemas import SLUG
+
+#: Every query parameter's text: no control characters (PostgreSQL refuses NUL), bounded length.
+TEXT = [validate.Length(min=1, max=200),
+        validate.Regexp(re.compile(r"^[^\x00-\x1f\x7f]*$"), error="must not contain control characters")]
+SLUG_RULE = [validate.Length(max=100),
+             validate.Regexp(SLUG, error="must be a slug: lower-case letters, digits and hyphens")]
+MAX_PAGE = 10_000
+
+
+def slug(description: str) -> fields.String:
+    return fields.String(validate=SLUG_RULE, metadata={"description": description})
+
+
+def text(description: str) -> fields.String:
+    return fields.String(validate=TEXT, metadata={"description": description})
+
+
+class ReleaseSummarySchema(Schema):
+    name = fields.String(required=True)
+    dataset_version = fields.String(required=True)
+    built_at = fields.String(required=True)
+    released_at = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True, metadata={"description": "URI of the problem type (about:blank if generic)"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String(required=True, metadata={"description": "the request path and query"})
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                         metadata={"description": "messages per parameter (400)"})
+    suggestions = fields.List(fields.String(), metadata={"description": "close matches to what was asked for"})
+    available = fields.List(fields.Nested(ReleaseSummarySchema),
+                            metadata={"description": "the releases that exist (unknown version)"})
+
+
+class LinksSchema(Schema):
+    self = fields.String(required=True)
+    first = fields.String(required=True)
+    last = fields.String(required=True)
+    prev = fields.String(required=True, allow_none=True)
+    next = fields.String(required=True, allow_none=True)
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE), metadata={"description": "from 1"})
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class PageSchema(Schema):
+    dataset_version = fields.String(required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    links = fields.Nested(LinksSchema, required=True)

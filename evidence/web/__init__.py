@@ -1,5 +1,24 @@
-"""Placeholder until the web layer lands: registers nothing yet."""
+"""The server-rendered pages: search, interventions, studies, browsing, the gap map.
+
+Views are thin (``views/``); what they show is computed in plain modules
+(``pages.py``, ``wording.py``, ``forest.py``, ``citations.py``,
+``calculator.py``, ``gapmap.py``) and searched through
+:func:`evidence.search.service.search`.
+"""
+
+from __future__ import annotations
+
+from ..search.reader import IndexHolder
 
 
-def init_app(app):
-    return None
+def init_app(app) -> None:
+    from . import errors, formatting, i18n, security
+    from .views import browse, interventions, search, studies
+
+    i18n.init_app(app)
+    security.init_app(app)
+    formatting.init_app(app)
+    app.extensions["evidence.search"] = IndexHolder(app.config["EVIDENCE"].index_dir)
+    for module in (search, interventions, studies, browse):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)

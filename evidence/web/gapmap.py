@@ -1,0 +1,59 @@
+"""The evidence-and-gap map: interventions × outcomes, optionally for one target group.
+
+A cell counts the studies (with an effect of that intervention on that
+outcome, for the target group or any group below it) and shows the pooled
+direction and strength of the parameter that best stands for the cell: the
+chosen target group itself (else the largest pool below it; with no group
+chosen, the broadest group), the outcome's default measure, the most studies.
+Empty cells are gaps.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from ..db.extension import db
+from ..db.models import Effect, Parameter
+from . import catalog
+
+
+def _best(params: list[Parameter], default_measure: str | None, target_group: str | None) -> Parameter | None:
+    if not params:
+        return None
+    depth = {s: t.depth for s, t in catalog.terms()["target_groups"].items()}
+
+    def key(p: Parameter):
+        exact = p.target_group == target_group if target_group else True
+        return (not exact, depth.get(p.target_group, 9), p.measure != default_measure, -p.k, p.followup)
+
+    return min(params, key=key)
+
+
+def gap_map(target_group: str | None) -> dict:
+    terms = catalog.terms()
+    groups = catalog.descendants("target_groups", target_group) if target_group else None
+    counts = select(Effect.intervention, Effect.outcome, func.count(func.distinct(Effect.study_id)))
+    params = select(Parameter)
+    if groups is not None:
+        counts = counts.where(Effect.target_group.in_(groups))
+        params = params.where(Parameter.target_group.in_(groups))
+    n = {(i, o): c for i, o, c in db.session().execute(counts.group_by(Effect.intervention, Effect.outcome))}
+    by_cell: dict[tuple, list[Parameter]] = {}
+    for p in db.session().scalars(params):
+        by_cell.setdefault((p.intervention, p.outcome), []).append(p)
+    interventions = sorted(terms["interventions"].values(), key=lambda t: catalog.label("interventions", t.slug).lower())
+    outcomes = sorted(terms["outcomes"].values(), key=lambda t: catalog.label("outcomes", t.slug).lower())
+    rows = []
+    for i in interventions:
+        cells = []
+        for o in outcomes:
+            best = _best(by_cell.get((i.slug, o.slug), []), o.default_measure, target_group)
+            cells.append({
+                "outcome": o, "studies": n.get((i.slug, o.slug), 0), "parameter": best,
+                "url": url_for("interventions.show", slug=i.slug,
+                               _anchor=f"{best.target_group}--{best.outcome}--{best.comparison or 'any'}--{best.followup}")
+                if best else None,
+            })
+        rows.append({"intervention": i, "cells": cells})
+    return {"outcomes": outcomes, "rows": rows}

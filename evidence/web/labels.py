@@ -1,0 +1,126 @@
+"""Names of fixed codes (designs, levels, directions, measures, windows) in the page language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..records.followup import LABELS as FOLLOWUP_LABELS
+from .i18n import current_lang
+
+DESIGNS = {
+    "rct": _l("Randomised controlled trial"),
+    "cluster-rct": _l("Cluster-randomised trial"),
+    "quasi-experimental": _l("Quasi-experimental study"),
+    "controlled-before-after": _l("Controlled before-after study"),
+    "controlled-study": _l("Controlled study"),
+    "uncontrolled-before-after": _l("Before-after study without a comparison group"),
+    "systematic-review": _l("Systematic review"),
+}
+LEVELS = {
+    1: _l("Level 1: randomised trials and systematic reviews"),
+    2: _l("Level 2: controlled studies with a comparison group"),
+    3: _l("Level 3: before-after studies without a comparison group"),
+}
+LEVELS_SHORT = {1: _l("Level 1"), 2: _l("Level 2"), 3: _l("Level 3")}
+DIRECTIONS = {
+    "benefit": _l("Favourable effect"),
+    "harm": _l("Unfavourable effect"),
+    "unclear": _l("No clear effect"),
+}
+MEASURES = {
+    "OR": _l("odds ratio"),
+    "RR": _l("risk ratio"),
+    "RD": _l("risk difference"),
+    "MD": _l("mean difference"),
+    "SMD": _l("standardised mean difference"),
+    "ROM": _l("ratio of means"),
+    "GEN": _l("effect size"),
+    "PR": _l("proportion"),
+}
+PUBLICATION_TYPES = {
+    "journal-article": _l("Journal article"), "book-chapter": _l("Book chapter"), "report": _l("Report"),
+    "thesis": _l("Thesis"), "conference-paper": _l("Conference paper"), "web-page": _l("Web page"),
+    "other": _l("Other"),
+}
+RISK_OF_BIAS = {"low": _l("low"), "some-concerns": _l("some concerns"), "high": _l("high"), "unclear": _l("unclear")}
+FACET_TITLES = {
+    "intervention": _l("Intervention"), "target_group": _l("Target group"), "outcome": _l("Outcome"),
+    "evidence_level": _l("Evidence level"), "design": _l("Study design"), "country": _l("Country"),
+    "direction": _l("Direction of effect"), "decade": _l("Decade"),
+    "year_from": _l("Year from"), "year_to": _l("Year to"),
+}
+#: Names of the raw numbers of an effect, in metafor's escalc names.
+DATA_FIELDS = {
+    "ai": _l("events, intervention group"), "bi": _l("non-events, intervention group"),
+    "ci": _l("events, comparison group"), "di": _l("non-events, comparison group"),
+    "n1i": _l("participants, intervention group"), "n2i": _l("participants, comparison group"),
+    "m1i": _l("mean, intervention group"), "m2i": _l("mean, comparison group"),
+    "sd1i": _l("standard deviation, intervention group"), "sd2i": _l("standard deviation, comparison group"),
+    "yi": _l("reported effect (analysis scale)"), "vi": _l("reported sampling variance"),
+    "sei": _l("reported standard error"), "estimate": _l("reported estimate"),
+    "ci_low": _l("reported lower confidence limit"), "ci_high": _l("reported upper confidence limit"),
+    "ci_level": _l("confidence level"), "pval": _l("p-value"), "t": _l("t statistic"), "f": _l("F statistic"),
+    "direction": _l("direction"), "events": _l("events"), "n": _l("participants"),
+    "proportion": _l("proportion"), "proportion_high": _l("upper proportion"),
+    "p1i": _l("proportion, intervention group"), "p2i": _l("proportion, comparison group"),
+    "n_total": _l("participants in total"), "text": _l("as reported"),
+}
+
+
+def design(code: str) -> str:
+    return str(DESIGNS.get(code, code))
+
+
+def level(value) -> str:
+    return str(LEVELS.get(_int(value), value))
+
+
+def level_short(value) -> str:
+    return str(LEVELS_SHORT.get(_int(value), value))
+
+
+def direction(code: str | None) -> str:
+    return str(DIRECTIONS.get(code or "unclear", code))
+
+
+def measure(code: str) -> str:
+    return str(MEASURES.get(code, code))
+
+
+def followup(code: str) -> str:
+    return FOLLOWUP_LABELS.get(code, {}).get(current_lang(), code)
+
+
+def facet_value(facet: str, value: str, fallback: str) -> str:
+    """How a facet value reads: vocabulary labels come from the index, codes from here."""
+    if facet == "design":
+        return design(value)
+    if facet == "evidence_level":
+        return level_short(value)
+    if facet == "direction":
+        return direction(value)
+    if facet == "decade":
+        return _("%(decade)ss", decade=value)
+    if facet == "country":
+        return country(value)
+    return fallback
+
+
+def country(name: str | None) -> str:
+    """A country's name in the page language (records name countries in English)."""
+    if not name:
+        return ""
+    from babel import Locale
+
+    english = {v: k for k, v in Locale("en").territories.items()}
+    english.update({"United States": "US", "United Kingdom": "GB"})
+    code = english.get(name)
+    return Locale(current_lang()).territories.get(code, name) if code else name
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value

@@ -1,0 +1,76 @@
+"""What the search page shows beyond the service's result: words and links."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from ..search.facets import FACETS
+from . import labels, urlstate
+
+
+def message_text(message) -> str:
+    """A service message in the page language (the English text if the code is new)."""
+    p = message.params
+    texts = {
+        "too_long": lambda: _("The query was cut to its first %(limit)s characters.", limit=p.get("limit")),
+        "unbalanced_quote": lambda: _("A quotation mark had no partner; it was left out."),
+        "unbalanced_parenthesis": lambda: _("A parenthesis had no partner; it was left out."),
+        "unknown_field": lambda: _("There is no field “%(field)s”; it was searched as a word. "
+                                   "Fields you can use: %(fields)s.", field=p.get("field"), fields=p.get("fields")),
+        "incomplete_range": lambda: _("The year range was not closed, so it was read as “from that year on”. "
+                                      "Write for example year:[2010 TO 2015]."),
+        "invalid_value": lambda: _("Part of the query could not be read and was left out (%(error)s).",
+                                   error=p.get("error")),
+        "simplified": lambda: _("The query could not be read as written, so we searched for the words: %(words)s.",
+                                words=p.get("words")),
+        "invalid_year": lambda: _("“%(field)s” must be a year such as 2010; it was ignored.",
+                                  field=labels.FACET_TITLES.get(p.get("field"), p.get("field"))),
+        "any_words": lambda: _("No study matched all the words, so the list shows studies that match any of them."),
+    }
+    make = texts.get(message.code)
+    return make() if make else message.text
+
+
+def facet_groups(result) -> list[dict]:
+    groups = []
+    for facet in FACETS:
+        values = result.facets.get(facet) or []
+        if not values:
+            continue
+        groups.append({
+            "name": facet, "title": str(labels.FACET_TITLES[facet]),
+            "values": [{"label": labels.facet_value(facet, v.value, v.label), "count": v.count,
+                        "selected": v.selected, "depth": v.depth,
+                        "url": urlstate.link(toggle=(facet, v.value))} for v in values],
+        })
+    return groups
+
+
+def active_filters(result) -> list[dict]:
+    out = []
+    for name, value in urlstate.current():
+        if name in FACETS or name in ("year_from", "year_to"):
+            known = {v.value: v.label for v in result.facets.get(name, [])}
+            shown = labels.facet_value(name, value, known.get(value, value)) if name in FACETS else value
+            out.append({"facet": str(labels.FACET_TITLES[name]), "value": shown,
+                        "url": urlstate.link(toggle=(name, value))})
+    return out
+
+
+def pagination(result) -> list[dict]:
+    if result.pages <= 1:
+        return []
+    window = sorted({1, result.pages, *range(max(1, result.page - 2), min(result.pages, result.page + 2) + 1)})
+    out, last = [], 0
+    for n in window:
+        if n - last > 1:
+            out.append({"gap": True})
+        out.append({"number": n, "current": n == result.page,
+                    "url": urlstate.link(set_={"page": n if n > 1 else None})})
+        last = n
+    return out
+
+
+def sort_options() -> list[tuple[str, str]]:
+    return [("relevance", _("Relevance")), ("effect", _("Effect size")),
+            ("strength", _("Strength of evidence")), ("year", _("Year, newest first"))]

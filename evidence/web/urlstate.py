@@ -1,0 +1,47 @@
+"""Search state lives in the URL: build links that change one part of it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import request, url_for
+
+#: Query parameters that are part of the search state, in URL order.
+STATE = ("q", "intervention", "target_group", "outcome", "evidence_level", "design", "country", "direction",
+         "decade", "year_from", "year_to", "sort", "per_page", "page", "lang")
+MAX_VALUES = 20
+
+
+def current() -> list[tuple[str, str]]:
+    """The current state as (name, value) pairs: known names only, no empty values."""
+    pairs = []
+    for name in STATE:
+        for value in request.args.getlist(name)[:MAX_VALUES]:
+            if value.strip():
+                pairs.append((name, value[:1000]))
+    return pairs
+
+
+def link(endpoint: str = "search.search", *, toggle: tuple[str, str] | None = None,
+         drop: tuple[str, ...] = (), set_: dict | None = None, keep_page: bool = False) -> str:
+    """The current search with one facet value toggled, names dropped or values set."""
+    pairs = [p for p in current() if p[0] not in drop]
+    if not keep_page:
+        pairs = [p for p in pairs if p[0] != "page"]
+    if toggle:
+        if toggle in pairs:
+            pairs.remove(toggle)
+        else:
+            pairs.append(toggle)
+    for name, value in (set_ or {}).items():
+        pairs = [p for p in pairs if p[0] != name]
+        if value not in (None, ""):
+            pairs.append((name, str(value)))
+    pairs.sort(key=lambda p: STATE.index(p[0]))
+    base = url_for(endpoint)
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+def hidden_fields(*exclude: str) -> list[tuple[str, str]]:
+    """State to carry through a form as hidden inputs (all but ``exclude`` and the page)."""
+    return [p for p in current() if p[0] not in exclude and p[0] != "page"]

@@ -1,0 +1,1 @@
+"""Blueprints: search, interventions, studies, browse (target groups, outcomes, map)."""

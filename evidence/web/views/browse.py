@@ -1,0 +1,72 @@
+"""``/target-groups/<slug>``, ``/outcomes/<slug>`` and the evidence-and-gap map ``/map``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy import select
+
+from ...db.extension import db
+from ...db.models import Parameter
+from .. import catalog, gapmap
+
+bp = Blueprint("browse", __name__)
+KINDS = {"target-groups": ("target_groups", "target_group"), "outcomes": ("outcomes", "outcome")}
+
+
+def _headline(params: list[Parameter]) -> list[Parameter]:
+    """Per intervention × outcome × target group, the parameter with the most studies in the default measure."""
+    best: dict[tuple, Parameter] = {}
+    for p in params:
+        outcome = catalog.term("outcomes", p.outcome)
+        key = (p.intervention, p.outcome, p.target_group)
+        rank = (p.measure == (outcome.default_measure if outcome else None), p.k, p.strength)
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, p)
+    return sorted((p for _, p in best.values()), key=lambda p: (-p.strength, -p.k, p.id))
+
+
+def _term_page(url_kind: str, slug: str):
+    kind, field = KINDS[url_kind]
+    term = catalog.term(kind, slug)
+    if term is None:
+        abort(404, description=kind)
+    column = getattr(Parameter, field)
+    slugs = catalog.descendants(kind, slug) if kind == "target_groups" else {slug}
+    params = list(db.session().scalars(select(Parameter).where(column.in_(slugs))))
+    return render_template("term.html", kind=kind, url_kind=url_kind, term=term,
+                           description=catalog.description(term), lineage=catalog.lineage(kind, slug),
+                           children=catalog.children(kind, slug), parameters=_headline(params),
+                           studies=catalog.studies_with(field, slugs))
+
+
+@bp.get("/target-groups/<slug>")
+def target_group(slug):
+    return _term_page("target-groups", slug)
+
+
+@bp.get("/outcomes/<slug>")
+def outcome(slug):
+    return _term_page("outcomes", slug)
+
+
+@bp.get("/target-groups")
+def target_groups():
+    items = list(catalog.terms()["target_groups"].values())
+    counts = {t.slug: catalog.count_studies("target_group", catalog.descendants("target_groups", t.slug)) for t in items}
+    return render_template("term_list.html", kind="target_groups", items=items, counts=counts)
+
+
+@bp.get("/outcomes")
+def outcomes():
+    items = sorted(catalog.terms()["outcomes"].values(), key=lambda t: catalog.label("outcomes", t.slug))
+    counts = {t.slug: catalog.count_studies("outcome", {t.slug}) for t in items}
+    return render_template("term_list.html", kind="outcomes", items=items, counts=counts)
+
+
+@bp.get("/map")
+def gap_map():
+    wanted = request.args.get("target_group", "")[:100] or None
+    target_group = wanted if catalog.term("target_groups", wanted) else None
+    return render_template("map.html", map=gapmap.gap_map(target_group), target_group=target_group,
+                           unknown_group=wanted if wanted and not target_group else None,
+                           groups=list(catalog.terms()["target_groups"].values()))

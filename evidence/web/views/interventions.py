@@ -1,0 +1,32 @@
+"""``/interventions`` and ``/interventions/<slug>``: what an intervention does, for whom, how sure."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+from .. import catalog, sections
+
+bp = Blueprint("interventions", __name__)
+
+
+@bp.get("/interventions")
+def index():
+    items = sorted(catalog.terms()["interventions"].values(), key=lambda t: catalog.label("interventions", t.slug))
+    counts = {t.slug: catalog.count_studies("intervention", {t.slug}) for t in items}
+    return render_template("term_list.html", kind="interventions", items=items, counts=counts)
+
+
+@bp.get("/interventions/<slug>")
+def show(slug):
+    term = catalog.term("interventions", slug)
+    if term is None:
+        abort(404, description="interventions")
+    measure = request.args.get("measure", "")[:10] or None
+    info = catalog.build_info()
+    version, built = (info.dataset_version, info.built_at) if info else (None, None)
+    cells = [sections.fill(s, version, built) for s in sections.sections(slug, measure)]
+    studies = catalog.studies_with("intervention", {slug})
+    participants = sum(s.sample_size or 0 for s in studies)
+    return render_template("intervention.html", term=term, sections=cells, studies=studies,
+                           participants=participants, description=catalog.description(term),
+                           dataset_version=version, measure=measure)

@@ -1,0 +1,40 @@
+"""``/`` and ``/search``: free text, facets, sorting and pages, all in the URL."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from ...search.facets import FACETS
+from ...search.reader import IndexMissing
+from ...search.service import search as run_search
+from .. import searchview, urlstate
+from ..i18n import current_lang
+
+bp = Blueprint("search", __name__)
+
+
+def _page(home: bool):
+    args = request.args
+    filters = {name: args.getlist(name) for name in (*FACETS, "year_from", "year_to")}
+    try:
+        result = run_search(current_app.extensions["evidence.search"], args.get("q", "")[:1000], filters,
+                            args.get("sort", "relevance"), args.get("page", 1), args.get("per_page", 20),
+                            current_lang())
+    except IndexMissing:
+        return render_template("error.html", status=503, missing_index=True), 503
+    return render_template(
+        "search.html", home=home, result=result, q=args.get("q", "")[:1000],
+        messages=[searchview.message_text(m) for m in result.messages],
+        facets=searchview.facet_groups(result), active=searchview.active_filters(result),
+        pages=searchview.pagination(result), sorts=searchview.sort_options(), urlstate=urlstate,
+        year_from=args.get("year_from", "")[:8], year_to=args.get("year_to", "")[:8])
+
+
+@bp.get("/")
+def home():
+    return _page(home=True)
+
+
+@bp.get("/search")
+def search():
+    return _page(home=False)

@@ -40,9 +40,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 PAGE_SIZE = 20
-FACET_KINDS = ("intervention", "target_group", "outcome", "design", "level", "country", "direction", "year")
-FILTER_PARAMS = {"intervention": "intervention", "target_group": "target_group", "outcome": "outcome",
-                 "design": "design", "level": "level", "country": "country", "direction": "direction"}
+#: The app's facets (evidence.search.facets.FACETS); URL parameters have the same names.
+FACETS = ("intervention", "target_group", "outcome", "evidence_level", "design", "country", "direction", "decade")
 WEIGHTS = (1.0, 1.0, 0.6)  # da, en, words: the app's DEFAULT_FIELDS
 
 
@@ -133,11 +132,11 @@ def build(database_url: str, out: Path) -> dict:
                      json.dumps(card, ensure_ascii=False)))
         con.execute("INSERT INTO fts(rowid, da, en, words) VALUES (?,?,?,?)",
                     (rowid, doc["da"], doc["en"], doc["words"]))
-        values = [("design", card["design"]), ("level", str(card["evidence_level"]))]
+        values = [("design", card["design"]), ("evidence_level", str(card["evidence_level"]))]
         if card.get("country"):
             values.append(("country", card["country"]))
         if card.get("year") is not None:
-            values.append(("year", str(card["year"])))
+            values.append(("decade", str(card["year"] // 10 * 10)))
         for kind in ("intervention", "target_group", "outcome", "direction"):
             values.extend((kind, v) for v in card.get(kind) or [])
         con.executemany("INSERT INTO facets VALUES (?,?,?)", [(rowid, k, v) for k, v in values])
@@ -186,42 +185,58 @@ class Searcher:
         return con
 
     def search(self, args) -> dict:
+        """Total, one page of cards and disjunctive facet counts, as the app computes them.
+
+        Facets are counted as the app counts them: each facet's counts apply
+        every other facet's filter but not its own; values of one facet are
+        alternatives; the year range applies to every facet but the decade.
+        """
         con = self._con()
         q = (args.get("q") or "").strip()
         expression = match_expression(q) if q else None
-        where, params = [], []
-        for param, kind in FILTER_PARAMS.items():
-            for value in args.getlist(param) if hasattr(args, "getlist") else [args.get(param)]:
-                if value:
-                    where.append("docs.rowid IN (SELECT doc FROM facets WHERE kind = ? AND value = ?)")
-                    params += [kind, value]
+        wanted = {f: [v for v in args.getlist(f) if v][:20] for f in FACETS}
+        wanted = {f: vs for f, vs in wanted.items() if vs}
+        years, year_params = [], []
         for param, op in (("year_from", ">="), ("year_to", "<=")):
-            value = args.get(param)
-            if value and value.isdigit():
-                where.append(f"docs.year {op} ?")
-                params.append(int(value))
+            value = (args.get(param) or "").strip()
+            if value.isdigit():
+                years.append(f"docs.year {op} ?")
+                year_params.append(int(value))
         con.execute("DELETE FROM temp.m")
-        if q and expression is None:
-            pass  # nothing searchable in q: no hits
-        elif expression:
-            sql = (f"INSERT INTO temp.m SELECT fts.rowid, bm25(fts, {', '.join(map(str, WEIGHTS))}) "
-                   f"FROM fts JOIN docs ON docs.rowid = fts.rowid WHERE fts MATCH ?"
-                   + "".join(f" AND {w}" for w in where))
-            con.execute(sql, [expression, *params])
-        else:
-            sql = "INSERT INTO temp.m SELECT docs.rowid, 0 FROM docs" + (" WHERE " + " AND ".join(where) if where else "")
-            con.execute(sql, params)
-        total = con.execute("SELECT count(*) FROM temp.m").fetchone()[0]
-        order = {"year": "docs.year DESC, m.score", "effect": "docs.effect_size IS NULL, docs.effect_size DESC",
+        if expression:
+            con.execute(f"INSERT INTO temp.m SELECT rowid, bm25(fts, {', '.join(map(str, WEIGHTS))}) "
+                        "FROM fts WHERE fts MATCH ?", [expression])
+        elif not q:
+            con.execute("INSERT INTO temp.m SELECT rowid, 0 FROM docs")
+
+        def conditions(skip: str | None):
+            where, params = [], []
+            for facet, values in wanted.items():
+                if facet != skip:
+                    where.append(f"m.r IN (SELECT doc FROM facets WHERE kind = ? AND value IN "
+                                 f"({', '.join('?' * len(values))}))")
+                    params += [facet, *values]
+            if skip != "decade" and years:
+                where += years
+                params += year_params
+            return where, params
+
+        where, params = conditions(None)
+        joined = " FROM temp.m AS m JOIN docs ON docs.rowid = m.r" + (" WHERE " + " AND ".join(where) if where else "")
+        total = con.execute("SELECT count(*)" + joined, params).fetchone()[0]
+        order = {"year": "docs.year IS NULL, docs.year DESC, m.score",
+                 "effect": "docs.effect_size IS NULL, docs.effect_size DESC, m.score",
                  "strength": "docs.strength DESC, m.score"}.get(args.get("sort") or "", "m.score, docs.rowid")
         page = int(args.get("page")) if (args.get("page") or "").isdigit() and int(args.get("page")) > 0 else 1
         hits = [json.loads(card) for (card,) in con.execute(
-            f"SELECT docs.card FROM temp.m AS m JOIN docs ON docs.rowid = m.r ORDER BY {order} LIMIT ? OFFSET ?",
-            (PAGE_SIZE, (page - 1) * PAGE_SIZE))]
-        facets: dict[str, dict[str, int]] = {k: {} for k in FACET_KINDS}
-        for kind, value, n in con.execute(
-                "SELECT kind, value, count(*) FROM facets JOIN temp.m AS m ON facets.doc = m.r GROUP BY kind, value"):
-            facets[kind][value] = n
+            f"SELECT docs.card{joined} ORDER BY {order} LIMIT ? OFFSET ?", [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE])]
+        facets: dict[str, dict[str, int]] = {}
+        for facet in FACETS:
+            where, params = conditions(facet)
+            sql = ("SELECT f.value, count(*) FROM temp.m AS m JOIN docs ON docs.rowid = m.r "
+                   "JOIN facets AS f ON f.doc = m.r AND f.kind = ?" + "".join(f" AND {w}" for w in where)
+                   + " GROUP BY f.value")
+            facets[facet] = dict(con.execute(sql, [facet, *params]).fetchall())
         return {"query": q, "total": total, "page": page, "hits": hits, "facets": facets}
 
 

@@ -18,7 +18,7 @@ class Query:
     name: str
     category: str  # free-text | danish | facets | sort | phrase | year-range | no-hit
     q: str = ""
-    filters: dict = field(default_factory=dict)  # facet -> value (intervention, target_group, outcome, design, level, country)
+    filters: dict = field(default_factory=dict)  # facet -> value (intervention, target_group, outcome, design, evidence_level, country)
     sort: str | None = None  # relevance (default) | year | effect | strength
     year_from: int | None = None
     year_to: int | None = None
@@ -40,7 +40,7 @@ MIX: tuple[Query, ...] = (
     Query("facet-target-parent", "facets", filters={"target_group": "offenders"}),
     Query("facet-q-outcome-design", "facets", q="treatment",
           filters={"outcome": "recidivism", "design": "rct"}),
-    Query("facet-level-country", "facets", filters={"level": "1", "country": "Denmark"}),
+    Query("facet-level-country", "facets", filters={"evidence_level": "1", "country": "Denmark"}),
     Query("facet-da-target", "facets", q="elever", filters={"target_group": "school-students"}),
     Query("sort-year", "sort", q="offenders", sort="year"),
     Query("sort-effect", "sort", filters={"outcome": "academic-achievement"}, sort="effect"),

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""The search engines alone, without HTTP: ``evidence.search.service.search`` against the FTS5 baseline.
+
+    python benchmarks/inprocess.py --index INSTANCE/index --fts5 fts5.db [--rounds 5] [--profile out.prof]
+
+One process, one thread, warm (each query is run once before timing), the
+same query mix. This separates the cost of searching and counting facets
+from the cost of rendering pages and serving HTTP. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import queries  # noqa: E402
+from benchmarks.loadgen import summarize  # noqa: E402
+
+
+def _filters(q: queries.Query) -> dict:
+    out = {k: [v] for k, v in q.filters.items()}
+    if q.year_from is not None:
+        out["year_from"] = [str(q.year_from)]
+    if q.year_to is not None:
+        out["year_to"] = [str(q.year_to)]
+    return out
+
+
+def time_ours(index: str, rounds: int, profile: str | None = None) -> dict:
+    from evidence.search.reader import IndexHolder
+    from evidence.search.service import search
+
+    holder = IndexHolder(index)
+
+    def once(q):
+        return search(holder, q.q, _filters(q), q.sort or "relevance", q.page, 20, "da")
+
+    return _time(once, rounds, profile, lambda r: r.total)
+
+
+def time_baseline(path: str, rounds: int) -> dict:
+    from werkzeug.datastructures import MultiDict
+
+    from benchmarks.fts5 import Searcher
+
+    searcher = Searcher(path)
+    return _time(lambda q: searcher.search(MultiDict(queries._params(q))), rounds, None, lambda r: r["total"])
+
+
+def _time(once, rounds: int, profile: str | None, total) -> dict:
+    totals = {q.name: total(once(q)) for q in queries.MIX}  # warm
+    by_name: dict[str, list[float]] = {q.name: [] for q in queries.MIX}
+    by_category: dict[str, list[float]] = {}
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    for _ in range(rounds):
+        for q in queries.MIX:
+            start = time.perf_counter()
+            once(q)
+            ms = (time.perf_counter() - start) * 1000
+            by_name[q.name].append(ms)
+            by_category.setdefault(q.category, []).append(ms)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    every = [ms for v in by_name.values() for ms in v]
+    return {"all": summarize(every), "by_category": {k: summarize(v) for k, v in by_category.items()},
+            "by_query": {k: summarize(v) for k, v in by_name.items()}, "totals": totals}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", help="the app's index directory (instance/index)")
+    parser.add_argument("--fts5", help="the baseline's database")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", help="write a cProfile of our search to this file")
+    args = parser.parse_args(argv)
+    out = {}
+    if args.index:
+        try:
+            out["ours"] = time_ours(args.index, args.rounds, args.profile)
+        except ImportError as exc:
+            out["ours"] = {"error": f"no search service at this commit ({exc})"}
+    if args.fts5:
+        out["baseline"] = time_baseline(args.fts5, args.rounds)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

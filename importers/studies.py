@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from evidence.records.followup import followup_window
-from evidence.records.schemas import DESIGNS, MEASURES, SLUG
+from evidence.records.schemas import DESIGNS, MEASURES, MEASURES_OF_FORM, SLUG
 from evidence.records.slugs import slugify, unique
 from evidence.records.vocabulary import FIELD_OF_KIND, Vocabulary
 
@@ -48,7 +48,7 @@ FORM_COLUMNS = {
 }
 _FORM_MARKERS = {"counts": ("ai", "bi", "ci", "di"), "means": ("m1i", "m2i", "sd1i", "sd2i"),
                  "effect": ("yi", "vi", "sei")}
-_STUDY = re.compile(r"(?P<who>.*?)[\s,]*\(?\s*(?P<year>(?:1[6-9]|20)\d\d)(?P<letter>[a-z])?\s*\)?")
+_STUDY = re.compile(r"(?P<who>.*?)[\s,]*\(?\s*(?P<year>\d{4})(?P<letter>[a-z])?\s*\)?")
 
 
 @dataclass
@@ -226,11 +226,19 @@ def read_row(row: Row, table: Table, options: CsvOptions, vocabulary: Vocabulary
         (options.measure.upper(), "--measure") if options.measure else (None, ""))
     if measure is None:
         outcome = vocabulary.get("outcomes", values["outcome"])
-        if outcome is not None:
+        if outcome is None:  # the unknown outcome is reported when the record is checked
+            measure = {"counts": "OR", "means": "MD", "effect": "GEN"}[form]
+        elif outcome.default_measure not in MEASURES_OF_FORM[form]:
+            columns = " ".join(c for c in FORM_COLUMNS[form] if c in figures)
+            problems.append(ImportProblem(table.path, where, sources["outcome"],
+                                          f"the figures ({columns}) are {form}, but outcome '{outcome.slug}' is"
+                                          f" {outcome.outcome_type} (measured as {outcome.default_measure}):"
+                                          f" {form} need a {'binary' if form == 'counts' else 'continuous'}"
+                                          " outcome; is the outcome right?"))
+            return None
+        else:
             measure = outcome.default_measure
             sources["measure"] = f"measure (the default of outcome '{outcome.slug}')"
-        else:  # the unknown outcome is reported when the record is checked
-            measure = {"counts": "OR", "means": "MD", "effect": "GEN"}[form]
     elif measure not in MEASURES:
         problems.append(ImportProblem(table.path, where if cell else "", sources["measure"],
                                       f"'{measure}' is not a measure; use one of {', '.join(MEASURES)}"))

@@ -24,3 +24,14 @@ def empty_data_dir(tmp_path) -> Path:
     (target / "studies").mkdir(parents=True)
     shutil.copytree(ROOT / "data" / "vocabularies", target / "vocabularies")
     return target
+
+
+@pytest.fixture
+def small_data_dir(tmp_path) -> Path:
+    """The repository's vocabularies and four of its seed studies (quick to load)."""
+    target = tmp_path / "small-data"
+    (target / "studies").mkdir(parents=True)
+    shutil.copytree(ROOT / "data" / "vocabularies", target / "vocabularies")
+    for sid in ("guerra-1990", "rosenthal-1960", "normand1999-edinburgh", "ashworth-1992"):
+        shutil.copy(ROOT / "data" / "studies" / f"{sid}.yaml", target / "studies")
+    return target

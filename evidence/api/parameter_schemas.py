@@ -22,7 +22,7 @@ VERSION_RULE = [validate.Length(min=1, max=100),
 
 def _column(c) -> fields.Field:
     meta = {"description": c.en}
-    if c.type == "list":
+    if c.type in ("list", "text-list"):
         return fields.List(fields.String(), required=True, metadata=meta)
     return _FIELDS[c.type](required=True, allow_none=c.nullable, metadata=meta)
 

@@ -52,9 +52,9 @@ def export_parameters(fmt, method, test, output):
     doc = document(current_source(load_settings()), Choice(method, test))
     body = render(doc, fmt).body
     if output == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(body)
-        stream.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
         return
     with open(output, "wb") as handle:
         handle.write(body)
@@ -75,8 +75,9 @@ def release_command(name):
     m = made.manifest
     click.echo(f"Released {made.name}: dataset {m['dataset_version']}, {m['parameters']} parameters"
                f"{', previous ' + m['previous'] if m['previous'] else ''} → {made.path}")
+    for fname, meta in m["files"].items():
+        click.echo(f"  {fname}  sha256 {meta['sha256']}")
     same = [r.name for r in releases.releases(settings.releases_dir)
             if r.dataset_version == m["dataset_version"] and r.name != made.name]
     if same:
         click.echo(f"Note: the same dataset was already released as {', '.join(same)}.", err=True)
-    sys.stdout.flush()

@@ -16,7 +16,7 @@ from ..services.parameters import FIELDS
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # string | number | integer | boolean | list (of strings, joined with ";" in CSV/XLSX)
+    type: str  # string | number | integer | boolean | list (ids, joined with ";") | text-list (joined with " | ")
     nullable: bool
     en: str
     da: str
@@ -127,11 +127,11 @@ _TABLE = [
      "gavnlig, skadelig eller uklar (95 %-intervallet rummer ingen effekt): benefit, harm, unclear"),
     ("n_participants_complete", "boolean", False, "Whether every pooled study reports its participants",
      "Om alle samlede studier oplyser antal deltagere"),
-    ("strength_reasons", "list", False, "How the strength rating was reached", "Hvordan evidensstyrken er fastsat"),
+    ("strength_reasons", "text-list", False, "How the strength rating was reached", "Hvordan evidensstyrken er fastsat"),
     ("rollup", "boolean", False, "Whether the target group pools several sub-groups",
      "Om målgruppen samler flere undergrupper"),
     ("target_groups_pooled", "list", False, "Target groups of the pooled studies", "Målgrupper i de samlede studier"),
-    ("notes", "list", False, "Notes from pooling (fallbacks, duplicates left out)",
+    ("notes", "text-list", False, "Notes from pooling (fallbacks, duplicates left out)",
      "Noter fra analysen (alternativer, udeladte dubletter)"),
     ("intervention_label_da", "string", True, "Intervention, Danish name", "Indsats, dansk navn"),
     ("intervention_label_en", "string", True, "Intervention, English name", "Indsats, engelsk navn"),
@@ -151,6 +151,8 @@ _TABLE = [
 COLUMNS: tuple[Column, ...] = tuple(Column(*row) for row in _TABLE)
 NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 BY_NAME = {c.name: c for c in COLUMNS}
+#: How the CSV and XLSX write a list: ids with ";", sentences (which may hold ";") with " | ".
+SEPARATORS = {"list": ";", "text-list": " | "}
 
 if NAMES != FIELDS:  # pragma: no cover - a programming error, caught at import
     raise RuntimeError("export columns and services.parameters.FIELDS disagree: "

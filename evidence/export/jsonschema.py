@@ -15,7 +15,8 @@ from .columns import COLUMNS
 
 PATH = Path(__file__).resolve().parents[2] / "schemas" / "evidence-parameters-1.schema.json"
 _TYPES = {"string": {"type": "string"}, "number": {"type": "number"}, "integer": {"type": "integer"},
-          "boolean": {"type": "boolean"}, "list": {"type": "array", "items": {"type": "string"}}}
+          "boolean": {"type": "boolean"}, "list": {"type": "array", "items": {"type": "string"}},
+          "text-list": {"type": "array", "items": {"type": "string"}}}
 _TIGHTER = {
     "id": {"pattern": r"^[a-z0-9-]+(\.[a-z0-9-]+){4}\.[A-Z]+$"},
     "followup": {"enum": ["0-12m", "13-36m", "37m-plus", "not-stated"]},

@@ -5,7 +5,8 @@ reads a BOM-less file as the local code page and turns "ø" into "Ã¸"; Power
 Query and Python's ``utf-8-sig`` read the BOM transparently. Comma-separated,
 one header row, CRLF line ends and quotes only where needed (RFC 4180).
 Numbers use a point and as many digits as round-trip exactly (``repr``);
-lists are joined with ";"; empty means null; booleans are true/false.
+lists of ids (studies) are joined with ";", lists of sentences (notes,
+strength_reasons) with " | "; empty means null; booleans are true/false.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from __future__ import annotations
 import csv
 import io
 
-from .columns import BY_NAME, NAMES
+from .columns import BY_NAME, NAMES, SEPARATORS
 
-LIST_SEPARATOR = ";"
+LIST_SEPARATOR = SEPARATORS["list"]
 
 
 def rows(doc: dict) -> list[list]:
     """One list of Python values per parameter, in column order (lists joined)."""
     out = []
     for p in doc["parameters"]:
-        out.append([LIST_SEPARATOR.join(p[name]) if BY_NAME[name].type == "list" and p[name] is not None
+        out.append([SEPARATORS[BY_NAME[name].type].join(p[name]) if BY_NAME[name].type in SEPARATORS
                     else p[name] for name in NAMES])
     return out
 
@@ -49,7 +50,7 @@ def to_csv(doc: dict) -> bytes:
 def parse(name: str, text: str):
     """A CSV cell back to its JSON value (the inverse of the writer, for readers and tests)."""
     kind = BY_NAME[name].type
-    if text == "" and kind != "list":
+    if text == "" and kind not in SEPARATORS:
         return None
     if kind == "number":
         return float(text)
@@ -57,8 +58,8 @@ def parse(name: str, text: str):
         return int(text)
     if kind == "boolean":
         return text == "true"
-    if kind == "list":
-        return text.split(LIST_SEPARATOR) if text else []
+    if kind in SEPARATORS:
+        return text.split(SEPARATORS[kind]) if text else []
     return text
 
 

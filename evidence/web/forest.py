@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from ..stats import units
 
 Z = 1.959963984540054
-ROW, TOP, LEFT, PLOT, RIGHT = 20, 34, 210, 340, 170
+ROW, TOP, LEFT, PLOT, RIGHT = 20, 34, 200, 330, 240
 WIDTH = LEFT + PLOT + RIGHT
 LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 LOG_TICKS_FINE = (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 1, 1.5, 2, 3, 4, 5, 10)
@@ -58,13 +58,15 @@ def _ticks(log: bool, lo: float, hi: float) -> list[float]:
     return ticks if len(ticks) >= 2 else [lo, 0.0, hi]
 
 
-def _fmt(value: float, log: bool, number) -> str:
-    return number(math.exp(value) if log else value, 2)
+def _fmt(value: float, log: bool, number, digits: int = 2) -> str:
+    return number(math.exp(value) if log else value, digits)
 
 
 def render(result: dict, texts: Texts, number, uid: str) -> Markup:
     """The SVG of one pooled parameter. ``number`` formats a float for the page's language."""
     log = units.is_ratio(result["measure"])
+    if result["measure"] in ("MD", "GEN"):
+        number = (lambda v, d=2, _n=number: _n(v, min(d, 1)))
     rows = result.get("rows") or []
     spans = [(r["yi"] - Z * math.sqrt(r["vi"]), r["yi"] + Z * math.sqrt(r["vi"])) for r in rows]
     values = [v for span in spans for v in span] + [result["ci_low"], result["ci_high"], 0.0]

@@ -67,6 +67,7 @@ def _unit(p: Parameter) -> str | None:
 
 def _sensitivity(r: dict) -> dict:
     sens, m = r.get("sensitivity") or {}, r["measure"]
+    names = {row["study"]: row["label"] for row in r.get("rows") or []}
     out = {}
     loo = sens.get("leave_one_out") or []
     if loo:
@@ -74,8 +75,8 @@ def _sensitivity(r: dict) -> dict:
         high = max(loo, key=lambda e: e["estimate"])
         out["loo"] = _("Leaving out one study at a time, the pooled %(measure)s ranges from %(low)s "
                        "(without %(low_study)s) to %(high)s (without %(high_study)s).", measure=m,
-                       low=num(wording.natural(m, low["estimate"])), low_study=low["omitted"],
-                       high=num(wording.natural(m, high["estimate"])), high_study=high["omitted"])
+                       low=num(wording.natural(m, low["estimate"])), low_study=names.get(low["omitted"], low["omitted"]),
+                       high=num(wording.natural(m, high["estimate"])), high_study=names.get(high["omitted"], high["omitted"]))
     rct = sens.get("rct_only")
     if rct:
         out["rct"] = _("Randomised trials only (%(k)s studies): %(measure)s %(est)s (95 %% CI %(low)s to %(high)s).",

@@ -23,7 +23,7 @@ from .formatting import num, pct, signed
 class Wording:
     headline: str  # the effect in words
     numbers: str  # the main number with its confidence interval
-    measure_line: str  # the effect measure on its natural scale
+    measure_line: str | None  # the effect measure on its natural scale, when the numbers do not show it
     prediction: str | None  # where the effect in a new setting may lie
 
 
@@ -85,9 +85,9 @@ def describe(r: dict, outcome_label: str, unit: str | None = None) -> Wording:
         digits = 0 if max(abs(pp), abs(lo), abs(hi)) >= 5 else 1
         numbers = _("%(pp)s percentage points (%(ci)s)", pp=signed(pp, digits),
                     ci=_ci(lo, hi, lambda v: signed(v, digits)))
-    else:
-        headline, numbers = _continuous(r, outcome, unit, unclear)
-    return Wording(headline, numbers, measure_line(r), _prediction(r))
+        return Wording(headline, numbers, measure_line(r), _prediction(r))
+    headline, numbers = _continuous(r, outcome, unit, unclear)
+    return Wording(headline, numbers, None, _prediction(r))
 
 
 def _continuous(r: dict, outcome: str, unit: str | None, unclear: bool) -> tuple[str, str]:

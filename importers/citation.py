@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-YEAR = re.compile(r"(1[6-9]\d\d|20\d\d)([a-z])?")
+YEAR = re.compile(r"(\d{4})([a-z])?")  # plausibility (not future, not before 1700) is the schema's
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _ET_AL = re.compile(r"[\s,]*\bet\.?\s*al\.?$", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:&|;|\band\b)\s*")
@@ -77,3 +77,12 @@ def study_name(citation: dict) -> str:
         name = citation.get("label") or citation.get("title") or ""
     year = citation.get("year")
     return f"{name} ({year})" if year else name
+
+
+def authors_compatible(old: list[str], old_et_al: bool, new: list[str], new_et_al: bool) -> bool:
+    """The shorter list is the longer one abbreviated: the same surnames in order, and the rest
+    covered by "et al" or left out as a study label does ("Guerra (1990)" for Guerra & Slaby)."""
+    short, long_, short_et_al = (old, new, old_et_al) if len(old) <= len(new) else (new, old, new_et_al)
+    if any(fold(surname(a)) != fold(surname(b)) for a, b in zip(short, long_)):
+        return False
+    return len(short) == len(long_) or short_et_al or all("," not in a for a in short)

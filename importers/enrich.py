@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from evidence.records.slugs import unique
 
-from .citation import fold, normalize_doi, normalize_title, surname
+from .citation import authors_compatible, normalize_doi, normalize_title
 
 CITATION_FIELDS = ("title", "year", "journal", "volume", "issue", "pages", "publisher", "doi", "url",
                    "abstract", "bibkey", "label")
@@ -64,14 +64,6 @@ def _same(name: str, old, new) -> bool:
     return old == new
 
 
-def _authors_compatible(old: list[str], old_et_al: bool, new: list[str], new_et_al: bool) -> bool:
-    """The shorter list is the longer one abbreviated: same surnames in order (et al covering the rest)."""
-    short, long_, short_et_al = (old, new, old_et_al) if len(old) <= len(new) else (new, old, new_et_al)
-    if any(fold(surname(a)) != fold(surname(b)) for a, b in zip(short, long_)):
-        return False
-    return len(short) == len(long_) or short_et_al
-
-
 def _richer(a: list[str], b: list[str]) -> bool:
     return (len(b), sum(map(len, b))) > (len(a), sum(map(len, a)))
 
@@ -102,12 +94,12 @@ class _Merger:
         old_authors, new_authors = cit.get("authors") or [], new.get("authors") or []
         old_et_al, new_et_al = bool(cit.get("et_al")), bool(new.get("et_al"))
         if new_authors and (old_authors, old_et_al) != (new_authors, new_et_al):
-            if not old_authors or (_authors_compatible(old_authors, old_et_al, new_authors, new_et_al)
+            if not old_authors or (authors_compatible(old_authors, old_et_al, new_authors, new_et_al)
                                    and _richer(old_authors, new_authors)):
                 cit["authors"] = new_authors
                 cit["et_al"] = new_et_al
                 self.result.changed.append("citation.authors")
-            elif not _authors_compatible(old_authors, old_et_al, new_authors, new_et_al) or (
+            elif not authors_compatible(old_authors, old_et_al, new_authors, new_et_al) or (
                     old_authors == new_authors and old_et_al != new_et_al):
                 self.result.conflicts.append(Conflict("citation.authors", old_authors + ["et al"] * old_et_al,
                                                       new_authors + ["et al"] * new_et_al))

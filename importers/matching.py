@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .citation import fold, normalize_doi, normalize_title, study_name, surname
+from .citation import authors_compatible, fold, normalize_doi, normalize_title, study_name, surname
 
 
 @dataclass
@@ -61,9 +61,25 @@ def _differ(a: dict, b: dict) -> bool:
     return bool(ta and tb and ta != tb)
 
 
+def _stored_name(record: dict) -> str | None:
+    return ((record.get("provenance") or {}).get("descriptors") or {}).get("study")
+
+
+def _same_study_name(a: dict, b: dict) -> bool:
+    """The same name; or, when neither keeps its own, the same year and compatible authors
+    (so "Guerra (1990)" is still Guerra & Slaby (1990) after a BibTeX import filled in the names)."""
+    if fold(name_of(a)) == fold(name_of(b)):
+        return True
+    if _stored_name(a) or _stored_name(b):
+        return False
+    ca, cb = _citation(a), _citation(b)
+    return (bool(ca.get("authors")) and bool(cb.get("authors")) and ca.get("year") == cb.get("year")
+            and authors_compatible(ca["authors"], bool(ca.get("et_al")), cb["authors"], bool(cb.get("et_al"))))
+
+
 def _narrow(draft: dict, candidates: list[Existing]) -> list[Existing]:
     tests = [
-        lambda r: fold(name_of(r)) == fold(name_of(draft)),
+        lambda r: _same_study_name(r, draft),
         lambda r: (r.get("design") or {}).get("type") == (draft.get("design") or {}).get("type"),
         lambda r: fold(str((r.get("design") or {}).get("country") or ""))
         == fold(str((draft.get("design") or {}).get("country") or "")),
@@ -91,7 +107,7 @@ def find(draft: dict, existing: list[Existing], *, by_source: bool) -> Match:
         ("BibTeX key", cit.get("bibkey") and [e for e in pool if _citation(e.raw).get("bibkey") == cit.get("bibkey")]),
         ("source and study name", by_source and source and [
             e for e in pool if fold(str((e.raw.get("provenance") or {}).get("source") or "")) == source
-            and fold(name_of(e.raw)) == fold(name_of(draft))]),
+            and _same_study_name(e.raw, draft)]),
     ]
     for rule, found in rules:
         if found:

@@ -4,7 +4,9 @@ One document per study. Its text carries the labels, synonyms and
 descriptions of every intervention, target group (with its ancestors, so
 "kriminelle" finds the juvenile-offender studies), outcome and comparison of
 its effects, in Danish and English: synonyms are expanded at index time, so a
-query needs no thesaurus.
+query needs no thesaurus. Vocabulary facet values include every ancestor
+(a study of IPS counts under supported employment too); ``own`` keeps the
+terms the study itself names.
 
 The ``card`` holds the facet values and sort keys:
 
@@ -94,11 +96,12 @@ def documents(prepared) -> list[dict]:
 
 def _document(study: dict, effects: list[dict], terms: dict, ancestors: dict, strength: int) -> dict:
     slugs = {kind: set() for kind in ("intervention", "target_group", "outcome", "comparison")}
+    own = {kind: set() for kind in slugs}
     for e in effects:
         for kind in slugs:
             if e.get(kind):
-                path = ancestors.get((kind, e[kind]), [e[kind]]) if kind == "target_group" else [e[kind]]
-                slugs[kind].update(path)
+                own[kind].add(e[kind])
+                slugs[kind].update(ancestors.get((kind, e[kind]), [e[kind]]))
     text = {"da": [], "en": []}
     fielded = {"intervention": [], "target": [], "outcome": []}
     for kind, values in slugs.items():
@@ -123,6 +126,7 @@ def _document(study: dict, effects: list[dict], terms: dict, ancestors: dict, st
         "summary_da": study.get("summary_da"), "summary_en": study.get("summary_en"),
         "intervention": sorted(slugs["intervention"]), "target_group": sorted(slugs["target_group"]),
         "outcome": sorted(slugs["outcome"]),
+        "own": {kind: sorted(values) for kind, values in own.items()},
         "direction": sorted({e["direction"] for e in effects if e.get("direction")}),
         "effect_size": max(sizes) if sizes else None, "strength": strength,
     }

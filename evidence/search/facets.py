@@ -3,8 +3,9 @@
 Facets are counted disjunctively: the counts of one facet apply every other
 facet's filter but not its own, so a reader sees what choosing another value
 would give. Values within one facet are alternatives (OR); facets combine
-with AND. Target groups are indexed with their ancestors, so a parent's count
-is the number of studies of it or any group below it (each study once).
+with AND. Vocabulary terms (target groups, interventions, outcomes) are
+indexed with their ancestors, so a parent's count is the number of studies of
+it or any term below it (each study once); they are listed as a tree.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def _ordered(facet, counts, selected, vocabulary, lang) -> list[FacetValue]:
         label = term[f"label_{lang}"] if term else v
         values.append(FacetValue(v, label, n, v in selected, term["depth"] if term else 0,
                                  term["parent"] if term else None))
-    if facet == "target_group":
+    if facet in VOCABULARY_FACETS:
         paths = {v.value: [terms[p][f"label_{lang}"].lower() if p in terms else p
                            for p in (terms[v.value]["path"].split("/") if v.value in terms else [v.value])]
                  for v in values}

@@ -20,7 +20,8 @@ from .schema import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_NAMES
 MAX_LENGTH = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _FIELD = re.compile(r"(?<![\w\"'])([^\s:()\"\[\]{}]+):")
-_INCOMPLETE_RANGE = re.compile(r"\byear:\[\s*(\d{1,4})\s+TO\s*(?=$|[\s)])", re.IGNORECASE)
+_OPEN_RANGE = re.compile(r"\byear:\[([^\]}]*)$", re.IGNORECASE)
+_OPEN_RANGE_PARTS = re.compile(r"^\s*(\d{1,4})?\s*(?:TO)?\s*(\d{1,4})?\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _DASH_RANGE = re.compile(r"\byear:(\d{1,4})\s*[-–]\s*(\d{1,4})\b")
 _OPERATORS = {"OG": "AND", "ELLER": "OR", "IKKE": "NOT"}
 _WORD = re.compile(r"\w+(?:[.']\w+)*")
@@ -101,12 +102,26 @@ def repair(raw: str) -> tuple[str, list[Message]]:
 
     text = _FIELD.sub(field_name, text)
     text = _DASH_RANGE.sub(r"year:[\1 TO \2]", text)
-    if _INCOMPLETE_RANGE.search(text):
-        text = _INCOMPLETE_RANGE.sub(r"year:>=\1", text)
-        messages.append(Message("incomplete_range", "The year range was not closed; it was read as "
-                                "'from that year on'. Write e.g. year:[2010 TO 2015]."))
+    text = _close_range(text, messages)
     text = re.sub(r"\byear:([\[{][^\]}]*)\bto\b", r"year:\1TO", text)
     return text.strip(), messages
+
+
+def _close_range(text: str, messages: list) -> str:
+    """``year:[2010 TO`` (no closing bracket) -> ``year:>=2010``; ``year:[2010 TO 2015`` -> closed."""
+    match = _OPEN_RANGE.search(text)
+    if not match:
+        return text
+    low, high, rest = _OPEN_RANGE_PARTS.match(match.group(1)).groups()
+    if low and high:
+        fixed = f"year:[{low} TO {high}]"
+    elif low or high:
+        fixed = f"year:>={low}" if low else f"year:<={high}"
+    else:
+        fixed = ""
+    messages.append(Message("incomplete_range", "The year range was not closed; it was read as "
+                            "'from that year on'. Write e.g. year:[2010 TO 2015]."))
+    return text[:match.start()] + fixed + (" " + rest if rest else "")
 
 
 def plain_words(text: str) -> list[str]:

@@ -122,8 +122,8 @@ def _hit(score: float, card: dict, lang: str) -> Hit:
     other = "da" if lang == "en" else "en"
     return Hit(card["id"], card["label"], card.get("title"), card.get("authors") or [], card.get("year"),
                card.get("country"), card["design"], card["evidence_level"],
-               card.get(f"summary_{lang}") or card.get(f"summary_{other}"), card["intervention"],
-               card["target_group"], card["outcome"], card["direction"], card.get("effect_size"),
+               card.get(f"summary_{lang}") or card.get(f"summary_{other}"), card["own"]["intervention"],
+               card["own"]["target_group"], card["own"]["outcome"], card["direction"], card.get("effect_size"),
                card["strength"], score)
 
 

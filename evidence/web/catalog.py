@@ -47,6 +47,16 @@ def lineage(kind: str, slug: str) -> list[Term]:
     return [terms()[kind][s] for s in t.path.split("/") if s in terms()[kind]] if t else []
 
 
+def tree(kind: str) -> list[Term]:
+    """Every term of ``kind``, parents before their children, siblings by label."""
+    pool = terms().get(kind, {})
+
+    def key(t: Term):
+        return [catalog_label.lower() for catalog_label in (label(kind, s) for s in t.path.split("/"))]
+
+    return sorted(pool.values(), key=key)
+
+
 def children(kind: str, slug: str) -> list[Term]:
     return [t for t in terms().get(kind, {}).values() if t.parent == slug]
 

@@ -1,7 +1,7 @@
 """The evidence-and-gap map: interventions × outcomes, optionally for one target group.
 
-A cell counts the studies (with an effect of that intervention on that
-outcome, for the target group or any group below it) and shows the pooled
+A cell counts the studies (with an effect of that intervention, or one below
+it, on that outcome or one below it, for the target group or any group below it) and shows the pooled
 direction and strength of the parameter that best stands for the cell: the
 chosen target group itself (else the largest pool below it; with no group
 chosen, the broadest group), the outcome's default measure, the most studies.
@@ -11,7 +11,7 @@ Empty cells are gaps.
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..db.extension import db
 from ..db.models import Effect, Parameter
@@ -30,20 +30,35 @@ def _best(params: list[Parameter], default_measure: str | None, target_group: st
     return min(params, key=key)
 
 
+def _rolled_up(rows) -> dict[tuple, int]:
+    """Distinct studies per (intervention, outcome), each counted under every ancestor too."""
+    terms = catalog.terms()
+    seen: dict[tuple, set] = {}
+    for intervention, outcome, study in rows:
+        for i in _path(terms["interventions"], intervention):
+            for o in _path(terms["outcomes"], outcome):
+                seen.setdefault((i, o), set()).add(study)
+    return {key: len(studies) for key, studies in seen.items()}
+
+
+def _path(pool: dict, slug: str) -> list[str]:
+    term = pool.get(slug)
+    return term.path.split("/") if term else [slug]
+
+
 def gap_map(target_group: str | None) -> dict:
     terms = catalog.terms()
     groups = catalog.descendants("target_groups", target_group) if target_group else None
-    counts = select(Effect.intervention, Effect.outcome, func.count(func.distinct(Effect.study_id)))
+    counts = select(Effect.intervention, Effect.outcome, Effect.study_id)
     params = select(Parameter)
     if groups is not None:
         counts = counts.where(Effect.target_group.in_(groups))
         params = params.where(Parameter.target_group.in_(groups))
-    n = {(i, o): c for i, o, c in db.session().execute(counts.group_by(Effect.intervention, Effect.outcome))}
+    n = _rolled_up(db.session().execute(counts.group_by(Effect.intervention, Effect.outcome, Effect.study_id)))
     by_cell: dict[tuple, list[Parameter]] = {}
     for p in db.session().scalars(params):
         by_cell.setdefault((p.intervention, p.outcome), []).append(p)
-    interventions = sorted(terms["interventions"].values(), key=lambda t: catalog.label("interventions", t.slug).lower())
-    outcomes = sorted(terms["outcomes"].values(), key=lambda t: catalog.label("outcomes", t.slug).lower())
+    interventions, outcomes = catalog.tree("interventions"), catalog.tree("outcomes")
     rows = []
     for i in interventions:
         cells = []

@@ -31,7 +31,7 @@ def _term_page(url_kind: str, slug: str):
     if term is None:
         abort(404, description=kind)
     column = getattr(Parameter, field)
-    slugs = catalog.descendants(kind, slug) if kind == "target_groups" else {slug}
+    slugs = catalog.descendants(kind, slug)
     params = list(db.session().scalars(select(Parameter).where(column.in_(slugs))))
     return render_template("term.html", kind=kind, url_kind=url_kind, term=term,
                            description=catalog.description(term), lineage=catalog.lineage(kind, slug),
@@ -51,15 +51,15 @@ def outcome(slug):
 
 @bp.get("/target-groups")
 def target_groups():
-    items = list(catalog.terms()["target_groups"].values())
+    items = catalog.tree("target_groups")
     counts = {t.slug: catalog.count_studies("target_group", catalog.descendants("target_groups", t.slug)) for t in items}
     return render_template("term_list.html", kind="target_groups", items=items, counts=counts)
 
 
 @bp.get("/outcomes")
 def outcomes():
-    items = sorted(catalog.terms()["outcomes"].values(), key=lambda t: catalog.label("outcomes", t.slug))
-    counts = {t.slug: catalog.count_studies("outcome", {t.slug}) for t in items}
+    items = catalog.tree("outcomes")
+    counts = {t.slug: catalog.count_studies("outcome", catalog.descendants("outcomes", t.slug)) for t in items}
     return render_template("term_list.html", kind="outcomes", items=items, counts=counts)
 
 
@@ -69,4 +69,4 @@ def gap_map():
     target_group = wanted if catalog.term("target_groups", wanted) else None
     return render_template("map.html", map=gapmap.gap_map(target_group), target_group=target_group,
                            unknown_group=wanted if wanted and not target_group else None,
-                           groups=list(catalog.terms()["target_groups"].values()))
+                           groups=catalog.tree("target_groups"))

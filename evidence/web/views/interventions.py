@@ -11,8 +11,9 @@ bp = Blueprint("interventions", __name__)
 
 @bp.get("/interventions")
 def index():
-    items = sorted(catalog.terms()["interventions"].values(), key=lambda t: catalog.label("interventions", t.slug))
-    counts = {t.slug: catalog.count_studies("intervention", {t.slug}) for t in items}
+    items = catalog.tree("interventions")
+    counts = {t.slug: catalog.count_studies("intervention", catalog.descendants("interventions", t.slug))
+              for t in items}
     return render_template("term_list.html", kind="interventions", items=items, counts=counts)
 
 
@@ -25,8 +26,9 @@ def show(slug):
     info = catalog.build_info()
     version, built = (info.dataset_version, info.built_at) if info else (None, None)
     cells = [sections.fill(s, version, built) for s in sections.sections(slug, measure)]
-    studies = catalog.studies_with("intervention", {slug})
+    studies = catalog.studies_with("intervention", catalog.descendants("interventions", slug))
     participants = sum(s.sample_size or 0 for s in studies)
-    return render_template("intervention.html", term=term, sections=cells, studies=studies,
+    return render_template("intervention.html", term=term, children=catalog.children("interventions", slug),
+                           lineage=catalog.lineage("interventions", slug), sections=cells, studies=studies,
                            participants=participants, description=catalog.description(term),
                            dataset_version=version, measure=measure)

@@ -1,0 +1,25 @@
+from evidence.search.analysis import danish, english, fold, plain
+
+
+def terms(analyzer, text):
+    return [t.text for t in analyzer(text)]
+
+
+def test_folding_of_danish_letters_and_accents():
+    assert fold("Hjemløshed") == "hjemloeshed"
+    assert fold("Århus Æbler Malmö café") == "aarhus aebler malmoe cafe"
+
+
+def test_danish_stemming_meets_across_spellings():
+    forms = ["hjemløse", "hjemløshed", "hjemloese", "Hjemløs"]
+    assert len({terms(danish(), f)[0] for f in forms}) == 1
+    assert terms(danish(), "Århus") == terms(danish(), "Aarhus")
+
+
+def test_english_stemming():
+    assert terms(english(), "writing") == terms(english(), "write")
+    assert terms(english(), "the recidivism") == ["recidiv"]
+
+
+def test_plain_keeps_words():
+    assert terms(plain(), "Writing-to-learn") == ["writing", "to", "learn"]

@@ -1,0 +1,72 @@
+"""The index is built aside and swapped in atomically; a failed build changes nothing."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from evidence import build as build_module
+from evidence.build import build
+from evidence.config import load_settings
+from evidence.search import indexer
+from evidence.search.reader import IndexHolder, IndexMissing
+from evidence.search.service import search
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path, data_dir):
+    return load_settings(env={}, data_dir=data_dir, instance_dir=tmp_path / "instance")
+
+
+def versions(settings):
+    return sorted(p.name for p in settings.index_dir.parent.glob(f".{settings.index_dir.name}.v-*"))
+
+
+def test_build_swaps_a_link_and_removes_the_old_index(sqlite_settings):
+    build(sqlite_settings)
+    first = os.path.realpath(sqlite_settings.index_dir)
+    assert sqlite_settings.index_dir.is_symlink() and len(versions(sqlite_settings)) == 1
+    holder = IndexHolder(sqlite_settings.index_dir)
+    assert holder.current().path == first
+    build(sqlite_settings)
+    second = os.path.realpath(sqlite_settings.index_dir)
+    assert second != first and not os.path.exists(first)
+    assert versions(sqlite_settings) == [os.path.basename(second)]
+    assert holder.current().path == second  # the reader follows the swap
+    assert search(holder, "recidivism").total > 0
+
+
+def test_failed_database_write_leaves_the_index_alone(sqlite_settings, monkeypatch):
+    build(sqlite_settings)
+    before = os.path.realpath(sqlite_settings.index_dir)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(build_module, "write_database", broken)
+    with pytest.raises(RuntimeError):
+        build(sqlite_settings)
+    assert os.path.realpath(sqlite_settings.index_dir) == before
+    assert versions(sqlite_settings) == [os.path.basename(before)]
+
+
+def test_a_real_index_directory_is_replaced(sqlite_settings):
+    prepared = build_module.prepare(sqlite_settings.data_dir)
+    aside = indexer.build_aside(sqlite_settings, prepared)
+    os.replace(aside, sqlite_settings.index_dir)  # an index made as a plain directory
+    assert search(sqlite_settings.index_dir, "CBT").total > 0
+    indexer.swap(sqlite_settings, indexer.build_aside(sqlite_settings, prepared))
+    assert sqlite_settings.index_dir.is_symlink()
+    assert len(versions(sqlite_settings)) == 1
+
+
+def test_missing_index_is_reported(tmp_path):
+    with pytest.raises(IndexMissing):
+        search(tmp_path / "nowhere", "x")
+
+
+def test_swap_refuses_a_directory_elsewhere(sqlite_settings, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(ValueError):
+        indexer.swap(sqlite_settings, tmp_path / "elsewhere")

@@ -117,3 +117,12 @@ def test_xlsx_round_trips_and_explains_every_column(source):
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
 def test_exporting_one_build_twice_gives_identical_bytes(source, fmt):
     assert render(document(source), fmt).body == render(document(source), fmt).body
+
+
+def test_docs_explain_every_column_and_the_csv_choices():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    missing = [name for name in NAMES if f"`{name}`" not in docs]
+    assert not missing, f"add to docs/api.md: {missing}"
+    assert "byte-order mark" in docs and "Power Query" in docs

@@ -144,6 +144,8 @@ def parse(schema, raw: str, any_words: bool = False) -> Parsed:
     text, messages = repair(raw)
     words = plain_words(text)
     if not text or not words and not re.search(r"\d|\*", text):
+        if text:
+            messages.append(Message("no_words", "The query has no words to search for; showing all studies."))
         return Parsed(raw or "", "", None, messages, [])
     try:
         q = _parser(schema, any_words).parse(text)
@@ -155,6 +157,7 @@ def parse(schema, raw: str, any_words: bool = False) -> Parsed:
                                 "it was left out.", {"error": error}))
     if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
         if not words:
+            messages.append(Message("no_words", "The query has no words to search for; showing all studies."))
             return Parsed(raw or "", text, None, messages, [])
         simple = " ".join(f'"{w}"' if not w.isalnum() else w for w in words)
         messages.append(Message("simplified", f"The query could not be read as written; searched for the words: "

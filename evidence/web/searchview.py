@@ -25,6 +25,7 @@ def message_text(message) -> str:
                                 words=p.get("words")),
         "invalid_year": lambda: _("“%(field)s” must be a year such as 2010; it was ignored.",
                                   field=labels.FACET_TITLES.get(p.get("field"), p.get("field"))),
+        "no_words": lambda: _("The query has no words to search for, so all studies are shown."),
         "any_words": lambda: _("No study matched all the words, so the list shows studies that match any of them."),
     }
     make = texts.get(message.code)

@@ -237,3 +237,39 @@ def test_outcomes_are_never_added_by_add_terms(empty_data_dir, tmp_path):
                "--measure", "OR", "--source", "x"]
     output = _refused(empty_data_dir, path, *options, "--add-terms")
     assert "unknown outcome 'school-dropout': --add-terms cannot add an outcome" in output
+
+
+def test_a_corrected_figure_is_a_conflict_kept_unless_force(empty_data_dir, tmp_path):
+    first = _write(tmp_path, "study,ai,bi,ci,di,design\nGuerra (1990),10,19,23,29,rct\n")
+    assert run_import(empty_data_dir, "csv", first, *CBT).exit_code == 0
+    corrected = _write(tmp_path, "study,ai,bi,ci,di,design\nGuerra (1990),11,19,23,29,rct\n", "corrected.csv")
+    before = tree_hash(empty_data_dir)
+    result = run_import(empty_data_dir, "csv", corrected, *CBT)
+    assert result.exit_code == 0, result.output
+    assert ("guerra-1990.yaml: effects.recidivism.data: the record has {ai: 10, bi: 19, ci: 23, di: 29},"
+            " the import file {ai: 11, bi: 19, ci: 23, di: 29} (kept the record)") in result.output
+    assert "0 new, 0 changed, 1 unchanged" in result.output
+    assert tree_hash(empty_data_dir) == before
+
+    result = run_import(empty_data_dir, "csv", corrected, *CBT, "--force", "--by", "A. Curator")
+    assert result.exit_code == 0, result.output
+    assert "0 new, 1 changed" in result.output
+    record = _study(empty_data_dir, "guerra-1990")
+    assert record["effects"][0]["data"]["ai"] == 11
+    assert len(record["effects"]) == 1  # replaced, not duplicated
+    assert record["provenance"]["history"][-1]["by"] == "A. Curator"
+    assert record["provenance"]["history"][-1]["change"] == "Imported from corrected.csv: effects.recidivism.data"
+
+
+def test_rows_of_one_study_with_different_designs_are_separate_studies(empty_data_dir, tmp_path):
+    text = ("study,ai,bi,ci,di,design\n"
+            "Goldstein (1989),5,28,14,18,rct\n"
+            "Goldstein (1989),5,33,14,13,nonequiv\n")
+    result = run_import(empty_data_dir, "csv", _write(tmp_path, text), *CBT)
+    assert result.exit_code == 0, result.output
+    assert ("rows 2 and 3 name the same study 'Goldstein (1989)' but differ in design (rct, quasi-experimental):"
+            " imported as 2 studies, one record each") in result.output
+    assert _study(empty_data_dir, "goldstein-1989")["design"]["type"] == "rct"
+    assert _study(empty_data_dir, "goldstein-1989-b")["design"]["type"] == "quasi-experimental"
+    result = run_import(empty_data_dir, "csv", _write(tmp_path, text), *CBT)
+    assert "0 new, 0 changed, 2 unchanged" in result.output

@@ -93,12 +93,13 @@ def parse_number(text: str, decimal_comma: bool):
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
-def _delimiter(header_line: str, path: str) -> str:
+def _delimiter(header_line: str) -> str | None:
+    """";" when the header has more semicolons than commas (Danish Excel), "," otherwise; None for tabs."""
     counts = {d: header_line.count(d) for d in (",", ";")}
     if counts[";"] > counts[","]:
         return ";"
     if counts[","] == 0 and "\t" in header_line:
-        raise DecodeError("the file is tab-separated; save it as CSV (comma- or semicolon-separated)", 1)
+        return None
     return ","
 
 
@@ -112,10 +113,10 @@ def read_table(data: bytes, path: str) -> tuple[Table | None, list[ImportProblem
     first = next((line for line in lines if line.strip().strip(",;")), None)
     if first is None:
         return None, [ImportProblem(path, "", "", "the file is empty: it needs a header row and one row per estimate")]
-    try:
-        delimiter = _delimiter(first, path)
-    except DecodeError as exc:
-        return None, [ImportProblem(path, "row 1", "", str(exc))]
+    delimiter = _delimiter(first)
+    if delimiter is None:
+        return None, [ImportProblem(path, "row 1", "", "the file is tab-separated; save it as CSV"
+                                    " (comma- or semicolon-separated)")]
     problems: list[ImportProblem] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     table: Table | None = None

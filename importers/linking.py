@@ -62,7 +62,13 @@ def link(drafts: list[Draft], references: list[Draft], bib_name: str,
                                           f" '{bib['authors'][0]}' in entry '{ref.name}' ({bib_where}),"
                                           f" linked by {how}"))
             continue
-        label = cit.get("label")
-        draft.record["citation"] = {**bib, **({"label": label} if label and not bib.get("authors") else {})}
+        # The reference gives the citation; what only the row knows (its DOI, a label) is kept.
+        merged = dict(bib)
+        for key, value in cit.items():
+            if key not in ("authors", "et_al", "year") and value and not merged.get(key):
+                merged[key] = value
+        if merged.get("authors"):
+            merged.pop("label", None)
+        draft.record["citation"] = merged
     return [f"{bib_name}:{r.where}: entry '{r.name}' matches no study in the table; not used"
             for r in references if id(r) not in used]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,11 +198,11 @@ class Importer:
 
     @staticmethod
     def _base_id(draft: Draft) -> str:
+        """The seed corpus's ids: first author and year ("robinson-1995a"), or the label."""
         cit = draft.record["citation"]
         if cit.get("authors"):
-            letter = draft.name.rstrip(") ").rstrip()[-1:] if cit.get("year") else ""
-            year = f"{cit['year']}{letter if letter.isalpha() and letter.islower() else ''}"
-            return slugify(f"{surname(cit['authors'][0])} {year}")
+            letter = re.search(r"\d{4}([a-z])\)?\s*$", draft.name)
+            return slugify(f"{surname(cit['authors'][0])} {cit.get('year') or ''}{letter.group(1) if letter else ''}")
         return slugify(cit.get("label") or cit.get("title") or draft.name)
 
     # -- vocabulary -------------------------------------------------------------------------

@@ -91,6 +91,7 @@ class _Estimate:
     row: Row
     name: str
     citation: dict
+    citation_columns: dict[str, str]  # "citation", "citation.year" -> the column (as written)
     design: str
     design_from: str  # the column (as written) or option the design came from
     country: str | None
@@ -105,42 +106,41 @@ class _Estimate:
         return (fold(self.name), self.design, fold(self.country or ""), (self.doi or "").lower(), self.bibkey or "")
 
 
-def _study(row: Row, table: Table, problems: list[ImportProblem]) -> tuple[str, dict] | None:
-    """The study's name and citation (authors, et_al, year or label)."""
+def _study(row: Row, table: Table, problems: list[ImportProblem]) -> tuple[str, dict, dict] | None:
+    """The study's name, its citation (authors, et_al and year, or a label), and the columns they came from."""
     where = f"row {row.number}"
     study, author, year = (row.values.get(k, "") for k in ("study", "author", "year"))
-    if author or year:
-        if not (author and year):
-            missing = "year" if author else "author"
-            if not study:
-                problems.append(ImportProblem(table.path, where, table.headers.get(missing, missing),
-                                              f"empty: give both the {'author' if missing == 'author' else 'year'}"
-                                              " and the other column, or a 'study' column"))
-                return None
-        else:
-            parsed = parse_year(year)
-            if parsed is None:
-                problems.append(ImportProblem(table.path, where, table.headers["year"],
-                                              f"'{year}' is not a year (like 1990, or 1995a for a second 1995 report)"))
-                return None
-            authors, et_al = split_names(author)
-            if not authors:
-                problems.append(ImportProblem(table.path, where, table.headers["author"], "no author name"))
-                return None
-            return study or f"{author} ({year})", {"authors": authors, "et_al": et_al, "year": parsed[0]}
-    if not study:
-        problems.append(ImportProblem(table.path, where, table.headers.get("study", "study"),
-                                      "empty: name the study (\"Guerra (1990)\")"))
+    if author and year:
+        parsed = parse_year(year)
+        if parsed is None:
+            problems.append(ImportProblem(table.path, where, table.headers["year"],
+                                          f"'{year}' is not a year (like 1990, or 1995a for a second 1995 report)"))
+            return None
+        authors, et_al = split_names(author)
+        if not authors:
+            problems.append(ImportProblem(table.path, where, table.headers["author"], "no author name"))
+            return None
+        columns = {"citation": table.headers["author"], "citation.year": table.headers["year"]}
+        return study or f"{author} ({year})", {"authors": authors, "et_al": et_al, "year": parsed[0]}, columns
+    if (author or year) and not study:
+        given, missing = ("author", "year") if author else ("year", "author")
+        problems.append(ImportProblem(table.path, where, table.headers.get(missing, missing),
+                                      f"empty: give the {missing} as well as the {given}, or a 'study' column"))
         return None
+    column = table.headers.get("study", "study")
+    if not study:
+        problems.append(ImportProblem(table.path, where, column, "empty: name the study (\"Guerra (1990)\")"))
+        return None
+    columns = {"citation": column, "citation.year": column}
     m = _STUDY.fullmatch(study)
     if m and m.group("who").strip(" ,("):
         authors, et_al = split_names(m.group("who").strip(" ,("))
-        return study, {"authors": authors, "et_al": et_al, "year": int(m.group("year"))}
+        return study, {"authors": authors, "et_al": et_al, "year": int(m.group("year"))}, columns
     if re.fullmatch(r"[\d\s.,#-]+", study):
-        problems.append(ImportProblem(table.path, where, table.headers.get("study", "study"),
+        problems.append(ImportProblem(table.path, where, column,
                                       f"'{study}' is a number, not a study: give \"Author (Year)\" or the study's name"))
         return None
-    return study, {"label": study}
+    return study, {"label": study}, columns
 
 
 def _terms(row: Row, table: Table, options: CsvOptions, vocabulary: Vocabulary, problems: list[ImportProblem]):
@@ -218,12 +218,16 @@ def read_row(row: Row, table: Table, options: CsvOptions, vocabulary: Vocabulary
     followup = table.number(row, "timepoint_months", problems) if "timepoint_months" in table.headers else None
     if len(problems) > before:
         return None
-    name, citation = study
+    name, citation, citation_columns = study
     values, sources = terms
     form, figures = data
     cell = row.values.get("measure", "")
-    measure, sources["measure"] = (cell.upper(), table.headers["measure"]) if cell else (
-        (options.measure.upper(), "--measure") if options.measure else (None, ""))
+    if cell:
+        measure, sources["measure"] = cell.upper(), table.headers["measure"]
+    elif options.measure:
+        measure, sources["measure"] = options.measure.upper(), "--measure"
+    else:
+        measure = None
     if measure is None:
         outcome = vocabulary.get("outcomes", values["outcome"])
         if outcome is None:  # the unknown outcome is reported when the record is checked
@@ -251,8 +255,8 @@ def read_row(row: Row, table: Table, options: CsvOptions, vocabulary: Vocabulary
     if cell := row.values.get("design", ""):
         descriptors[table.headers["design"]] = cell  # the source's own coding, kept verbatim
     doi = clean_doi(row.values.get("doi", ""))
-    return _Estimate(row, name, citation, design, design_from, row.values.get("country") or None, doi,
-                     row.values.get("bibkey") or None, effect, sources, descriptors)
+    return _Estimate(row, name, citation, citation_columns, design, design_from, row.values.get("country") or None,
+                     doi, row.values.get("bibkey") or None, effect, sources, descriptors)
 
 
 def _merge_descriptors(estimates: list[_Estimate]) -> dict:
@@ -284,11 +288,8 @@ def _draft(estimates: list[_Estimate], table: Table, file_name: str, options: Cs
     rows = [e.row.number for e in estimates]
     locations: dict[str, tuple[str, str]] = {}
     where = f"row {rows[0]}"
-    study_column = table.headers.get("study") if "study" in table.headers and first.row.values.get("study") else None
-    citation_column = study_column or table.headers.get("author", "author")
-    locations["citation"] = (where, citation_column)
-    locations["citation.year"] = (where, table.headers.get("year", citation_column) if not study_column
-                                  or "year" in table.headers and first.row.values.get("year") else citation_column)
+    for field_path, column in first.citation_columns.items():
+        locations[field_path] = (where, column)
     locations["citation.doi"] = (where, table.headers.get("doi", "doi"))
     locations["citation.bibkey"] = (where, table.headers.get("bibkey", "bibkey"))
     locations["design.type"] = (where if first.design_from != "--design" else "", first.design_from)

@@ -27,6 +27,7 @@ carry a field under its contract name, the test says so:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import shutil
 from collections import defaultdict
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.records.validate import load_corpus
+from evidence.records.validate import Corpus, load_corpus, load_vocabulary
 from evidence.records.yamlio import load
 from importers.citation import fold, surname
 
@@ -96,10 +97,14 @@ def _effects(records: list[dict], dataset: str, imported: bool) -> dict[str, lis
     return {k: sorted(v) for k, v in out.items()}
 
 
+@functools.cache
+def _all_seed_records() -> tuple[dict, ...]:
+    return tuple(load(p).data for p in sorted((ROOT / "data" / "studies").glob("*.yaml")))
+
+
 def _seed_records(dataset: str) -> list[dict]:
     doi = seed.SOURCES[dataset][1]
-    records = [load(p).data for p in sorted((ROOT / "data" / "studies").glob("*.yaml"))]
-    return [r for r in records if r["provenance"].get("source_doi") == doi]
+    return [r for r in _all_seed_records() if r["provenance"].get("source_doi") == doi]
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +136,9 @@ def test_reference_dataset_round_trips(imported, dataset):
     assert sum(len(r["effects"]) for r in mine) == ROWS[dataset]
     assert _effects(mine, dataset, imported=True) == _effects(theirs, dataset, imported=False)
     if dataset == "landenberger2005":
-        corpus = load_corpus(ROOT / "data")
-        parents = {corpus.vocabulary.get("target_groups", e["target_group"]).parent
+        vocabulary = Corpus()
+        load_vocabulary(ROOT / "data" / "vocabularies", vocabulary)
+        parents = {vocabulary.vocabulary.get("target_groups", e["target_group"]).parent
                    for r in theirs for e in r["effects"]}
         assert parents == {"offenders"}
 

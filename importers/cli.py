@@ -16,7 +16,7 @@ from .bibtex import parse_bibtex
 from .csvfile import read_table
 from .linking import link
 from .plan import Importer, Plan
-from .problems import ImportProblem
+from .problems import ImportProblem, in_file_order
 from .ris import parse_ris
 from .studies import CsvOptions, table_to_drafts
 
@@ -68,9 +68,9 @@ def _finish(plan: Plan, dry_run: bool) -> None:
     for notice in plan.notices:
         click.echo(f"note: {notice}")
     if plan.problems:
-        for problem in plan.problems:
+        for problem in in_file_order(plan.problems):
             click.echo(str(problem), err=True)
-        click.echo(f"{len(plan.problems)} problem(s); nothing was written.", err=True)
+        click.echo(f"{len(in_file_order(plan.problems))} problem(s); nothing was written.", err=True)
         sys.exit(1)
     for change in plan.changes:
         click.echo(f"  {change.status:<9} {display_path(change.path)}  {change.summary}")
@@ -112,12 +112,14 @@ def csv_command(file, intervention, target_group, outcome, comparison, measure, 
     data = _read(file, plan)
     bib_data = _read(bib, plan) if bib is not None else None
     importer = _importer(file, by, force, add_terms)
-    if plan.problems or not importer.load(plan):
+    if data is None or not importer.load(plan):
         _finish(plan, dry_run)
+    # Every row is read and checked even when an option is missing, so all problems show at once.
     table, problems = read_table(data, shown)
     plan.problems += problems
     if table is not None:
-        options = CsvOptions(intervention, target_group, outcome, comparison, measure, design, source.strip())
+        options = CsvOptions(intervention, target_group, outcome, comparison, measure, design,
+                             (source or "").strip() or None)
         drafts, problems, notices = table_to_drafts(table, options, importer.vocabulary, file.name,
                                                     importer.history)
         plan.problems += problems
@@ -126,7 +128,8 @@ def csv_command(file, intervention, target_group, outcome, comparison, measure, 
             references, problems = _references(bib, bib_data)
             plan.problems += problems
             plan.notices += link(drafts, references, display_path(bib), plan.problems)
-        importer.apply(drafts, plan, create=True)
+        if options.source:
+            importer.apply(drafts, plan, create=True)
     _finish(plan, dry_run)
 
 

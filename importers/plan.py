@@ -149,14 +149,17 @@ class Importer:
             if create:
                 self._keep_name(draft)
             match = find(draft.record, self.existing, by_source=create)
-            if match.ambiguous:
+            targets = [match.record] if match.record is not None else []
+            if match.ambiguous and not create and match.rule in ("DOI", "title and year"):
+                # One publication reporting several studies: its citation belongs to each of them.
+                targets = match.ambiguous
+            elif match.ambiguous:
                 names = ", ".join(display_path(e.path) for e in match.ambiguous)
                 plan.problems.append(ImportProblem(draft.path, draft.where, "", f"'{draft.name}' matches several"
                                                    f" studies by {match.rule} ({names}); give it a doi or bibkey"
                                                    " to say which"))
                 continue
-            if match.record is not None:
-                existing = match.record
+            for existing in targets:
                 if existing.path in claimed:
                     other = claimed[existing.path]
                     plan.problems.append(ImportProblem(draft.path, draft.where, "", f"'{draft.name}' and"
@@ -164,14 +167,8 @@ class Importer:
                                                        f" {display_path(existing.path)}; import one of them"))
                     continue
                 claimed[existing.path] = draft
-                same_source = fold(str(existing.raw.get("provenance", {}).get("source") or "")) == fold(
-                    str(draft.record.get("provenance", {}).get("source") or ""))
-                result = enrich(existing.raw, draft.record, force=self.force, history=self.history,
-                                same_source=same_source)
-                for conflict in result.conflicts:
-                    plan.notices.append(f"{draft.path}:{draft.where}: {display_path(existing.path)}:"
-                                        f" {conflict.describe(self.force)}")
-                results.append(_Result(existing.path, existing.raw, result.record, draft, result))
+                results.append(self._enrich(existing, draft, plan))
+            if targets:
                 continue
             if not create:
                 plan.notices.append(f"{draft.path}:{draft.where}: '{draft.name}' matches no study (by DOI,"
@@ -190,6 +187,15 @@ class Importer:
             self._check(result, vocabulary, plan)
         plan.problems = in_file_order(plan.problems)
         plan.changes += [self._change(r) for r in results] + term_changes
+
+    def _enrich(self, existing: Existing, draft: Draft, plan: Plan) -> _Result:
+        same_source = fold(str(existing.raw.get("provenance", {}).get("source") or "")) == fold(
+            str(draft.record.get("provenance", {}).get("source") or ""))
+        result = enrich(existing.raw, draft.record, force=self.force, history=self.history, same_source=same_source)
+        for conflict in result.conflicts:
+            plan.notices.append(f"{draft.path}:{draft.where}: {display_path(existing.path)}:"
+                                f" {conflict.describe(self.force)}")
+        return _Result(existing.path, existing.raw, result.record, draft, result)
 
     def _keep_name(self, draft: Draft) -> None:
         """Keep the file's name for the study when the citation cannot give it back ("Robinson (1995a)")."""

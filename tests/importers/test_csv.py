@@ -213,10 +213,12 @@ def test_utf16_file_is_refused(small_data_dir, tmp_path):
     assert "UTF-16" in output and "CSV UTF-8" in output
 
 
-def test_source_is_required(small_data_dir, tmp_path):
-    path = _write(tmp_path, "study,ai,bi,ci,di\nGuerra (1990),10,19,23,29\n")
+def test_source_is_required_and_the_rows_are_still_checked(small_data_dir, tmp_path):
+    path = _write(tmp_path, "study,ai,bi,ci,di\nGuerra (1990),10,19,23,29\nLeeman (1993),3,17,x,22\n")
     output = _refused(small_data_dir, path, *CBT[:-2])
     assert "extraction.csv: --source: say where the numbers come from" in output
+    assert "extraction.csv:row 3: ci: 'x' is not a number" in output
+    assert "2 problem(s); nothing was written." in output
 
 
 def test_missing_file(small_data_dir, tmp_path):

@@ -334,3 +334,15 @@ def test_same_author_and_year_from_another_source_is_a_new_study_with_a_note(sma
     assert result.exit_code == 0, result.output
     assert "has the same first author and year as" in result.output and "imported as guerra-1990-b" in result.output
     assert (small_data_dir / "studies" / "guerra-1990-b.yaml").exists()
+
+
+def test_one_publication_with_two_studies_enriches_both(empty_data_dir, tmp_path):
+    csv = _write(tmp_path, "g.csv", "study,ai,bi,ci,di,design,doi\n"
+                                    "Guerra (1990),10,19,23,29,rct,10.1037/0012-1649.26.2.269\n"
+                                    "Guerra (1990),5,33,14,13,nonequiv,10.1037/0012-1649.26.2.269\n")
+    assert run_import(empty_data_dir, "csv", csv, *CBT).exit_code == 0
+    result = run_import(empty_data_dir, "bibtex", _write(tmp_path, "zotero.bib", ZOTERO))
+    assert result.exit_code == 0, result.output
+    assert "0 new, 2 changed" in result.output
+    for sid in ("guerra-1990", "guerra-1990-b"):
+        assert _record(empty_data_dir, sid)["citation"]["journal"] == "Developmental Psychology"

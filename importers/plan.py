@@ -241,8 +241,15 @@ class Importer:
         for kind, terms in new.items():
             path = self.data_dir / "vocabularies" / f"{kind}.yaml"
             old = path.read_text(encoding="utf-8")
-            # Appended after the existing terms, which stay exactly as they are.
+            # Appended after the existing terms, which stay exactly as they are ...
             text = (old if old.endswith("\n") or not old else old + "\n") + dump_terms(terms)
+            existing = yaml.load(old, Loader=_RawLoader) or []
+            try:
+                appended = yaml.load(text, Loader=_RawLoader)
+            except yaml.YAMLError:
+                appended = None
+            if appended != [*existing, *terms]:  # ... unless the file is not a plain block list ("[]")
+                text = dump_terms([*existing, *terms])
             changes.append(FileChange(path, old, text, "new terms (needs_curation): "
                                       + ", ".join(t["slug"] for t in terms)))
         return vocabulary, changes

@@ -61,6 +61,14 @@ def apa(record: dict) -> str:
     return " ".join(parts)
 
 
+def _name(c: dict) -> str | None:
+    """'Landenberger (2004)': how a study without a title is named."""
+    names = _authors(c)
+    if not names:
+        return None
+    return f"{names[0]}{' et al.' if c.get('et_al') or len(names) > 2 else ''} ({c.get('year') or 'n.d.'})"
+
+
 def _bib(value) -> str:
     return _BIBTEX_SPECIAL.sub(r"\\\1", _one_line(value))
 
@@ -70,7 +78,7 @@ def bibtex(record: dict) -> str:
     key = re.sub(r"[^A-Za-z0-9_:-]", "", c.get("bibkey") or record["id"]) or "study"
     names = _authors(c) + (["others"] if c.get("et_al") else [])
     fields = [("author", " and ".join(_bib(n) for n in names) if names else None),
-              ("title", _bib(c["title"]) if c.get("title") else _bib(c.get("label") or record["id"])),
+              ("title", _bib(c.get("title") or c.get("label") or _name(c) or record["id"])),
               ("year", c.get("year")), ("journal", _bib(c["journal"]) if c.get("journal") else None),
               ("volume", c.get("volume")), ("number", c.get("issue")),
               ("pages", str(c["pages"]).replace("–", "--") if c.get("pages") else None),
@@ -86,7 +94,8 @@ def ris(record: dict) -> str:
     lines = [("TY", RIS_TYPES.get(c.get("publication_type"), "GEN"))]
     lines += [("AU", a) for a in _authors(c)]
     first, last = _pages(c)
-    for tag, value in (("PY", c.get("year")), ("TI", c.get("title") or c.get("label")), ("T2", c.get("journal")),
+    for tag, value in (("PY", c.get("year")), ("TI", c.get("title") or c.get("label") or _name(c)),
+                       ("T2", c.get("journal")),
                        ("VL", c.get("volume")), ("IS", c.get("issue")), ("SP", first), ("EP", last),
                        ("PB", c.get("publisher")), ("DO", c.get("doi")), ("UR", c.get("url")),
                        ("AB", c.get("abstract")), ("N1", f"As reported in: {prov['source']}"

@@ -57,9 +57,10 @@ def _prediction(r: dict) -> str | None:
         return None
     if r.get("control_risk") is not None and m in ("OR", "RR", "RD"):
         pp = units.risk_difference_pp(r["control_risk"], m, r["estimate"], lo, hi)
+        digits = 0 if max(abs(pp[1]), abs(pp[2])) >= 5 else 1
         return _("In a new setting the change may lie between %(low)s and %(high)s percentage points "
                  "(95 %% prediction interval; %(measure)s %(nlow)s to %(nhigh)s).",
-                 low=signed(pp[1], 0), high=signed(pp[2], 0), measure=m,
+                 low=signed(pp[1], digits), high=signed(pp[2], digits), measure=m,
                  nlow=num(natural(m, lo)), nhigh=num(natural(m, hi)))
     digits = 2 if m != "MD" else 1
     return _("In a new setting the effect may lie between %(measure)s %(low)s and %(high)s "
@@ -72,7 +73,8 @@ def describe(r: dict, outcome_label: str, unit: str | None = None) -> Wording:
     m, unclear = r["measure"], r.get("direction") == "unclear"
     outcome = lower_first(outcome_label)
     if m in ("OR", "RR", "RD") and r.get("control_risk") is not None and r.get("treated_risk") is not None:
-        before, after = pct(r["control_risk"]), pct(r["treated_risk"])
+        small = min(r["control_risk"], r["treated_risk"]) < 0.1
+        before, after = pct(r["control_risk"], 1 if small else 0), pct(r["treated_risk"], 1 if small else 0)
         if unclear:
             headline = _("No clear effect on %(outcome)s: %(before)s without and %(after)s with the intervention",
                          outcome=outcome, before=before, after=after)

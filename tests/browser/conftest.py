@@ -6,13 +6,12 @@ tests/conftest.py); screenshots go to tests/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("EVIDENCE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by scripts/install-test-deps
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -34,7 +33,7 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/install-test-deps (or set EVIDENCE_CHROMIUM)")
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/install-test-deps")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

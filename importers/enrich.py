@@ -94,20 +94,19 @@ class _Merger:
         old_authors, new_authors = cit.get("authors") or [], new.get("authors") or []
         old_et_al, new_et_al = bool(cit.get("et_al")), bool(new.get("et_al"))
         if new_authors and (old_authors, old_et_al) != (new_authors, new_et_al):
-            if not old_authors or (authors_compatible(old_authors, old_et_al, new_authors, new_et_al)
-                                   and _richer(old_authors, new_authors)):
-                cit["authors"] = new_authors
-                cit["et_al"] = new_et_al
-                self.result.changed.append("citation.authors")
-            elif not authors_compatible(old_authors, old_et_al, new_authors, new_et_al) or (
-                    old_authors == new_authors and old_et_al != new_et_al):
+            replace = not old_authors or (authors_compatible(old_authors, old_et_al, new_authors, new_et_al)
+                                          and _richer(old_authors, new_authors))
+            if not replace and (not authors_compatible(old_authors, old_et_al, new_authors, new_et_al)
+                                or (old_authors == new_authors and old_et_al != new_et_al)):
                 self.result.conflicts.append(Conflict("citation.authors", old_authors + ["et al"] * old_et_al,
                                                       new_authors + ["et al"] * new_et_al))
-                if self.force:
-                    cit["authors"], cit["et_al"] = new_authors, new_et_al
-                    self.result.changed.append("citation.authors")
-            if not cit.get("et_al"):
-                cit.pop("et_al", None)
+                replace = self.force
+            if replace:
+                cit["authors"] = new_authors
+                cit["et_al"] = new_et_al
+                if not new_et_al:
+                    cit.pop("et_al")
+                self.result.changed.append("citation.authors")
         for name in CITATION_FIELDS + ("publication_type",):
             if name == "label" and cit.get("authors"):
                 continue

@@ -42,20 +42,24 @@ class Section:
 
 
 def sections(intervention: str, measure: str | None = None) -> list[Section]:
-    rows = db.session().scalars(select(Parameter).where(Parameter.intervention == intervention))
+    """The sections of ``intervention`` and of every intervention below it (those after its own)."""
+    slugs = catalog.descendants("interventions", intervention)
+    rows = db.session().scalars(select(Parameter).where(Parameter.intervention.in_(slugs)))
     cells: dict[tuple, list[Parameter]] = {}
     for p in rows:
-        cells.setdefault((p.target_group, p.outcome, p.comparison, p.followup), []).append(p)
+        cells.setdefault((p.intervention, p.target_group, p.outcome, p.comparison, p.followup), []).append(p)
     out = []
-    for (tg, oc, comp, fu), params in cells.items():
+    for (iv, tg, oc, comp, fu), params in cells.items():
         outcome = catalog.term("outcomes", oc)
         default = outcome.default_measure if outcome else None
         params.sort(key=lambda p: (p.measure != measure, p.measure != default, p.measure))
-        anchor = f"{tg}--{oc}--{comp or 'any'}--{fu}"
+        anchor = f"{tg}--{oc}--{comp or 'any'}--{fu}" if iv == intervention else f"{iv}--{tg}--{oc}--{comp or 'any'}--{fu}"
         out.append(Section(anchor, tg, oc, comp, fu, params[0], params[1:]))
     tg_path = {s: t.path for s, t in catalog.terms()["target_groups"].items()}
-    out.sort(key=lambda s: (catalog.label("outcomes", s.outcome).lower(), tg_path.get(s.target_group, s.target_group),
-                            s.comparison or "", FOLLOWUP_ORDER.get(s.followup, 9)))
+    iv_path = {s: t.path for s, t in catalog.terms()["interventions"].items()}
+    out.sort(key=lambda s: (iv_path.get(s.shown.intervention, ""), catalog.label("outcomes", s.outcome).lower(),
+                            tg_path.get(s.target_group, s.target_group), s.comparison or "",
+                            FOLLOWUP_ORDER.get(s.followup, 9)))
     return out
 
 

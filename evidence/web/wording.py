@@ -109,9 +109,11 @@ def _continuous(r: dict, outcome: str, unit: str | None, unclear: bool) -> tuple
             numbers += "; " + _("about %(points)s percentile points for an average participant",
                                 points=signed(r["wwc_improvement_index"], 0))
     elif m == "RD":
-        amount = _("%(value)s percentage points", value=num(abs(100 * est), 1))
+        digits = 0 if abs(100 * est) >= 5 else 1
+        amount = _("%(value)s percentage points", value=num(abs(100 * est), digits))
         what = outcome
-        numbers = measure_line(r)
+        numbers = _("%(pp)s percentage points (%(ci)s)", pp=signed(100 * est, digits),
+                    ci=_ci(100 * r["ci_low"], 100 * r["ci_high"], lambda v: signed(v, digits)))
     else:
         amount = num(abs(est), 1) + (f" {unit}" if unit else "")
         what = outcome

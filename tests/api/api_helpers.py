@@ -24,3 +24,14 @@ def is_problem(response, status: int) -> dict:
     assert {"type", "title", "status", "detail", "instance"} <= body.keys()
     assert body["status"] == status
     return body
+
+
+def drop_tables(settings) -> None:
+    """A server database may hold an earlier test's build: start from nothing (SQLite files are private)."""
+    from evidence.db.models import Base
+    from evidence.db.session import make_engine
+
+    if settings.sqlite_path is None:
+        engine = make_engine(settings.database_url)
+        Base.metadata.drop_all(engine)
+        engine.dispose()

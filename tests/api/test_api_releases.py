@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from api_helpers import BCG_RR, edit_study, is_problem
-
-from evidence import create_app
+from api_helpers import BCG_RR, drop_tables, edit_study, is_problem
 
 API = "/api/v1"
 
 
-def test_a_pinned_release_keeps_its_numbers_after_the_data_change(cli, settings):
+def test_a_pinned_release_keeps_its_numbers_after_the_data_change(cli, settings, private_app):
     assert cli("build").exit_code == 0
     assert cli("release", "--name", "business-case-2026").exit_code == 0
-    client = create_app(settings, TESTING=True).test_client()
+    client = private_app.test_client()
     before = client.get(f"{API}/parameters/{BCG_RR}?method=DL&test=knha&baseline_risk=0.02").get_json()
 
     edit_study(settings.data_dir, "aronson-1948", r"^(\s+ai:) 4$", r"\1 9")
@@ -38,10 +36,10 @@ def test_a_pinned_release_keeps_its_numbers_after_the_data_change(cli, settings)
     assert csv.status_code == 200 and BCG_RR in csv.data.decode("utf-8-sig")
 
 
-def test_an_unknown_version_lists_the_releases(cli, settings):
+def test_an_unknown_version_lists_the_releases(cli, settings, private_app):
     assert cli("build").exit_code == 0
     assert cli("release", "--name", "r1").exit_code == 0
-    client = create_app(settings, TESTING=True).test_client()
+    client = private_app.test_client()
     body = is_problem(client.get(f"{API}/parameters?version=r2"), 404)
     assert [r["name"] for r in body["available"]] == ["r1"] and body["suggestions"] == ["r1"]
     assert body["type"].endswith("#problem-unknown-release")
@@ -50,8 +48,9 @@ def test_an_unknown_version_lists_the_releases(cli, settings):
     assert client.get(f"{API}/parameters?version={current}").status_code == 200
 
 
-def test_without_a_build_the_api_says_so(settings):
-    client = create_app(settings, TESTING=True).test_client()
+def test_without_a_build_the_api_says_so(settings, private_app):
+    drop_tables(settings)
+    client = private_app.test_client()
     body = is_problem(client.get(f"{API}/parameters"), 503)
     assert "evidence build" in body["detail"]
     is_problem(client.get(f"{API}/studies"), 503)

@@ -13,8 +13,8 @@ from pathlib import Path
 from .yamlio import dumps
 
 KEY_ORDER = [
-    # study
-    "id", "citation", "provenance", "design", "summary", "effects",
+    # study (and "slug", a vocabulary term's first key)
+    "id", "slug", "citation", "provenance", "design", "summary", "effects",
     # citation
     "authors", "et_al", "label", "title", "year", "journal", "volume", "issue", "pages",
     "publisher", "publication_type", "doi", "url", "bibkey", "abstract",
@@ -34,7 +34,7 @@ KEY_ORDER = [
     "yi", "vi", "sei", "estimate", "ci_low", "ci_high", "ci_level", "pval", "t", "f", "direction",
     "events", "n", "proportion", "proportion_high", "p1i", "p2i", "n_total", "text",
     # vocabulary terms
-    "slug", "parent", "description", "synonyms", "desirable", "default_measure", "needs_curation",
+    "parent", "description", "synonyms", "desirable", "default_measure", "needs_curation",
 ]
 ORDER = {key: rank for rank, key in enumerate(KEY_ORDER)}
 # Defaults that need not be written out.

@@ -36,8 +36,8 @@ class Loaded:
         return self.lines.get("")
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as ISO strings; records treat them as text."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loading (libyaml when present: several times faster) that keeps dates as text."""
 
 
 _Loader.add_constructor(

@@ -2,8 +2,9 @@
 
 Resources are thin: the numbers come from ``evidence.services.parameters``
 and ``evidence.export``, studies and terms from ``queries``, search from
-``evidence.search.service``. Problem details, ETags, caching and CORS are set
-in ``problems`` and ``manners`` for every path under /api/.
+``evidence.search.service`` (resources in ``parameters`` and ``catalog``).
+Problem details, ETags, caching and CORS are set in ``problems`` and
+``manners`` for every path under /api/.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class EvidenceApi(Api):
 
 
 def init_app(app: Flask) -> None:
-    from . import docs, fallback, manners, parameters, search, studies, terms
+    from . import blueprint, catalog, docs, manners, parameters
 
     app.config.setdefault("API_TITLE", "evidence")
     app.config.setdefault("API_VERSION", "v1")
@@ -55,9 +56,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("API_SPEC_OPTIONS", {"info": {"description": DESCRIPTION}})
     api = EvidenceApi(app)
-    for module in (parameters, studies, terms, search):
-        api.register_blueprint(module.bp, url_prefix=PREFIX)
+    for bp in (parameters.bp, catalog.studies_bp, catalog.vocabularies_bp, catalog.search_bp):
+        api.register_blueprint(bp, url_prefix=PREFIX)
     app.register_blueprint(docs.bp)
-    app.register_blueprint(fallback.bp)
+    app.register_blueprint(blueprint.fallback)
     manners.init_app(app)
 

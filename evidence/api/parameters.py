@@ -6,8 +6,7 @@ import difflib
 
 from flask import Response
 
-from ..export.document import document
-from ..export.formats import FORMATS, MEDIA_TYPES, render
+from ..export.document import FORMATS, MEDIA_TYPES, document, render
 from ..services.parameters import FILTERS, Choice, Source, unknown_filters
 from . import sources
 from .blueprint import VERSION_HEADERS, Blueprint

@@ -7,6 +7,7 @@ close matches, so a typo is reported rather than answered with nothing.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -101,8 +102,6 @@ def study(session: Session, study_id: str, parameters: list[dict]) -> dict | Non
 
 
 def suggest_study(session: Session, study_id: str) -> list[str]:
-    import difflib
-
     ids = session.execute(select(Study.id)).scalars().all()
     return difflib.get_close_matches(study_id.lower(), ids, n=3, cutoff=0.5)
 

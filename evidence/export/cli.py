@@ -13,8 +13,7 @@ from ..db.session import make_engine
 from ..services.parameters import DEFAULT_METHOD, DEFAULT_TEST, Choice, Source, load_current
 from ..stats.rma import METHODS, TESTS
 from . import release as releases
-from .document import document
-from .formats import FORMATS, render
+from .document import FORMATS, document, render
 
 
 def current_source(settings: Settings) -> Source:

@@ -1,16 +1,25 @@
-"""The parameters export document: one dict, and its JSON bytes.
+"""The parameters export document, and the document rendered as json, csv or xlsx.
 
 ``{"schema", "dataset_version", "generated_at", "settings", "parameters"}`` —
-the same for ``evidence export``, ``/api/v1/parameters[.json]`` and releases.
-``generated_at`` is the build's time, not the wall clock, so exporting the
-same build twice gives byte-identical files.
+the same for ``evidence export``, ``/api/v1/parameters[.json|.csv|.xlsx]`` and
+releases. ``generated_at`` is the build's time, not the wall clock, so
+exporting the same build twice gives byte-identical files.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from ..services.parameters import SCHEMA, Choice, Source
+from . import tabular, xlsx
+
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8; header=present",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FORMATS = tuple(MEDIA_TYPES)
 
 
 def document(source: Source, choice: Choice = Choice(), **filters) -> dict:
@@ -29,3 +38,26 @@ def to_json(doc: dict) -> bytes:
 
 def from_json(data: bytes | str) -> dict:
     return json.loads(data)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    media_type: str
+    filename: str
+
+
+def render(doc: dict, fmt: str) -> Rendered:
+    renderers = {"json": to_json, "csv": tabular.to_csv, "xlsx": xlsx.to_xlsx}
+    if fmt not in renderers:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    return Rendered(renderers[fmt](doc), MEDIA_TYPES[fmt], filename(doc, fmt))
+
+
+def filename(doc: dict, fmt: str) -> str:
+    """``evidence-parameters-<dataset_version>[-<method>-<test>].<ext>``: says what is inside."""
+    s = doc["settings"]
+    suffix = "" if (s["method"], s["test"]) == ("REML", "z") else f"-{s['method']}-{s['test']}"
+    if s.get("baseline_risk") is not None:
+        suffix += f"-baseline-{s['baseline_risk']:g}"
+    return f"evidence-parameters-{doc['dataset_version']}{suffix}.{fmt}"

@@ -20,8 +20,7 @@ from pathlib import Path
 
 from ..services.parameters import Source
 from . import changelog
-from .document import document, from_json
-from .formats import FORMATS, render
+from .document import FORMATS, document, from_json, render
 
 MANIFEST, CHANGELOG = "manifest.json", "CHANGELOG.md"
 FILES = {fmt: f"evidence-parameters.{fmt}" for fmt in FORMATS}

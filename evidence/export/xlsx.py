@@ -75,7 +75,8 @@ def _about(ws, doc: dict) -> None:
         ("level", settings["level"]),
         ("baseline_risk", settings.get("baseline_risk")),
         ("parameters", len(doc["parameters"])),
-        ("lists", "studies etc. are joined with \";\", notes and strength_reasons with \" | \" / Lister: \";\" og \" | \""),
+        ("lists", 'studies etc. are joined with ";", notes and strength_reasons with " | " '
+                  '/ Lister er adskilt med ";" og " | "'),
         ("scale", "estimate, ci_* and pi_* are on the analysis scale (log for RR/OR/ROM); *_natural are ratios"),
         ("cite", f"evidence knowledge base, dataset {doc['dataset_version']} ({doc['generated_at'][:10]})"),
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -93,6 +94,7 @@ class Source:
     parameters: list[dict]
     release: str | None = None
     _pooled: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def select(self, choice: Choice = Choice(), **filters) -> list[dict]:
         """The parameters matching ``filters`` (exact values), pooled as ``choice`` says."""
@@ -116,11 +118,14 @@ class Source:
 
     def _repooled(self, p: dict, choice: Choice) -> dict:
         key = (p["id"], choice)
-        if key not in self._pooled:
-            self._pooled[key] = repool(p, choice)
-            while len(self._pooled) > 2000:  # bounded: baseline risks are caller-chosen
-                self._pooled.popitem(last=False)
-        return self._pooled[key]
+        found = self._pooled.get(key)
+        if found is None:
+            found = repool(p, choice)
+            with self._lock:  # threads of one server share a Source
+                self._pooled[key] = found
+                while len(self._pooled) > 2000:  # bounded: baseline risks are caller-chosen
+                    self._pooled.popitem(last=False)
+        return found
 
 
 def unknown_filters(source: Source, filters: dict, vocab: Vocabulary | None = None) -> dict[str, list[str]]:

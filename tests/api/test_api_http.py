@@ -78,6 +78,14 @@ def test_hostile_input_is_never_a_server_error(client, path):
         is_problem(response, response.status_code)
 
 
+def test_the_api_root_points_to_the_docs(client):
+    for path in (API, f"{API}/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"{API}/docs")
+    page = client.get(f"{API}/docs").get_data(as_text=True)
+    assert f"{API}/parameters/{{parameter_id}}" in page and 'id="problem-unknown-release"' in page
+
+
 def test_pages_keep_their_own_errors(client):
     """The API's handlers are its own: a page that does not exist is not answered with problem+json."""
     response = client.get("/no-such-page-at-all")

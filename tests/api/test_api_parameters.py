@@ -42,10 +42,11 @@ def test_an_unknown_slug_is_a_400_with_suggestions(client):
     assert body["suggestions"][0] == "cbt-offenders" and "intervention" in body["errors"]
 
 
-@pytest.mark.parametrize("query, name", [("method=XYZ", "method"), ("test=t", "test"), ("baseline_risk=1.5", "baseline_risk"),
-                                         ("baseline_risk=0", "baseline_risk"), ("baseline_risk=abc", "baseline_risk"),
-                                         ("baseline_risk=nan", "baseline_risk"), ("measure=XX", "measure"),
-                                         ("methd=DL", "methd"), ("intervention=", "intervention")])
+@pytest.mark.parametrize("query, name", [
+    ("method=XYZ", "method"), ("test=t", "test"), ("baseline_risk=1.5", "baseline_risk"),
+    ("baseline_risk=0", "baseline_risk"), ("baseline_risk=abc", "baseline_risk"),
+    ("baseline_risk=nan", "baseline_risk"),
+    ("measure=XX", "measure"), ("methd=DL", "methd"), ("intervention=", "intervention")])
 def test_bad_values_are_400_problems_naming_the_parameter(client, query, name):
     body = is_problem(client.get(f"{API}/parameters?{query}"), 400)
     assert name in body["errors"] and body["type"].endswith("#problem-invalid-parameter")

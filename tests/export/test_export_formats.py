@@ -11,8 +11,7 @@ from openpyxl import load_workbook
 
 from evidence.export import jsonschema as export_schema
 from evidence.export.columns import BY_NAME, COLUMNS, NAMES, SEPARATORS
-from evidence.export.document import document, to_json
-from evidence.export.formats import render
+from evidence.export.document import document, render, to_json
 from evidence.export.tabular import LIST_SEPARATOR, from_csv, parse
 from evidence.services.parameters import CONTRACT, Choice
 

@@ -86,7 +86,7 @@ def successes(parameter: dict, participants: float, baseline: float | None) -> d
         "with_intervention": participants * treated_risk(p0, parameter["measure"], parameter["estimate"]),
         "net_successes": net(parameter["estimate"]), "ci_low": ends[0], "ci_high": ends[1],
         "pi_low": min(pred) if None not in pred else None, "pi_high": max(pred) if None not in pred else None,
-        "success_means": "fewer " if lower_is_better else "more ",
+        "success_means": "fewer" if lower_is_better else "more",
         "evidence_level": parameter.get("evidence_level"), "strength": parameter.get("strength"),
         "studies": len(parameter["studies"]),
     }
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{outcome} without the intervention: {result['without_intervention']:.1f}  (baseline risk "
           f"{result['baseline_risk']:.1%})")
     print(f"{outcome} with the intervention:    {result['with_intervention']:.1f}")
-    print(f"Net successes ({result['success_means']}{outcome.lower()}): {result['net_successes']:.1f} a year, "
+    print(f"Net successes a year ({result['success_means']}: {outcome}): {result['net_successes']:.1f}, "
           f"95% CI {result['ci_low']:.1f} to {result['ci_high']:.1f}")
     if result["pi_low"] is not None:
         print(f"In a new setting (95% prediction interval): {result['pi_low']:.1f} to {result['pi_high']:.1f}")

@@ -6,7 +6,11 @@ import hashlib
 import json
 import re
 
+import jsonschema
+from evidence.export import jsonschema as export_schema
 from evidence.export import release as releases
+
+SCHEMA = json.loads(export_schema.PATH.read_text(encoding="utf-8"))
 from export_helpers import edit_study, load_source
 
 BCG_RR = "bcg-vaccination.tuberculosis-trial-populations.tuberculosis.no-intervention.not-stated.RR"
@@ -37,6 +41,7 @@ def test_export_command_writes_each_format(cli, settings, tmp_path):
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000
     doc = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, SCHEMA, cls=jsonschema.Draft202012Validator)
     assert doc["settings"] == {"method": "DL", "test": "knha", "level": 0.95}
     stdout = cli("export", "parameters")
     assert json.loads(stdout.output)["settings"]["method"] == "REML"
@@ -66,6 +71,8 @@ def test_release_is_complete_checksummed_and_never_overwritten(cli, settings):
     names = {p.name for p in made.path.iterdir()}
     assert names == {"evidence-parameters.json", "evidence-parameters.csv", "evidence-parameters.xlsx",
                      "manifest.json", "CHANGELOG.md"}
+    jsonschema.validate(json.loads((made.path / "evidence-parameters.json").read_bytes()), SCHEMA,
+                        cls=jsonschema.Draft202012Validator)
     for fname, meta in made.manifest["files"].items():
         body = (made.path / fname).read_bytes()
         assert hashlib.sha256(body).hexdigest() == meta["sha256"] and len(body) == meta["bytes"]

@@ -364,6 +364,10 @@ def run_size(n: int, args, plan: dict) -> dict:
         res["baseline"] = measure_server("fts5", "benchmarks.fts5:app", base_env, workers, urls_base, work, plan)
         res["baseline"]["build"] = {**json.loads(built["stdout"]), "wall_s": built["seconds"],
                                     "maxrss_mb": built["maxrss_mb"]}
+        log(f"{n}: the engines alone, in one process")
+        engines = run_child([PY, str(BENCH / "inprocess.py"), "--index", str(instance / "index"), "--fts5", str(fts_db),
+                             "--rounds", str(plan["inprocess_rounds"])], env, timeout=1800)
+        res["inprocess"] = json.loads(engines["stdout"]) if engines["rc"] == 0 else {"error": engines["stderr"][-2000:]}
     index_dir = instance / "index"
     res["index_bytes"] = _du(index_dir.resolve()) if index_dir.exists() else None
     res["database_bytes"] = (instance / "evidence.db").stat().st_size if (instance / "evidence.db").exists() else None
@@ -537,6 +541,20 @@ def render(results: dict[int, dict], info: dict, plan: dict, args) -> str:
               f"{ratio(s['c1']['latency_ms']['p95'], base['c1']['latency_ms']['p95'])} | "
               f"{ratio(s['c8']['latency_ms']['p95'], base['c8']['latency_ms']['p95'])} | "
               f"{ratio(s['c8']['rps'], base['c8']['rps'])} (ours/baseline) |")
+    w("\n### The engines alone (one process, no HTTP)\n")
+    w("`evidence.search.service.search()` and the baseline's `Searcher.search()` called directly, warm, one thread, "
+      "the same mix (`benchmarks/inprocess.py`): what searching and facet counting cost before pages and HTTP.\n")
+    w("| size | ours p50 | ours p95 | FTS5 p50 | FTS5 p95 | ratio p50 | ratio p95 | same totals |\n|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        ip = results[n].get("inprocess") or {}
+        ours, base = ip.get("ours") or {}, ip.get("baseline") or {}
+        if "all" not in ours or "all" not in base:
+            w(f"| {n:,} | {(ours.get('error') or ip.get('error') or 'not run')[:150]} | | | | | | |")
+            continue
+        same = sum(ours["totals"][k] == base["totals"].get(k) for k in ours["totals"])
+        w(f"| {n:,} | {_fmt(ours['all']['p50'])} | {_fmt(ours['all']['p95'])} | {_fmt(base['all']['p50'])} | "
+          f"{_fmt(base['all']['p95'])} | {ours['all']['p50'] / base['all']['p50']:.1f}× | "
+          f"{ours['all']['p95'] / base['all']['p95']:.1f}× | {same} of {len(ours['totals'])} queries |")
     w("\n### By query category (concurrency 1, p95 ms)\n")
     w("| size | surface | " + " | ".join(queries.CATEGORIES) + " |\n|---|---|" + "---|" * len(queries.CATEGORIES))
     for n in sizes:
@@ -583,10 +601,12 @@ def main(argv=None) -> int:
     args.argv = argv
     if args.quick:
         sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [300]
-        plan = {"warm_s": 5, "c1_s": 5, "c1_rounds": 3, "c1_max": 200, "c8_s": 5, "c8_max": 5000}
+        plan = {"warm_s": 5, "c1_s": 5, "c1_rounds": 3, "c1_max": 200, "c8_s": 5, "c8_max": 5000,
+                "inprocess_rounds": 2}
     else:
         sizes = [int(s) for s in (args.sizes or "1000,20000,100000").split(",")]
-        plan = {"warm_s": 30, "c1_s": 60, "c1_rounds": 15, "c1_max": 2000, "c8_s": 20, "c8_max": 20000}
+        plan = {"warm_s": 30, "c1_s": 60, "c1_rounds": 15, "c1_max": 2000, "c8_s": 20, "c8_max": 20000,
+                "inprocess_rounds": 5}
     info = machine()
     if info["load_average_at_start"] and float(info["load_average_at_start"][0]) > 0.5 * (info["cores"] or 1):
         log(f"warning: load average {info['load_average_at_start'][0]} — the machine is busy; figures will be worse")

@@ -5,6 +5,7 @@ gunicorn's own environment variables (``WEB_CONCURRENCY``, ``GUNICORN_CMD_ARGS``
 see docs/production.md for the reasoning behind each value.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -39,6 +40,18 @@ capture_output = True
 
 # Trust X-Forwarded-* only from the load balancer (comma-separated addresses).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def pre_fork(server, worker):
+    """Freeze the preloaded objects before forking a worker.
+
+    ``gc.freeze()`` moves everything the master has loaded (code, the app,
+    vocabularies) into a permanent generation that the collector never scans,
+    so a worker's garbage collections do not write to those pages and copy
+    them: more memory stays shared between the workers (see docs/benchmarks.md).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def post_fork(server, worker):

@@ -27,7 +27,7 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 _spec_app = create_app(load_settings(env={}, instance_dir=tempfile.gettempdir() + "/evidence-spec-only"),
                        TESTING=True)
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _spec_app)
-schema.config.generation.update(max_examples=12, modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+schema.config.generation.update(max_examples=60, modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
                                 deterministic=True, database="none")
 
 

@@ -8,8 +8,10 @@ database exactly as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -54,13 +56,20 @@ class Prepared:
                 "parameters": len(self.parameters)}
 
 
-def dataset_version(files: list[Path], data_dir: Path) -> str:
-    """A content hash of every data file (by path relative to the data folder) and the schema."""
-    digest = hashlib.sha256(f"evidence-schema/{SCHEMA_VERSION}\n".encode())
-    for path in sorted(files, key=lambda p: p.relative_to(data_dir).as_posix()):
-        digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:16]
+def dataset_version(corpus: Corpus) -> str:
+    """A hash of the validated content (every term and study record) and the schema version.
+
+    It hashes what was read, not the files' bytes: a comment, a reordering or
+    a change of white space is no change of data and keeps the version.
+    """
+    content = {
+        "schema": SCHEMA_VERSION,
+        "terms": sorted((dataclasses.asdict(t) for terms in corpus.vocabulary.terms.values()
+                         for t in terms.values()), key=lambda t: (t["kind"], t["slug"])),
+        "studies": sorted((_jsonable(r.data) for r in corpus.studies), key=lambda d: d["id"]),
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def study_label(citation: dict) -> str:
@@ -79,7 +88,7 @@ def prepare(data_dir: Path, track=None) -> Prepared:
     if corpus.problems:
         raise BuildError(corpus.problems)
     vocab = corpus.vocabulary
-    prepared = Prepared(corpus, dataset_version(corpus.files, data_dir))
+    prepared = Prepared(corpus, dataset_version(corpus))
     prepared.terms = _terms(corpus)
     candidates, problems = [], []
     with track(corpus.studies, "Computing effect sizes") as studies:

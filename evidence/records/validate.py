@@ -41,7 +41,6 @@ class Corpus:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     studies: list[StudyRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)  # every file read, for the dataset version
 
     @property
     def ok(self) -> bool:
@@ -87,7 +86,6 @@ def load_vocabulary(vocab_dir: Path, corpus: Corpus) -> None:
         if not path.exists():
             corpus.problems.append(Problem(shown, "", "vocabulary file is missing"))
             continue
-        corpus.files.append(path)
         try:
             loaded = load(path)
         except YamlError as exc:
@@ -220,7 +218,6 @@ def load_corpus(data_dir: Path) -> Corpus:
         corpus.problems.append(Problem(display_path(p), "", "study records are .yaml files; rename or remove this file"))
     stems = {p.stem: p for p in paths}
     for path in paths:
-        corpus.files.append(path)
         record = load_study(path, corpus)
         if record is None:
             continue

@@ -21,7 +21,8 @@ COOKIE_AGE = 365 * 24 * 3600
 def current_lang() -> str:
     if "lang" not in g:
         asked = request.args.get("lang", "")
-        if asked in LANGUAGES:
+        # API responses are publicly cacheable: they must not set a cookie.
+        if asked in LANGUAGES and not request.path.startswith("/api/"):
             g.lang = asked
         else:
             cookie = request.cookies.get(COOKIE, "")
@@ -35,7 +36,8 @@ def init_app(app) -> None:
     @app.after_request
     def _remember(response):
         asked = request.args.get("lang", "")
-        if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
+        # API responses are publicly cacheable: they must not set a cookie.
+        if asked in LANGUAGES and not request.path.startswith("/api/") and request.cookies.get(COOKIE) != asked:
             response.set_cookie(COOKIE, asked, max_age=COOKIE_AGE, samesite="Lax", httponly=True)
         return response
 

@@ -119,3 +119,17 @@ def test_broken_input_is_located_and_changes_nothing(cli, settings, data_dir, ca
 
     after = db_path.read_bytes() if db_path else _snapshot(settings.database_url)
     assert after == before
+
+
+def test_dataset_version_follows_content_not_bytes(data_dir):
+    from evidence.build import prepare
+
+    version = prepare(data_dir).dataset_version
+    path = data_dir / "studies" / "aronson-1948.yaml"
+    original = path.read_text()
+    path.write_text("# a curator's comment\n" + original.replace("ai: 4", "ai:   4"))
+    assert prepare(data_dir).dataset_version == version, "a comment or spacing is not a change of data"
+    path.write_text(original.replace("ai: 4", "ai: 5"))
+    assert prepare(data_dir).dataset_version != version
+    path.write_text(original)
+    assert prepare(data_dir).dataset_version == version

@@ -28,7 +28,8 @@ def rows(doc: dict) -> list[list]:
     return out
 
 
-def _text(value) -> str:
+def cell(value) -> str:
+    """One value as CSV text: empty for None, true/false, floats round-tripping exactly."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -43,7 +44,7 @@ def to_csv(doc: dict) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(NAMES)
     for row in rows(doc):
-        writer.writerow([_text(v) for v in row])
+        writer.writerow([cell(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 

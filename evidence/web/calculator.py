@@ -11,6 +11,7 @@ import csv
 import io
 import json
 
+from ..export.tabular import cell
 from ..services.parameters import CONTRACT
 
 EXTRA = ("estimate_natural", "ci_low_natural", "ci_high_natural", "pi_low_natural", "pi_high_natural",
@@ -27,24 +28,12 @@ def as_json(result: dict, dataset_version: str | None) -> str:
     return json.dumps(fields(result, dataset_version), ensure_ascii=False, indent=2)
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return str(value)
-
-
 def as_csv(result: dict, dataset_version: str | None) -> str:
     data = fields(result, dataset_version)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(list(data))
-    writer.writerow([_cell(v) for v in data.values()])
+    writer.writerow([";".join(map(str, v)) if isinstance(v, list) else cell(v) for v in data.values()])
     return buffer.getvalue()
 
 

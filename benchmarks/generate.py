@@ -386,6 +386,9 @@ def generate(n: int, out: Path, seed: int = DEFAULT_SEED, real_dir: Path = ROOT 
         if manifest.get("fingerprint") == fp:
             return manifest  # already generated from the same inputs
     if out.exists():
+        if any(out.iterdir()) and not manifest_path.exists():
+            raise SystemExit(f"{out} is not empty and was not made by this generator (no MANIFEST.json); "
+                             "choose an empty or new folder")
         shutil.rmtree(out)
     rng = random.Random(seed)
     da_texts, en_texts, surnames, real_vocab = real_text(real_dir)

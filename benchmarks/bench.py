@@ -453,7 +453,7 @@ def _fmt(value, digits=1, unit=""):
     return f"{value:,}{unit}"
 
 
-def render(results: dict[int, dict], info: dict, plan: dict, args) -> str:
+def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[int, str] | None = None) -> str:
     sizes = sorted(results)
     L = []
     w = L.append
@@ -492,6 +492,11 @@ def render(results: dict[int, dict], info: dict, plan: dict, args) -> str:
       "occupies, counting the pages preloaded workers share once; the plain sum of RSS, which counts shared "
       "pages once per process, is in the search table beside it.\n")
 
+    if failed:
+        w("## Sizes that failed\n")
+        for n, error in sorted(failed.items()):
+            w(f"- **{n:,} studies**: {error}")
+        w("")
     w("## Corpus\n")
     w("| size | studies | effects | parameters | interventions | target groups | outcomes | generate |\n"
       "|---|---|---|---|---|---|---|---|")
@@ -641,13 +646,18 @@ def main(argv=None) -> int:
     if info["load_average_at_start"] and float(info["load_average_at_start"][0]) > 0.5 * (info["cores"] or 1):
         log(f"warning: load average {info['load_average_at_start'][0]} — the machine is busy; figures will be worse")
     results: dict[int, dict] = {}
+    failed: dict[int, str] = {}
     for n in sizes:
-        results[n] = run_size(n, args, plan)
-        args.output.write_text(render(results, info, plan, args), encoding="utf-8")  # after every size
+        try:
+            results[n] = run_size(n, args, plan)
+        except Exception as exc:  # noqa: BLE001 - record it, go on with the other sizes
+            failed[n] = f"{exc.__class__.__name__}: {str(exc)[-1500:]}"
+            log(f"{n}: failed: {failed[n]}")
+        args.output.write_text(render(results, info, plan, args, failed), encoding="utf-8")  # after every size
     log(f"wrote {args.output}")
     for t in judge(results):
         log(f"{t['size']:>6}: {t['target']}: {_fmt(t['value'], 1, ' ' + t['unit'])} — {t['verdict']}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -131,11 +131,11 @@ def count(cards: list[dict], filters: Filters, vocabulary: dict, lang: str) -> d
         selected = set(filters.values.get(facet, ()))
         for v in selected:
             counts.setdefault(v, 0)
-        out[facet] = _ordered(facet, counts, selected, vocabulary, lang)
+        out[facet] = ordered(facet, counts, selected, vocabulary, lang)
     return out
 
 
-def _ordered(facet, counts, selected, vocabulary, lang) -> list[FacetValue]:
+def ordered(facet, counts, selected, vocabulary, lang) -> list[FacetValue]:
     terms = vocabulary.get(facet, {})
     values = []
     for v, n in counts.items():
@@ -153,3 +153,6 @@ def _ordered(facet, counts, selected, vocabulary, lang) -> list[FacetValue]:
     if facet == "direction":
         return sorted(values, key=lambda v: (DIRECTIONS.index(v.value) if v.value in DIRECTIONS else 9, v.value))
     return sorted(values, key=lambda v: (-v.count, v.label.lower()))
+
+
+_ordered = ordered

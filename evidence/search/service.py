@@ -36,6 +36,8 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from . import facets as facet_mod
 from .analysis import fold
 from .querying import Message, parse, describe
@@ -127,26 +129,112 @@ def _hit(score: float, card: dict, lang: str) -> Hit:
                card["strength"], score)
 
 
-def _match(searcher, parsed) -> list[tuple[float, dict]]:
-    if parsed.query is None:
-        return [(0.0, fields["card"]) for fields in searcher.all_stored_fields()]
-    return [(hit.score or 0.0, hit["card"]) for hit in searcher.search(parsed.query, limit=None)]
+_MISSING = object()
 
 
-def _spelling(searcher, parsed, spellings: dict, lang: str) -> list[Suggestion]:
+def _text_mask(opened, query) -> np.ndarray:
+    """The live documents ``query`` matches (unscored; the match set is cached per index version)."""
+    cols = opened.columns
+    if query is None:
+        return np.array(cols.live, dtype=bool)
+    key = repr(query)
+    packed = opened.matched.get(key)
+    if packed is None:
+        mask = np.zeros(cols.n, dtype=bool)
+        docs = np.fromiter(opened.searcher().docs_for_query(query), dtype=np.int64)
+        if len(docs):
+            mask[docs] = True
+        opened.matched.put(key, np.packbits(mask))
+    else:
+        mask = np.unpackbits(packed, count=cols.n).view(bool)
+    return mask & cols.live
+
+
+def _scores(searcher, query, docs) -> dict[int, float]:
+    """Whoosh's score of each of ``docs`` for ``query``."""
+    docs = [int(d) for d in docs]
+    if not docs:
+        return {}
+    return {d: s or 0.0 for s, d in searcher.search(query, filter=set(docs), limit=None).top_n}
+
+
+def _page(opened, parsed, kept: np.ndarray, filtered: bool, sort: str, start: int, stop: int):
+    """``(score, docnum)`` of the page shown, in the order of the cards' sort keys (see ``_sort_key``)."""
+    cols, searcher = opened.columns, opened.searcher()
+    docs = np.nonzero(kept)[0]
+    query = parsed.query
+    year = np.where(cols.year[docs] < 0, 0, cols.year[docs])
+    rank = cols.id_rank[docs]
+    if sort == "relevance" and query is not None:
+        strength, rank_of, year_of = cols.strength, cols.id_rank, cols.year
+        only = set(docs.tolist()) if filtered else None
+        # every match is scored: whoosh-reloaded 2.7.5's top-N collector (``limit=N``) can miss the
+        # best-scored documents of an AND of OR-groups (seen at 1k studies), so it is not used
+        top = searcher.search(query, filter=only, limit=None).top_n
+        top = [(s or 0.0, d) for s, d in top]
+        top.sort(key=lambda sd: (-sd[0], -int(strength[sd[1]]), -max(int(year_of[sd[1]]), 0), int(rank_of[sd[1]])))
+        return top[start:stop]
+    if sort in ("effect", "year"):
+        if sort == "effect":
+            e = cols.effect[docs]
+            primary = np.where(np.isnan(e), np.inf, -e)
+        else:
+            primary = -year.astype(np.float64)
+        idx = np.lexsort((rank, primary))
+        order, keys = docs[idx], primary[idx]
+        shown = order[start:stop]
+        if query is None or not len(shown):
+            return [(0.0, int(d)) for d in shown]
+        # equal primary keys are ordered by score: score the documents tied with the page's keys
+        i0 = int(np.searchsorted(keys, keys[start], "left"))
+        i1 = int(np.searchsorted(keys, keys[min(stop, len(order)) - 1], "right"))
+        tied = order[i0:i1]
+        scores = _scores(searcher, query, tied)
+        key_of = dict(zip(tied.tolist(), keys[i0:i1].tolist()))
+        rank_of = cols.id_rank
+        ranked = sorted(tied.tolist(), key=lambda d: (key_of[d], -scores.get(d, 0.0), int(rank_of[d])))
+        return [(scores.get(d, 0.0), d) for d in ranked[start - i0:stop - i0]]
+    # strength, or relevance without words: padlocks, evidence level, newest, id
+    idx = np.lexsort((rank, -year, cols.level[docs], -cols.strength[docs]))
+    shown = [int(d) for d in docs[idx][start:stop]]
+    scores = _scores(searcher, query, shown) if query is not None else {}
+    return [(scores.get(d, 0.0), d) for d in shown]
+
+
+def _spelling(opened, parsed, spellings: dict, lang: str) -> list[Suggestion]:
+    searcher = opened.searcher()
     reader = searcher.reader()
     text, changed = parsed.used, False
     for word in parsed.words:
         if len(word) < 3 or word.isdigit() or ("words", word) in reader:
             continue
-        options = searcher.suggest("words", word, limit=1, maxdist=1 if len(word) < 6 else 2) or \
-            difflib.get_close_matches(word, list(spellings), n=1, cutoff=0.85)
-        if options:
-            replacement = spellings.get(options[0], options[0])
+        replacement = opened.spelling.get(word, _MISSING)
+        if replacement is _MISSING:
+            options = searcher.suggest("words", word, limit=1, maxdist=1 if len(word) < 6 else 2) or \
+                difflib.get_close_matches(word, _candidates(opened, spellings, word), n=1, cutoff=0.85)
+            replacement = spellings.get(options[0], options[0]) if options else None
+            opened.spelling.put(word, replacement)
+        if replacement:
             text = _replace_word(text, word, replacement)
             changed = True
     return [Suggestion("spelling", q=text)] if changed else []
 
+
+def _candidates(opened, spellings: dict, word: str) -> list[str]:
+    """The known words ``difflib`` could accept for ``word`` at cutoff 0.85: lengths within 0.739–1.353×.
+
+    (``ratio = 2·matches / (len a + len b)`` cannot reach 0.85 outside that band, and
+    ``get_close_matches`` breaks ties by the word, not by order), so the answer is the one over every
+    known word, for a fraction of the work.
+    """
+    by_length = opened.spelling.get("\0by-length")
+    if by_length is None:
+        by_length = {}
+        for candidate in spellings:
+            by_length.setdefault(len(candidate), []).append(candidate)
+        opened.spelling.put("\0by-length", by_length)
+    low, high = math.ceil(len(word) * 0.739), math.floor(len(word) * 1.353)
+    return [c for n in range(low, high + 1) for c in by_length.get(n, ())]
 
 def _replace_word(text: str, folded: str, replacement: str) -> str:
     return re.sub(r"\w+", lambda m: replacement if fold(m.group(0)) == folded else m.group(0), text)
@@ -154,56 +242,85 @@ def _replace_word(text: str, folded: str, replacement: str) -> str:
 
 def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, per_page=20,
            lang: str = "da") -> SearchResult:
-    """Search the study index; see the module docstring for the contract."""
+    """Search the study index; see the module docstring for the contract.
+
+    How: the text query is matched unscored (``docs_for_query``, cached per index version) into a
+    mask over the index's documents; filters are masks from the facet columns (:mod:`.columns`);
+    each facet's disjunctive counts are one ``bincount``; the page is ordered by ``lexsort`` (or by
+    Whoosh's scores, fetched for the relevance page only) and only its stored cards are read.
+    """
     lang = lang if lang in ("da", "en") else "da"
     sort = sort if sort in SORTS else "relevance"
     per_page = _clamp(per_page, 1, MAX_PER_PAGE, 20)
     opened = holder_for(index).current()
     schema, meta = opened.ix.schema, opened.meta
+    cols = opened.columns
     flt, bad_years = facet_mod.make_filters(filters)
     parsed = parse(schema, q or "")
     messages = list(parsed.messages)
     messages += [Message("invalid_year", f"'{name}' must be a year such as 2010; it was ignored.", {"field": name})
                  for name in bad_years]
-    with opened.ix.searcher() as searcher:
-        matched = _match(searcher, parsed)
-        if not matched and parsed.query is not None and len(parsed.words) > 1 and \
-                not any(op in parsed.used.split() for op in ("AND", "OR", "NOT")):
-            wider = parse(schema, q or "", any_words=True)
-            matched = _match(searcher, wider)
-            if matched:
-                parsed = wider
-                messages.append(Message("any_words", "No study matched all the words; "
-                                        "showing studies that match any of them."))
-        suggestions = _spelling(searcher, parsed, meta.get("spellings", {}), lang) \
-            if parsed.words and (not matched or parsed.any_words) else []
-    kept = [item for item in matched if facet_mod.matches(item[1], flt)]
-    counted = facet_mod.count([card for _, card in matched], flt, meta["vocabulary"], lang)
-    if not kept and flt.active():
-        suggestions += _broader(matched, flt)
-    kept.sort(key=_sort_key(sort, parsed.query is not None))
-    pages = max(1, math.ceil(len(kept) / per_page))
+    text = _text_mask(opened, parsed.query)
+    if not text.any() and parsed.query is not None and len(parsed.words) > 1 and \
+            not any(op in parsed.used.split() for op in ("AND", "OR", "NOT")):
+        wider = parse(schema, q or "", any_words=True)
+        wider_text = _text_mask(opened, wider.query)
+        if wider_text.any():
+            parsed, text = wider, wider_text
+            messages.append(Message("any_words", "No study matched all the words; "
+                                    "showing studies that match any of them."))
+    suggestions = _spelling(opened, parsed, meta.get("spellings", {}), lang) \
+        if parsed.words and (not text.any() or parsed.any_words) else []
+    masks = {facet: cols.mask(facet, values) for facet, values in flt.values.items()}
+    years = cols.year_mask(flt.year_from, flt.year_to)
+
+    def within(skip: str | None = None, masks=masks, years=years) -> np.ndarray:
+        m = text.copy()
+        for facet, fm in masks.items():
+            if facet != skip:
+                m &= fm
+        if skip != "decade" and years is not None:
+            m &= years
+        return m
+
+    kept = within()
+    total = int(kept.sum())
+    counted = {}
+    for facet in facet_mod.FACETS:
+        counts = cols.counts(facet, kept if facet not in masks and (facet != "decade" or years is None) else within(facet))
+        for v in flt.values.get(facet, ()):
+            counts.setdefault(v, 0)
+        counted[facet] = facet_mod.ordered(facet, counts, set(flt.values.get(facet, ())), meta["vocabulary"], lang)
+    if not total and flt.active():
+        suggestions += _broader(cols, text, flt, within)
+    pages = max(1, math.ceil(total / per_page))
     page = _clamp(page, 1, pages, 1)
-    shown = kept[(page - 1) * per_page: page * per_page]
+    shown = _page(opened, parsed, kept, flt.active(), sort, (page - 1) * per_page, page * per_page) if total else []
+    searcher = opened.searcher()
+    hits = [_hit(score, searcher.stored_fields(docnum)["card"], lang) for score, docnum in shown]
     return SearchResult(
-        q=q or "", hits=[_hit(score, card, lang) for score, card in shown], total=len(kept), page=page,
+        q=q or "", hits=hits, total=total, page=page,
         pages=pages, per_page=per_page, sort=sort, facets=counted, messages=messages,
         interpretation=describe(parsed.query, schema, lang), suggestions=suggestions,
         dataset_version=meta.get("dataset_version"))
 
 
-def _broader(matched, flt) -> list[Suggestion]:
+def _broader(cols, text, flt, within) -> list[Suggestion]:
     out = []
     for facet, values in flt.values.items():
         for value in values:
-            wider = flt.without(facet, value)
-            n = sum(facet_mod.matches(card, wider) for _, card in matched)
+            rest = tuple(v for v in values if v != value)
+            masks = {f: cols.mask(f, vs) for f, vs in flt.values.items() if f != facet}
+            if rest:
+                masks[facet] = cols.mask(facet, rest)
+            n = int(within(masks=masks).sum())
             if n:
                 out.append(Suggestion("remove_filter", facet=facet, value=value, count=n))
     for name in ("year_from", "year_to"):
         if getattr(flt, name) is not None:
             wider = flt.without(name)
-            n = sum(facet_mod.matches(card, wider) for _, card in matched)
+            masks = {f: cols.mask(f, vs) for f, vs in flt.values.items()}
+            n = int(within(masks=masks, years=cols.year_mask(wider.year_from, wider.year_to)).sum())
             if n:
                 out.append(Suggestion("remove_filter", facet=name, value=str(getattr(flt, name)), count=n))
     return out

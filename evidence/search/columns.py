@@ -1,0 +1,191 @@
+"""Facet columns: every document's facet values and sort keys as numpy arrays.
+
+Written into the versioned index directory at build time (``columns/``) and
+memory-mapped by the reader, so the workers of one server share the pages.
+A search then filters with boolean masks, counts every facet disjunctively
+with one ``numpy.bincount`` each and sorts with ``numpy.lexsort``, instead of
+loading and testing the stored card of every matching study.
+
+Arrays are indexed by Whoosh document number (``0 .. doc_count_all() - 1``;
+``live`` is False for documents deleted by an incremental update):
+
+- ``<facet>.docs`` / ``<facet>.vals`` (int32): one pair per (document, value)
+  for each facet in :data:`~evidence.search.facets.FACETS`, the values read
+  with :func:`~evidence.search.facets.card_values` (so counts equal the cards');
+  value ids index ``names[facet]`` in ``columns.json``
+- ``year`` (int32, -1 when unknown), ``strength``, ``level`` (int32),
+  ``effect`` (float64, NaN when unknown), ``ids`` (unicode), ``id_rank``
+  (int32: the rank of the id, to break ties as the cards' sort did)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from . import facets as facet_mod
+
+DIRNAME = "columns"
+VERSION = 1
+_SCALARS = ("year", "strength", "level", "effect", "ids", "id_rank", "live")
+
+
+class Columns:
+    """The facet columns of one index version (arrays in memory or memory-mapped)."""
+
+    def __init__(self, n: int, names: dict, pairs: dict, arrays: dict):
+        self.n = n
+        self.names = names  # facet -> list of value strings (index = value id)
+        self.value_ids = {f: {v: i for i, v in enumerate(vs)} for f, vs in names.items()}
+        self.pairs = pairs  # facet -> (docs, vals)
+        for key in _SCALARS:
+            setattr(self, key, arrays[key])
+        self._names_arr = {f: np.array(vs, dtype=object) for f, vs in names.items()}
+
+    # ------------------------------------------------------------ building
+
+    @classmethod
+    def from_cards(cls, n: int, cards) -> "Columns":
+        """From ``(docnum, card)`` pairs of the live documents of an index with ``n`` documents in all."""
+        acc = _Accumulator(n)
+        for docnum, card in cards:
+            acc.add(docnum, card)
+        return acc.finish()
+
+    @classmethod
+    def from_reader(cls, reader) -> "Columns":
+        n = reader.doc_count_all()
+        return cls.from_cards(n, ((d, f["card"]) for d, f in reader.iter_docs()))
+
+    def patched(self, n: int, live: np.ndarray, cards) -> "Columns":
+        """These columns grown to ``n`` documents, with ``live`` and new ``(docnum, card)`` pairs appended."""
+        acc = _Accumulator(n, base=self)
+        for docnum, card in cards:
+            acc.add(docnum, card)
+        out = acc.finish()
+        out.live[:] = live
+        return out
+
+    # ------------------------------------------------------------ files
+
+    def save(self, index_dir) -> None:
+        folder = Path(index_dir) / DIRNAME
+        folder.mkdir()
+        for facet, (docs, vals) in self.pairs.items():
+            np.save(folder / f"{facet}.docs.npy", np.ascontiguousarray(docs, dtype=np.int32))
+            np.save(folder / f"{facet}.vals.npy", np.ascontiguousarray(vals, dtype=np.int32))
+        for key in _SCALARS:
+            np.save(folder / f"{key}.npy", np.ascontiguousarray(getattr(self, key)))
+        (folder / "columns.json").write_text(json.dumps({"version": VERSION, "n": self.n, "names": self.names},
+                                                        ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, index_dir, mmap: bool = True) -> "Columns | None":
+        """The saved columns of ``index_dir``, memory-mapped; None when there are none (an older index)."""
+        folder = Path(index_dir) / DIRNAME
+        try:
+            meta = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
+            if meta.get("version") != VERSION:
+                return None
+            mode = "r" if mmap else None
+            pairs = {f: (np.load(folder / f"{f}.docs.npy", mmap_mode=mode),
+                         np.load(folder / f"{f}.vals.npy", mmap_mode=mode)) for f in facet_mod.FACETS}
+            arrays = {k: np.load(folder / f"{k}.npy", mmap_mode=mode) for k in _SCALARS}
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(meta["n"], meta["names"], pairs, arrays)
+
+    # ------------------------------------------------------------ searching
+
+    def mask(self, facet: str, wanted) -> np.ndarray:
+        """Documents with any of the ``wanted`` values of ``facet``."""
+        table = self.value_ids[facet]
+        ids = [table[v] for v in wanted if v in table]
+        out = np.zeros(self.n, dtype=bool)
+        if ids:
+            docs, vals = self.pairs[facet]
+            out[docs[np.isin(vals, ids)]] = True
+        return out
+
+    def counts(self, facet: str, within: np.ndarray) -> dict[str, int]:
+        """value -> number of documents in ``within`` that have it."""
+        docs, vals = self.pairs[facet]
+        if not len(docs):
+            return {}
+        counted = np.bincount(vals[within[docs]], minlength=len(self.names[facet]))
+        nz = np.nonzero(counted)[0]
+        return dict(zip(self._names_arr[facet][nz].tolist(), counted[nz].tolist()))
+
+    def year_mask(self, year_from, year_to) -> np.ndarray | None:
+        if year_from is None and year_to is None:
+            return None
+        m = self.year >= 0
+        if year_from is not None:
+            m &= self.year >= year_from
+        if year_to is not None:
+            m &= self.year <= year_to
+        return m
+
+
+class _Accumulator:
+    def __init__(self, n: int, base: Columns | None = None):
+        self.n = n
+        self.names = {f: list(base.names[f]) if base else [] for f in facet_mod.FACETS}
+        self.table = {f: {v: i for i, v in enumerate(vs)} for f, vs in self.names.items()}
+        self.base = base
+        self.new_pairs = {f: ([], []) for f in facet_mod.FACETS}
+        old = base.n if base else 0
+        self.year = np.full(n, -1, dtype=np.int32)
+        self.strength = np.zeros(n, dtype=np.int32)
+        self.level = np.zeros(n, dtype=np.int32)
+        self.effect = np.full(n, np.nan, dtype=np.float64)
+        self.ids = [""] * n
+        self.live = np.zeros(n, dtype=bool)
+        if base is not None:
+            self.year[:old], self.strength[:old] = base.year, base.strength
+            self.level[:old], self.effect[:old] = base.level, base.effect
+            self.ids[:old] = base.ids.tolist()
+            self.live[:old] = base.live
+
+    def add(self, docnum: int, card: dict) -> None:
+        self.live[docnum] = True
+        self.ids[docnum] = card["id"]
+        if card.get("year") is not None:
+            self.year[docnum] = card["year"]
+        self.strength[docnum] = card.get("strength") or 0
+        self.level[docnum] = card["evidence_level"]
+        if card.get("effect_size") is not None:
+            self.effect[docnum] = card["effect_size"]
+        for facet in facet_mod.FACETS:
+            table, names = self.table[facet], self.names[facet]
+            docs, vals = self.new_pairs[facet]
+            for v in sorted(set(facet_mod.card_values(card, facet))):
+                if v not in table:
+                    table[v] = len(names)
+                    names.append(v)
+                docs.append(docnum)
+                vals.append(table[v])
+
+    def finish(self) -> Columns:
+        pairs = {}
+        for facet in facet_mod.FACETS:
+            docs = np.asarray(self.new_pairs[facet][0], dtype=np.int32)
+            vals = np.asarray(self.new_pairs[facet][1], dtype=np.int32)
+            if self.base is not None:
+                docs = np.concatenate([np.asarray(self.base.pairs[facet][0]), docs])
+                vals = np.concatenate([np.asarray(self.base.pairs[facet][1]), vals])
+            pairs[facet] = (docs, vals)
+        width = max([len(i) for i in self.ids] + [1])
+        ids = np.array(self.ids, dtype=f"<U{width}")
+        id_rank = np.empty(self.n, dtype=np.int32)
+        id_rank[np.argsort(ids, kind="stable")] = np.arange(self.n, dtype=np.int32)
+        arrays = {"year": self.year, "strength": self.strength, "level": self.level, "effect": self.effect,
+                  "ids": ids, "id_rank": id_rank, "live": self.live}
+        return Columns(self.n, self.names, pairs, arrays)
+
+
+def exists(index_dir) -> bool:
+    return os.path.exists(os.path.join(index_dir, DIRNAME, "columns.json"))

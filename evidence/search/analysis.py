@@ -9,6 +9,7 @@ stemmed as it is and folds to the same ASCII form.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -17,6 +18,7 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter,
 DIGRAPHS = {"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ð": "d", "þ": "th"}
 
 
+@functools.lru_cache(maxsize=262144)  # word frequencies are Zipfian: nearly every call is a hit
 def fold(text: str) -> str:
     """Lower-case ASCII spelling: 'Hjemløshed' -> 'hjemloeshed', 'Malmö' -> 'malmoe', 'é' -> 'e'."""
     text = text.lower()

@@ -100,10 +100,12 @@ def install_zero_copy() -> None:
 
 
 class LRU:
-    """A small least-recently-used cache (thread-safe enough for our use: a lock around each call)."""
+    """A least-recently-used cache of at most ``size`` entries and ``max_weight`` (bytes, as weighed by the caller)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, max_weight: int | None = None):
         self.size = size
+        self.max_weight = max_weight
+        self.weight = 0
         self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
@@ -111,15 +113,20 @@ class LRU:
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
-                return self._data[key]
+                return self._data[key][0]
         return default
 
-    def put(self, key, value) -> None:
+    def put(self, key, value, weight: int = 0) -> None:
         with self._lock:
-            self._data[key] = value
+            if self.max_weight is not None and weight > self.max_weight:
+                return
+            if key in self._data:
+                self.weight -= self._data[key][1]
+            self._data[key] = (value, weight)
             self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self.weight += weight
+            while len(self._data) > self.size or (self.max_weight is not None and self.weight > self.max_weight):
+                self.weight -= self._data.popitem(last=False)[1][1]
 
 
 @dataclass(eq=False)
@@ -130,7 +137,8 @@ class OpenIndex:
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _columns: Columns | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    matched: LRU = field(default_factory=lambda: LRU(128), repr=False)  # parsed query -> docnums
+    matched: LRU = field(default_factory=lambda: LRU(256, 4 << 20), repr=False)  # parsed query -> packed mask
+    ranked: LRU = field(default_factory=lambda: LRU(256, 16 << 20), repr=False)  # parsed query -> ranking
     spelling: LRU = field(default_factory=lambda: LRU(1024), repr=False)  # word -> correction or None
 
     def searcher(self):

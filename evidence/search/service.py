@@ -132,73 +132,80 @@ def _hit(score: float, card: dict, lang: str) -> Hit:
 _MISSING = object()
 
 
-def _text_mask(opened, query) -> np.ndarray:
-    """The live documents ``query`` matches (unscored; the match set is cached per index version)."""
+def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:
+    """Every live match of ``query`` in relevance order, and its score (cached per index version).
+
+    Relevance order is the cards' order: score, then padlocks, newest, id. Every match is scored:
+    whoosh-reloaded 2.7.5's top-N collector (``limit=N``) prunes with block-quality bounds that are
+    not bounds for this schema's BM25F (it missed the best-scored studies of an AND of OR-groups at
+    1k studies), so it is not used; the ranking is cached instead, and a filtered or later page is
+    a mask over it.
+    """
+    cached = opened.ranked.get(repr(query))
+    if cached is not None:
+        return cached
+    cols = opened.columns
+    top = opened.searcher().search(query, limit=None).top_n
+    docs = np.fromiter((d for _, d in top), dtype=np.int64, count=len(top))
+    scores = np.fromiter((s or 0.0 for s, _ in top), dtype=np.float64, count=len(top))
+    if len(docs):
+        alive = cols.live[docs]
+        docs, scores = docs[alive], scores[alive]
+        year = np.where(cols.year[docs] < 0, 0, cols.year[docs])
+        idx = np.lexsort((cols.id_rank[docs], -year, -cols.strength[docs], -scores))
+        docs, scores = docs[idx], scores[idx]
+    result = (docs.astype(np.int32), scores)
+    opened.ranked.put(repr(query), result, weight=docs.nbytes + scores.nbytes)
+    return result
+
+
+def _text_mask(opened, query, scored: bool) -> np.ndarray:
+    """The live documents ``query`` matches: from the ranking when it is (to be) scored, else unscored."""
     cols = opened.columns
     if query is None:
         return np.array(cols.live, dtype=bool)
     key = repr(query)
+    if scored or opened.ranked.get(key) is not None:
+        mask = np.zeros(cols.n, dtype=bool)
+        mask[_ranking(opened, query)[0]] = True
+        return mask
     packed = opened.matched.get(key)
     if packed is None:
         mask = np.zeros(cols.n, dtype=bool)
         docs = np.fromiter(opened.searcher().docs_for_query(query), dtype=np.int64)
         if len(docs):
             mask[docs] = True
-        opened.matched.put(key, np.packbits(mask))
+        opened.matched.put(key, np.packbits(mask), weight=(cols.n + 7) // 8)
     else:
         mask = np.unpackbits(packed, count=cols.n).view(bool)
     return mask & cols.live
 
 
-def _scores(searcher, query, docs) -> dict[int, float]:
-    """Whoosh's score of each of ``docs`` for ``query``."""
-    docs = [int(d) for d in docs]
-    if not docs:
-        return {}
-    return {d: s or 0.0 for s, d in searcher.search(query, filter=set(docs), limit=None).top_n}
-
-
-def _page(opened, parsed, kept: np.ndarray, filtered: bool, sort: str, start: int, stop: int):
+def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) -> list[tuple[float, int]]:
     """``(score, docnum)`` of the page shown, in the order of the cards' sort keys (see ``_sort_key``)."""
-    cols, searcher = opened.columns, opened.searcher()
+    cols, query = opened.columns, parsed.query
+    if query is not None:
+        ranked, ranked_scores = _ranking(opened, query)
+        score = np.zeros(cols.n, dtype=np.float64)
+        score[ranked] = ranked_scores
+        if sort == "relevance":
+            take = ranked[kept[ranked]][start:stop]
+            return [(float(score[d]), int(d)) for d in take]
+    else:
+        score = None
     docs = np.nonzero(kept)[0]
-    query = parsed.query
     year = np.where(cols.year[docs] < 0, 0, cols.year[docs])
+    neg_score = -score[docs] if score is not None else np.zeros(len(docs))
     rank = cols.id_rank[docs]
-    if sort == "relevance" and query is not None:
-        strength, rank_of, year_of = cols.strength, cols.id_rank, cols.year
-        only = set(docs.tolist()) if filtered else None
-        # every match is scored: whoosh-reloaded 2.7.5's top-N collector (``limit=N``) can miss the
-        # best-scored documents of an AND of OR-groups (seen at 1k studies), so it is not used
-        top = searcher.search(query, filter=only, limit=None).top_n
-        top = [(s or 0.0, d) for s, d in top]
-        top.sort(key=lambda sd: (-sd[0], -int(strength[sd[1]]), -max(int(year_of[sd[1]]), 0), int(rank_of[sd[1]])))
-        return top[start:stop]
-    if sort in ("effect", "year"):
-        if sort == "effect":
-            e = cols.effect[docs]
-            primary = np.where(np.isnan(e), np.inf, -e)
-        else:
-            primary = -year.astype(np.float64)
-        idx = np.lexsort((rank, primary))
-        order, keys = docs[idx], primary[idx]
-        shown = order[start:stop]
-        if query is None or not len(shown):
-            return [(0.0, int(d)) for d in shown]
-        # equal primary keys are ordered by score: score the documents tied with the page's keys
-        i0 = int(np.searchsorted(keys, keys[start], "left"))
-        i1 = int(np.searchsorted(keys, keys[min(stop, len(order)) - 1], "right"))
-        tied = order[i0:i1]
-        scores = _scores(searcher, query, tied)
-        key_of = dict(zip(tied.tolist(), keys[i0:i1].tolist()))
-        rank_of = cols.id_rank
-        ranked = sorted(tied.tolist(), key=lambda d: (key_of[d], -scores.get(d, 0.0), int(rank_of[d])))
-        return [(scores.get(d, 0.0), d) for d in ranked[start - i0:stop - i0]]
-    # strength, or relevance without words: padlocks, evidence level, newest, id
-    idx = np.lexsort((rank, -year, cols.level[docs], -cols.strength[docs]))
-    shown = [int(d) for d in docs[idx][start:stop]]
-    scores = _scores(searcher, query, shown) if query is not None else {}
-    return [(scores.get(d, 0.0), d) for d in shown]
+    if sort == "effect":
+        e = cols.effect[docs]
+        idx = np.lexsort((rank, neg_score, np.where(np.isnan(e), np.inf, -e)))
+    elif sort == "year":
+        idx = np.lexsort((rank, neg_score, -year))
+    else:  # strength, or relevance without words: padlocks, evidence level, newest, id
+        idx = np.lexsort((rank, -year, cols.level[docs], -cols.strength[docs]))
+    shown = docs[idx][start:stop]
+    return [(float(score[d]) if score is not None else 0.0, int(d)) for d in shown]
 
 
 def _spelling(opened, parsed, spellings: dict, lang: str) -> list[Suggestion]:
@@ -260,11 +267,12 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     messages = list(parsed.messages)
     messages += [Message("invalid_year", f"'{name}' must be a year such as 2010; it was ignored.", {"field": name})
                  for name in bad_years]
-    text = _text_mask(opened, parsed.query)
+    scored = sort != "strength"
+    text = _text_mask(opened, parsed.query, scored)
     if not text.any() and parsed.query is not None and len(parsed.words) > 1 and \
             not any(op in parsed.used.split() for op in ("AND", "OR", "NOT")):
         wider = parse(schema, q or "", any_words=True)
-        wider_text = _text_mask(opened, wider.query)
+        wider_text = _text_mask(opened, wider.query, scored)
         if wider_text.any():
             parsed, text = wider, wider_text
             messages.append(Message("any_words", "No study matched all the words; "
@@ -295,7 +303,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
         suggestions += _broader(cols, text, flt, within)
     pages = max(1, math.ceil(total / per_page))
     page = _clamp(page, 1, pages, 1)
-    shown = _page(opened, parsed, kept, flt.active(), sort, (page - 1) * per_page, page * per_page) if total else []
+    shown = _page(opened, parsed, kept, sort, (page - 1) * per_page, page * per_page) if total else []
     searcher = opened.searcher()
     hits = [_hit(score, searcher.stored_fields(docnum)["card"], lang) for score, docnum in shown]
     return SearchResult(

@@ -44,17 +44,24 @@ def validate_command():
 
 
 @click.command("build")
-def build_command():
-    """Validate, compute effect sizes and pooled parameters, and load the database."""
+@click.option("--full", is_flag=True, help="Rebuild everything, even when only some study records changed.")
+def build_command(full):
+    """Validate, compute effect sizes and pooled parameters, and load the database.
+
+    When the last build is known and only study records changed, only what they
+    touch is redone (an incremental build); --full rebuilds everything.
+    """
     settings = load_settings()
     try:
-        prepared = build(settings, track=_track())
+        prepared = build(settings, track=_track(), incremental=not full)
     except BuildError as exc:
         _print_problems(exc.problems)
         sys.exit(1)
     counts = prepared.counts()
     click.echo(f"Built dataset {prepared.dataset_version}: {counts['studies']} studies, "
-               f"{counts['effects']} effects, {counts['parameters']} parameters → {settings.database_url}")
+               f"{counts['effects']} effects, {counts['parameters']} parameters → {settings.database_url}"
+               + (f" (incremental: {len(prepared.studies)} studies and {len(prepared.parameters)} parameters redone)"
+                  if prepared.incremental else ""))
 
 
 @click.command("stats")

@@ -6,7 +6,7 @@ in place, so it holds derived columns (effect sizes, pooled parameters) freely.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -141,3 +141,24 @@ class Parameter(Base):
     direction: Mapped[str] = mapped_column(String(12))
     studies: Mapped[list] = mapped_column(JSON)
     result: Mapped[dict] = mapped_column(JSON)  # every exported field, as the export writes it
+
+
+class BuildFile(Base):
+    """Every file the last build read, so the next build can tell what changed (incremental builds).
+
+    A file whose ``(size, mtime_ns)`` are unchanged, and whose modification
+    time was well before ``checked_ns`` (when the build looked at it), is taken
+    as unchanged; any other file is hashed. ``content_hash`` is the hash of the
+    validated record (what ``dataset_version`` is made of); vocabulary files
+    have neither ``study_id`` nor ``content_hash``.
+    """
+
+    __tablename__ = "build_files"
+
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)  # relative to the data folder
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    study_id: Mapped[str | None] = mapped_column(String(100))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    checked_ns: Mapped[int] = mapped_column(BigInteger)

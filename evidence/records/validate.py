@@ -15,7 +15,10 @@ from .followup import followup_window
 from .forms import NEVER_POOLED
 from .schemas import OutcomeTermSchema, StudySchema, TermSchema
 from .vocabulary import FIELD_OF_KIND, KINDS, Term, Vocabulary
-from .yamlio import Loaded, YamlError, load
+from .yamlio import Loaded, YamlError, load, loads
+
+#: One schema for every record: building a marshmallow schema is costly, loading with one is not.
+STUDY_SCHEMA = StudySchema()
 
 
 @dataclass(frozen=True)
@@ -180,10 +183,18 @@ def check_samples(study: dict) -> list[tuple[str, str]]:
     return out
 
 
-def load_study(path: Path, corpus: Corpus) -> StudyRecord | None:
+def load_study(path: Path, corpus: Corpus, content: bytes | None = None) -> StudyRecord | None:
+    """Validate one record file (or ``content``, the file's bytes when already read)."""
     shown = display_path(path)
     try:
-        loaded = load(path)
+        if content is None:
+            loaded = load(path)
+        else:
+            try:
+                text = content.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise YamlError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+            loaded = loads(text)
     except YamlError as exc:
         corpus.problems.append(Problem(shown, "", str(exc), exc.line))
         return None
@@ -191,7 +202,7 @@ def load_study(path: Path, corpus: Corpus) -> StudyRecord | None:
         corpus.problems.append(Problem(shown, "", "a study record must be a mapping of fields", 1))
         return None
     try:
-        data = StudySchema().load(loaded.data)
+        data = STUDY_SCHEMA.load(loaded.data)
     except ValidationError as exc:
         corpus.problems.extend(_schema_problems(exc, shown, loaded))
         return None
@@ -204,29 +215,44 @@ def load_study(path: Path, corpus: Corpus) -> StudyRecord | None:
     return None if problems else StudyRecord(path, data)
 
 
-def load_corpus(data_dir: Path) -> Corpus:
-    """Every vocabulary and study under ``data_dir``, with every problem found."""
+def load_corpus(data_dir: Path, read=None) -> Corpus:
+    """Every vocabulary and study under ``data_dir``, with every problem found.
+
+    ``read(path) -> bytes``, if given, reads each study file (the build hashes what it reads).
+    """
     corpus = Corpus()
     if not data_dir.is_dir():
         corpus.problems.append(Problem(display_path(data_dir), "", "the data folder does not exist"))
         return corpus
     load_vocabulary(data_dir / "vocabularies", corpus)
-    studies_dir = data_dir / "studies"
-    paths = sorted(studies_dir.glob("*.yaml")) if studies_dir.is_dir() else []
-    stray = sorted(p for p in studies_dir.glob("*") if p.suffix in (".yml", ".json", ".toml")) if studies_dir.is_dir() else []
+    paths, stray = study_paths(data_dir)
     for p in stray:
         corpus.problems.append(Problem(display_path(p), "", "study records are .yaml files; rename or remove this file"))
     stems = {p.stem: p for p in paths}
     for path in paths:
-        record = load_study(path, corpus)
-        if record is None:
-            continue
-        sid = record.data["id"]
-        if sid != path.stem:
-            other = stems.get(sid)
-            message = (f"duplicate study id '{sid}' (also in {display_path(other)})" if other else
-                       f"the id '{sid}' must equal the file name '{path.stem}'")
-            corpus.problems.append(Problem(display_path(path), "id", message, 1))
-            continue
-        corpus.studies.append(record)
+        record = load_study(path, corpus, read(path) if read else None)
+        if record is not None and check_id(record, stems, corpus):
+            corpus.studies.append(record)
     return corpus
+
+
+def study_paths(data_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The study record files under ``data_dir``, and stray files that look like records but are not .yaml."""
+    studies_dir = data_dir / "studies"
+    if not studies_dir.is_dir():
+        return [], []
+    paths = sorted(studies_dir.glob("*.yaml"))
+    stray = sorted(p for p in studies_dir.glob("*") if p.suffix in (".yml", ".json", ".toml"))
+    return paths, stray
+
+
+def check_id(record: StudyRecord, stems: dict[str, Path], corpus: Corpus) -> bool:
+    """The whole-corpus rule: a study's id is its file name, so ids are unique. False (and a problem) if not."""
+    sid = record.data["id"]
+    if sid == record.path.stem:
+        return True
+    other = stems.get(sid)
+    message = (f"duplicate study id '{sid}' (also in {display_path(other)})" if other else
+               f"the id '{sid}' must equal the file name '{record.path.stem}'")
+    corpus.problems.append(Problem(display_path(record.path), "id", message, 1))
+    return False

@@ -8,6 +8,10 @@ reader can choose the level of detail (offenders, or juvenile offenders).
 
 from __future__ import annotations
 
+import copyreg
+import os
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from ..records.vocabulary import Vocabulary
@@ -80,6 +84,64 @@ def group(candidates, vocab: Vocabulary) -> list[Group]:
         if own == {key.target_group} or len(own) > 1:
             kept.append(g)
     return sorted(kept, key=lambda g: g.key.id)
+
+
+# Results hold floats and tuples that remember their conversion; they cross to and from worker processes whole.
+copyreg.pickle(units.Converted, lambda c: (units.Converted, (float(c), c.conversion)))
+copyreg.pickle(units.Interval, lambda i: (units.Interval, (*i, i.conversion)))
+
+#: Below this much work (Σ k² + 20 per parameter) pooling runs in this process: starting workers costs more.
+PARALLEL_MIN_WORK = 50_000
+_WORKER_VOCAB: Vocabulary | None = None
+
+
+def _work(g: Group) -> int:
+    k = len(g.rows)
+    return k * k + 20  # leave-one-out refits k models of k - 1 studies
+
+
+def _init_worker(vocab: Vocabulary) -> None:
+    global _WORKER_VOCAB
+    _WORKER_VOCAB = vocab
+
+
+def _pool_chunk(chunk: list[tuple[int, Group]]) -> list[tuple[int, dict]]:
+    return [(i, pool(g, _WORKER_VOCAB)) for i, g in chunk]
+
+
+def pool_all(groups: list[Group], vocab: Vocabulary, workers: int | None = None, track=None,
+             min_work: int = PARALLEL_MIN_WORK) -> list[dict]:
+    """``[pool(g, vocab) for g in groups]``, in that order, over worker processes when it pays.
+
+    Pooling is pure, so the results are the same whichever process computes
+    them. The work is concentrated in the largest groups (leave-one-out is
+    O(k²)), so chunks are made largest first and handed out in that order,
+    and the results are put back in the order of ``groups``.
+    """
+    track = track or (lambda items, label: nullcontext(items))
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    total = sum(_work(g) for g in groups)
+    if workers < 2 or total < min_work or len(groups) < 2:
+        with track(groups, "Pooling parameters") as items:
+            return [pool(g, vocab) for g in items]
+    order = sorted(range(len(groups)), key=lambda i: (-_work(groups[i]), i))
+    target = max(total // (workers * 24), 1)  # small chunks at the end even out the workers' loads
+    chunks: list[list[tuple[int, Group]]] = [[]]
+    size = 0
+    for i in order:
+        if size >= target:
+            chunks.append([])
+            size = 0
+        chunks[-1].append((i, groups[i]))
+        size += _work(groups[i])
+    out: list[dict | None] = [None] * len(groups)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(vocab,)) as executor:
+        futures = [executor.submit(_pool_chunk, chunk) for chunk in chunks]
+        with track(futures, "Pooling parameters") as items:
+            for future in items:
+                for i, result in future.result():
+                    out[i] = result
+    return out
 
 
 def pool(g: Group, vocab: Vocabulary, method: str = DEFAULT_METHOD, test: str = DEFAULT_TEST,

@@ -12,9 +12,10 @@ from ..search.reader import IndexHolder
 
 
 def init_app(app) -> None:
-    from . import errors, formatting, i18n, security
+    from . import caching, errors, formatting, i18n, security
     from .views import browse, interventions, search, studies
 
+    caching.init_app(app)  # first: its after-request hook then runs last, when the cookie is set
     i18n.init_app(app)
     security.init_app(app)
     formatting.init_app(app)

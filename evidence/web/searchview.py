@@ -32,18 +32,40 @@ def message_text(message) -> str:
     return make() if make else message.text
 
 
+#: Values shown per facet until the reader asks for all of them (``?more=<facet>``, kept in the URL).
+TOP_VALUES = 10
+
+
+def shown_values(values: list, expanded: bool) -> list:
+    """The facet's values to list: all when ``expanded``, else the chosen ones and the
+    :data:`TOP_VALUES` largest counts, in the facet's own order (a tree stays a tree)."""
+    if expanded or len(values) <= TOP_VALUES:
+        return list(values)
+    by_count = sorted(range(len(values)), key=lambda i: (-values[i].count, i))[:TOP_VALUES]
+    keep = set(by_count) | {i for i, v in enumerate(values) if v.selected}
+    return [v for i, v in enumerate(values) if i in keep]
+
+
 def facet_groups(result) -> list[dict]:
     groups = []
+    expanded = {value for name, value in urlstate.current() if name == "more"}
     for facet in FACETS:
         values = result.facets.get(facet) or []
         if not values:
             continue
-        groups.append({
+        shown = shown_values(values, facet in expanded)
+        group = {
             "name": facet, "title": str(labels.FACET_TITLES[facet]),
             "values": [{"label": labels.facet_value(facet, v.value, v.label), "count": v.count,
                         "selected": v.selected, "depth": v.depth,
-                        "url": urlstate.link(toggle=(facet, v.value))} for v in values],
-        })
+                        "url": urlstate.link(toggle=(facet, v.value), keep_page=False)} for v in shown],
+            "hidden": len(values) - len(shown), "total": len(values), "toggle_url": None, "expanded": False,
+        }
+        if group["hidden"]:
+            group["toggle_url"] = urlstate.link(toggle=("more", facet), keep_page=True)
+        elif facet in expanded and len(values) > TOP_VALUES:
+            group["toggle_url"], group["expanded"] = urlstate.link(toggle=("more", facet), keep_page=True), True
+        groups.append(group)
     return groups
 
 

@@ -8,7 +8,7 @@ from flask import request, url_for
 
 #: Query parameters that are part of the search state, in URL order.
 STATE = ("q", "intervention", "target_group", "outcome", "evidence_level", "design", "country", "direction",
-         "decade", "year_from", "year_to", "sort", "per_page", "page", "lang")
+         "decade", "year_from", "year_to", "sort", "per_page", "more", "page", "lang")
 MAX_VALUES = 20
 
 

@@ -1,0 +1,99 @@
+"""HTTP caching for the pages: an ETag per (data, URL, language), 304s before rendering.
+
+Every page is a pure function of the built data, the URL and the language, so:
+
+- ``ETag``: a hash of the code's version, the database's ``dataset_version``
+  and the live search index's version (an incremental build swaps both), the
+  path, the query pairs in sorted order (so ``?a=1&b=2`` and ``?b=2&a=1``
+  share it) and the page language;
+- ``If-None-Match`` with that tag → ``304 Not Modified`` *before* the view
+  runs: nothing is searched or rendered;
+- ``Cache-Control: public, max-age=300`` and ``Vary: Cookie`` (the language
+  may come from the ``lang`` cookie) on successful GET/HEAD pages; a response
+  that sets a cookie (``?lang=`` remembers the choice) is ``private, no-cache``
+  instead, so a shared cache never hands one reader's cookie to another.
+
+The API (``/api/``) has its own manners (``evidence/api/manners.py``); static
+files keep Flask's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, Response, current_app, g, request
+
+from .i18n import current_lang
+
+MAX_AGE = 300
+#: Blueprints whose GET pages are cached (their views read only the data, the URL and the language).
+CACHED = ("search", "interventions", "studies", "browse")
+
+
+def _versions() -> str | None:
+    """The database's dataset version and the live index's directory, or None when either is missing."""
+    try:
+        from ..api.sources import current_version
+
+        database = current_version()
+    except Exception:  # nothing built (the view answers 503): no tag
+        return None
+    try:
+        index = current_app.extensions["evidence.search"].current().path
+    except Exception:
+        return None
+    return f"{database}\n{index}"
+
+
+def etag() -> str | None:
+    if "page_etag" not in g:
+        from ..api.manners import CODE
+
+        versions = _versions()
+        if versions is None:
+            g.page_etag = None
+        else:
+            args = sorted(request.args.items(multi=True))
+            normal = "\n".join([CODE, versions, current_lang(), request.path, *(f"{k}={v}" for k, v in args)])
+            g.page_etag = hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
+    return g.page_etag
+
+
+def _cached_page() -> bool:
+    return request.method in ("GET", "HEAD") and request.blueprint in CACHED
+
+
+def before() -> Response | None:
+    if not _cached_page() or not request.if_none_match:
+        return None
+    tag = etag()
+    if tag and (request.if_none_match.contains_weak(tag) or request.if_none_match.star_tag):
+        response = Response(status=304)
+        response.set_etag(tag)
+        response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+        response.headers["Vary"] = "Cookie"
+        g.page_not_modified = True
+        return response
+    return None
+
+
+def after(response: Response) -> Response:
+    if not _cached_page() or g.get("page_not_modified"):
+        return response
+    if response.status_code != 200:
+        response.headers.setdefault("Cache-Control", "no-cache")
+        return response
+    response.vary.add("Cookie")
+    if "Set-Cookie" in response.headers:
+        response.headers["Cache-Control"] = "private, no-cache"
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    tag = etag()
+    if tag:
+        response.set_etag(tag)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(before)
+    app.after_request(after)

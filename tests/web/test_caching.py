@@ -1,0 +1,70 @@
+"""Pages carry an ETag and are cacheable; a matching If-None-Match is a 304; long facet lists are cut."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from evidence.search.facets import FacetValue
+from evidence.web import searchview
+
+
+@pytest.mark.parametrize("url", ["/", "/search?q=recidivism&sort=year", "/interventions/cbt-offenders", "/map"])
+def test_pages_have_an_etag_and_a_304(app, url):
+    client = app.test_client()
+    first = client.get(url)
+    assert first.status_code == 200
+    tag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "public, max-age=300" and "Cookie" in first.headers["Vary"]
+    again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and not again.data and again.headers["ETag"] == tag
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_the_etag_follows_the_url_and_the_language(app):
+    client = app.test_client()
+    a = client.get("/search?q=cbt&sort=year").headers["ETag"]
+    assert client.get("/search?sort=year&q=cbt").headers["ETag"] == a  # the same query, reordered
+    assert client.get("/search?q=cbt&sort=effect").headers["ETag"] != a
+    english = app.test_client()
+    english.set_cookie("lang", "en")
+    assert english.get("/search?q=cbt&sort=year").headers["ETag"] != a
+
+
+def test_a_response_that_sets_the_language_cookie_is_not_shared(app):
+    response = app.test_client().get("/search?q=cbt&lang=en")
+    assert "lang=en" in response.headers["Set-Cookie"]
+    assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_the_api_keeps_its_own_caching(app):
+    response = app.test_client().get("/api/v1/search?q=cbt")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "public, max-age=300"
+
+
+def _values(n: int, selected: int | None = None):
+    return [FacetValue(f"v{i:02d}", f"V{i:02d}", count=100 - i * 3 if i % 2 else i, selected=i == selected)
+            for i in range(n)]
+
+
+def test_long_facet_lists_show_the_top_ten_and_what_is_chosen():
+    values = _values(25, selected=0)
+    shown = searchview.shown_values(values, expanded=False)
+    top = sorted(values, key=lambda v: -v.count)[:10]
+    assert {v.value for v in shown} == {v.value for v in top} | {"v00"}
+    assert [v.value for v in shown] == [v.value for v in values if v in shown]  # the facet's own order
+    assert searchview.shown_values(values, expanded=True) == values
+    assert searchview.shown_values(values[:10], expanded=False) == values[:10]
+
+
+def test_show_all_is_a_link_that_keeps_the_state(app):
+    result = SimpleNamespace(facets={"country": _values(15)})
+    with app.test_request_context("/search?q=cbt&page=2"):
+        (group,) = searchview.facet_groups(result)
+        assert len(group["values"]) == 10 and group["hidden"] == 5
+        assert group["toggle_url"] == "/search?q=cbt&more=country&page=2"
+    with app.test_request_context("/search?q=cbt&more=country"):
+        (group,) = searchview.facet_groups(result)
+        assert len(group["values"]) == 15 and group["expanded"] and group["toggle_url"] == "/search?q=cbt"
+        assert all("more=country" in v["url"] for v in group["values"])

@@ -33,7 +33,7 @@ def _filters(q: queries.Query) -> dict:
     return out
 
 
-def time_ours(index: str, rounds: int, profile: str | None = None) -> dict:
+def time_ours(index: str, rounds: int, profile: str | None = None, distinct: list | None = None) -> dict:
     from evidence.search.reader import IndexHolder
     from evidence.search.service import search
 
@@ -42,19 +42,39 @@ def time_ours(index: str, rounds: int, profile: str | None = None) -> dict:
     def once(q):
         return search(holder, q.q, _filters(q), q.sort or "relevance", q.page, 20, "da")
 
-    return _time(once, rounds, profile, lambda r: r.total)
+    return _time(once, rounds, profile, lambda r: r.total, distinct)
 
 
-def time_baseline(path: str, rounds: int) -> dict:
+def time_baseline(path: str, rounds: int, distinct: list | None = None) -> dict:
     from werkzeug.datastructures import MultiDict
 
     from benchmarks.fts5 import Searcher
 
     searcher = Searcher(path)
-    return _time(lambda q: searcher.search(MultiDict(queries._params(q))), rounds, None, lambda r: r["total"])
+    return _time(lambda q: searcher.search(MultiDict(queries._params(q))), rounds, None, lambda r: r["total"],
+                 distinct)
 
 
-def _time(once, rounds: int, profile: str | None, total) -> dict:
+def _time(once, rounds: int, profile: str | None, total, distinct: list | None = None) -> dict:
+    """cold: each distinct query once (first, before anything is cached); warm: the fixed mix, repeated."""
+    cold = None
+    if distinct:
+        once(queries.MIX[0])  # open the index first: not a query's cost
+        cold_by_category: dict[str, list[float]] = {}
+        every = []
+        for q in distinct:
+            start = time.perf_counter()
+            once(q)
+            ms = (time.perf_counter() - start) * 1000
+            every.append(ms)
+            cold_by_category.setdefault(q.category, []).append(ms)
+        cold = {"all": summarize(every), "by_category": {k: summarize(v) for k, v in cold_by_category.items()}}
+    warm = _warm(once, rounds, profile, total)
+    return {"cold": cold, "warm": warm, "all": warm["all"], "totals": warm.pop("totals"),
+            "by_query": warm["by_query"]}
+
+
+def _warm(once, rounds: int, profile: str | None, total) -> dict:
     totals = {q.name: total(once(q)) for q in queries.MIX}  # warm
     by_name: dict[str, list[float]] = {q.name: [] for q in queries.MIX}
     by_category: dict[str, list[float]] = {}
@@ -85,15 +105,19 @@ def main(argv=None) -> None:
     parser.add_argument("--fts5", help="the baseline's database")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", help="write a cProfile of our search to this file")
+    parser.add_argument("--data", help="the corpus folder, for the distinct (cold) queries")
+    parser.add_argument("--distinct", type=int, default=20, help="distinct queries per category (with --data)")
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
+    distinct = queries.distinct_mix(args.data, args.distinct, args.seed) if args.data else None
     out = {}
     if args.index:
         try:
-            out["ours"] = time_ours(args.index, args.rounds, args.profile)
+            out["ours"] = time_ours(args.index, args.rounds, args.profile, distinct)
         except ImportError as exc:
             out["ours"] = {"error": f"no search service at this commit ({exc})"}
     if args.fts5:
-        out["baseline"] = time_baseline(args.fts5, args.rounds)
+        out["baseline"] = time_baseline(args.fts5, args.rounds, distinct)
     print(json.dumps(out))
 
 

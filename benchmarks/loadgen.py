@@ -50,8 +50,12 @@ def _check_loopback(host: str) -> None:
 
 
 def run(host: str, port: int, urls: list, concurrency: int, duration: float, max_requests: int,
-        timeout: float = 30.0, rounds: int | None = None) -> dict:
-    """Drive the server; ``rounds`` (if given) caps each thread at that many passes over ``urls``."""
+        timeout: float = 30.0, rounds: int | None = None, partition: bool = False) -> dict:
+    """Drive the server; ``rounds`` (if given) caps each thread at that many passes over ``urls``.
+
+    ``partition``: each thread sends its own share of ``urls`` (every ``concurrency``-th), each once, so
+    no URL is sent twice in the run (for measuring with every request a cache miss).
+    """
     _check_loopback(host)
     deadline = time.perf_counter() + duration
     lock = threading.Lock()
@@ -67,14 +71,15 @@ def run(host: str, port: int, urls: list, concurrency: int, duration: float, max
             issued += 1
             return True
 
-    def client(offset: int) -> None:
+    def client(k: int) -> None:
         conn = None
         local = []
-        i = offset
-        limit = None if rounds is None else rounds * len(urls)
+        mine = urls[k::concurrency] if partition else urls
+        i = 0 if partition else k * max(1, len(urls) // concurrency)
+        limit = len(mine) if partition else None if rounds is None else rounds * len(urls)
         done = 0
         while (limit is None or done < limit) and take():
-            name, category, path = urls[i % len(urls)]
+            name, category, path = mine[i % len(mine)]
             i += 1
             done += 1
             start = time.perf_counter()
@@ -103,8 +108,7 @@ def run(host: str, port: int, urls: list, concurrency: int, duration: float, max
             records.extend(local)
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(k * max(1, len(urls) // concurrency),), daemon=True)
-               for k in range(concurrency)]
+    threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:
@@ -140,11 +144,13 @@ def main(argv=None) -> None:
     parser.add_argument("--max-requests", type=int, default=100_000, help="upper bound on requests")
     parser.add_argument("--rounds", type=int, help="passes over the URL list per client (upper bound)")
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds")
+    parser.add_argument("--partition", action="store_true",
+                        help="each client sends its own share of the URLs, each once (no URL twice)")
     args = parser.parse_args(argv)
     with open(args.urls, encoding="utf-8") as fh:
         urls = json.load(fh)
     print(json.dumps(run(args.host, args.port, urls, args.concurrency, args.duration, args.max_requests,
-                         args.timeout, args.rounds)))
+                         args.timeout, args.rounds, args.partition)))
 
 
 if __name__ == "__main__":

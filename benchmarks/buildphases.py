@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Run ``evidence build`` (exactly what the CLI runs) and time its phases.
 
-    python benchmarks/buildphases.py            # settings from EVIDENCE_* like the CLI
+    python benchmarks/buildphases.py [--full]   # settings from EVIDENCE_* like the CLI
+
+It calls ``evidence.build.build`` with the arguments ``evidence build`` passes
+(incremental unless ``--full``, where the build supports it).
 
 Prints one JSON line: the phases in seconds, the counts and the dataset
 version. The phases come from wrapping the build's own functions in place,
@@ -13,6 +16,7 @@ so the work done is the CLI's work:
 - ``database``: ``write_database``
 - ``index``: the search index (``evidence.search.indexer``'s build and swap,
   when the build has one), or whatever else ``build`` does after ``prepare``
+- ``incremental``: ``build_incremental`` (when the build found only some records changed)
 - ``startup``: interpreter start and imports, before ``build`` is called
 """
 
@@ -58,6 +62,12 @@ def _patch(module_names: list[str], name: str, phase: str) -> None:
 
 
 def main() -> None:
+    import argparse
+    import inspect
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true", help="as `evidence build --full`")
+    args = parser.parse_args()
     from evidence import build as build_module
     from evidence.build import BuildError
     from evidence.config import load_settings
@@ -71,11 +81,15 @@ def main() -> None:
     for name in ("build_aside", "swap", "build_index", "write_index"):
         _patch(build_modules, name, "index")
     _patch(["evidence.build"], "prepare", "prepare")
+    _patch(["evidence.build"], "build_incremental", "incremental")
+    kwargs = {}
+    if "incremental" in inspect.signature(build_module.build).parameters:
+        kwargs["incremental"] = not args.full  # what `evidence build` does
 
     settings = load_settings()
     started = time.perf_counter()
     try:
-        prepared = build_module.build(settings)
+        prepared = build_module.build(settings, **kwargs)
     except BuildError as exc:
         for problem in exc.problems[:20]:
             print(problem, file=sys.stderr)
@@ -86,6 +100,9 @@ def main() -> None:
     pooling = TIMES.get("pooling", 0.0)
     database = TIMES.get("database", 0.0)
     index = TIMES.get("index", 0.0)
+    incremental = TIMES.get("incremental", 0.0)
+    if getattr(prepared, "incremental", False):  # one phase: it validates, pools and writes only what changed
+        validate = pooling = database = index = prepare = 0.0
     phases = {
         "startup": started - T0,
         "validate": validate,
@@ -93,11 +110,13 @@ def main() -> None:
         "pooling": pooling,
         "database": database,
         "index": index,
-        "other": max(0.0, total_build - prepare - database - index),
+        "incremental": incremental,
+        "other": max(0.0, total_build - prepare - database - index - incremental),
     }
     print(json.dumps({"phases": phases, "build": total_build, "counts": prepared.counts(),
                       "dataset_version": prepared.dataset_version,
-                      "index_in_build": "index" in TIMES}))
+                      "index_in_build": "index" in TIMES,
+                      "incremental": bool(getattr(prepared, "incremental", False))}))
 
 
 if __name__ == "__main__":

@@ -530,7 +530,8 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
 
     w("\n## Build\n")
     w("Wall time of a fresh `evidence build` process (what the CLI runs), its phases, and the process's "
-      "peak RSS (`wait4` rusage). Rebuild: the same after one study file changed (one sample size).\n")
+      "peak RSS (`wait4` rusage). Rebuild: `evidence build` again after one study file changed (one sample "
+      "size), incremental when the build supports it.\n")
     w("| size | full build | startup | validate | effects | pooling | database | index | other | "
       "peak RSS | rebuild after one change | database size | index size |\n"
       "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -539,7 +540,8 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
         b, p = r["build"], r["build"]["phases"]
         w(f"| {n:,} | **{_fmt(b['seconds'])} s** | {_fmt(p['startup'])} | {_fmt(p['validate'])} | "
           f"{_fmt(p['effects'])} | {_fmt(p['pooling'])} | {_fmt(p['database'])} | {_fmt(p['index'])} | "
-          f"{_fmt(p['other'])} | {_fmt(b['maxrss_mb'], 0)} MB | **{_fmt(r['rebuild']['seconds'])} s** | "
+          f"{_fmt(p['other'])} | {_fmt(b['maxrss_mb'], 0)} MB | **{_fmt(r['rebuild']['seconds'])} s**"
+          f"{' (incremental; ' + _fmt(r['rebuild']['phases']['startup']) + ' s of it starting Python)' if r['rebuild'].get('incremental') else ' (full)'} | "
           f"{_fmt((r.get('database_bytes') or 0) / 1e6)} MB | {_fmt((r.get('index_bytes') or 0) / 1e6)} MB |")
 
     w("\n## Parameters export\n")

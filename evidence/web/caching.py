@@ -2,8 +2,8 @@
 
 Every page is a pure function of the built data, the URL and the language, so:
 
-- ``ETag``: a hash of the code's version, the database's ``dataset_version``
-  and the live search index's version (an incremental build swaps both), the
+- ``ETag``: a hash of the code's version, the live index's ``dataset_version``
+  and directory (every build swaps in a new one after writing the database), the
   path, the query pairs in sorted order (so ``?a=1&b=2`` and ``?b=2&a=1``
   share it) and the page language;
 - ``If-None-Match`` with that tag → ``304 Not Modified`` *before* the view
@@ -31,18 +31,18 @@ CACHED = ("search", "interventions", "studies", "browse")
 
 
 def _versions() -> str | None:
-    """The database's dataset version and the live index's directory, or None when either is missing."""
-    try:
-        from ..api.sources import current_version
+    """The live index's dataset version and directory (None when nothing is built).
 
-        database = current_version()
+    Read from the open index, not the database (no query per request): every build, full or
+    incremental, writes the database and then swaps in a new index directory, so the directory
+    names the data the pages show (for the instant between the two, a page may carry the previous
+    tag; a revalidation after the swap then fetches it again).
+    """
+    try:
+        opened = current_app.extensions["evidence.search"].current()
     except Exception:  # nothing built (the view answers 503): no tag
         return None
-    try:
-        index = current_app.extensions["evidence.search"].current().path
-    except Exception:
-        return None
-    return f"{database}\n{index}"
+    return f"{opened.meta.get('dataset_version')}\n{opened.path}"
 
 
 def etag() -> str | None:

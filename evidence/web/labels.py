@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -111,12 +113,29 @@ def country(name: str | None) -> str:
     """A country's name in the page language (records name countries in English)."""
     if not name:
         return ""
+    return _country(name, current_lang())
+
+
+@functools.lru_cache(maxsize=4096)
+def _country(name: str, lang: str) -> str:
+    code = _english_territories().get(name)
+    return _territories(lang).get(code, name) if code else name
+
+
+@functools.lru_cache(maxsize=1)
+def _english_territories() -> dict:
     from babel import Locale
 
     english = {v: k for k, v in Locale("en").territories.items()}
     english.update({"United States": "US", "United Kingdom": "GB"})
-    code = english.get(name)
-    return Locale(current_lang()).territories.get(code, name) if code else name
+    return english
+
+
+@functools.lru_cache(maxsize=8)
+def _territories(lang: str) -> dict:
+    from babel import Locale
+
+    return dict(Locale(lang).territories.items())
 
 
 def _int(value):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import request, url_for
+from flask import g, request, url_for
 
 #: Query parameters that are part of the search state, in URL order.
 STATE = ("q", "intervention", "target_group", "outcome", "evidence_level", "design", "country", "direction",
@@ -13,13 +13,16 @@ MAX_VALUES = 20
 
 
 def current() -> list[tuple[str, str]]:
-    """The current state as (name, value) pairs: known names only, no empty values."""
-    pairs = []
-    for name in STATE:
-        for value in request.args.getlist(name)[:MAX_VALUES]:
-            if value.strip():
-                pairs.append((name, value[:1000]))
-    return pairs
+    """The current state as (name, value) pairs: known names only, no empty values (read once per request)."""
+    cached = g.get("_urlstate")
+    if cached is None:
+        cached = []
+        for name in STATE:
+            for value in request.args.getlist(name)[:MAX_VALUES]:
+                if value.strip():
+                    cached.append((name, value[:1000]))
+        g._urlstate = cached
+    return list(cached)
 
 
 def link(endpoint: str = "search.search", *, toggle: tuple[str, str] | None = None,

@@ -24,7 +24,7 @@ from .config import Settings
 from .db.models import Base, BuildFile, BuildInfo, Effect, Parameter, Study, Term
 from .db.session import make_engine
 from .records.followup import followup_window
-from .records.validate import Corpus, Problem, display_path, load_corpus
+from .records.validate import STRAY, Corpus, Problem, display_path, load_corpus
 from .records.vocabulary import KINDS
 from .search import indexer
 from .services import effects as effect_sizes
@@ -119,6 +119,26 @@ def _file_row(data_dir: Path, path: Path, st=None, checked: int | None = None) -
              "checked_ns": checked}, content)
 
 
+#: The code whose output the database holds: a change to any of it means a full build, not an incremental one.
+CODE = ("build.py", "records", "services", "stats", "search/documents.py")
+CODE_ROW = ":code"  # the build_files row that holds the code's hash
+
+
+def code_hash() -> str:
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(SCHEMA_VERSION.encode())
+    for name in CODE:
+        path = root / name
+        for f in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _code_row() -> dict:
+    return {"path": CODE_ROW, "size": 0, "mtime_ns": 0, "sha256": code_hash(), "study_id": None,
+            "content_hash": None, "checked_ns": 0}
+
+
 def _vocabulary_files(data_dir: Path) -> list[Path]:
     return [data_dir / "vocabularies" / f"{kind}.yaml" for kind in KINDS]
 
@@ -152,6 +172,7 @@ def prepare(data_dir: Path, track=None) -> Prepared:
     for study in prepared.studies:
         row = files[study["path"]]
         row["study_id"], row["content_hash"] = study["id"], content_hash(study["record"])
+    files[CODE_ROW] = _code_row()
     prepared.files = [files[p] for p in sorted(files)]
     prepared.dataset_version = version_of(terms_hash(corpus), [(s["id"], files[s["path"]]["content_hash"])
                                                               for s in prepared.studies])
@@ -349,11 +370,16 @@ def _previous_build(settings: Settings) -> dict[str, dict] | None:
             infos = conn.execute(select(BuildInfo.schema_version)).all()
             if len(infos) != 1 or infos[0].schema_version != SCHEMA_VERSION:
                 return None
-            files = {r.path: dict(r._mapping) for r in conn.execute(select(BuildFile))}
+            names = [c.name for c in BuildFile.__table__.c]
+            result = conn.exec_driver_sql(f"SELECT {', '.join(names)} FROM build_files")  # plain rows: fast
+            files = {r[0]: dict(zip(names, r)) for r in result}
     except SQLAlchemyError:
         return None
     finally:
         engine.dispose()
+    code = files.pop(CODE_ROW, None)
+    if code is None or code["sha256"] != code_hash():
+        return None  # built by other code: what it computed may differ
     return files or None
 
 
@@ -363,41 +389,51 @@ class _Scan:
     refreshed: dict[str, dict]  # same bytes, new (size, mtime): new rows, same study
     changed: dict[str, tuple[dict, bytes]]  # new or changed study files: rows and bytes
     removed: list[str]
-    paths: list[Path]  # every study file now
+    names: list[str]  # every study file's name now
 
 
 def _scan(data_dir: Path, previous: dict[str, dict]) -> _Scan | None:
     """What changed since the last build; None when a full build is needed (vocabulary, stray files)."""
-    from .records.validate import study_paths
-
-    paths, stray = study_paths(data_dir)
-    if stray:
+    studies_dir = data_dir / "studies"
+    names = sorted(os.listdir(studies_dir)) if studies_dir.is_dir() else []  # as study_paths() finds them
+    if any(os.path.splitext(n)[1] in STRAY for n in names):
         return None  # the full build reports them
-    scan = _Scan({}, {}, {}, [], paths)
-    vocabularies = _vocabulary_files(data_dir)
-    for path in [*vocabularies, *paths]:
-        rel = path.relative_to(data_dir).as_posix()
+    names = [n for n in names if n.endswith(".yaml")]
+    scan = _Scan({}, {}, {}, [], names)
+    vocabularies = [f"vocabularies/{p.name}" for p in _vocabulary_files(data_dir)]
+    base = str(data_dir)
+    for rel in [*vocabularies, *(f"studies/{n}" for n in names)]:
         prev = previous.get(rel)
         checked = time.time_ns()
         try:
-            st = os.stat(path)
+            st = os.stat(os.path.join(base, rel))
         except FileNotFoundError:
             return None
         if (prev is not None and prev["size"] == st.st_size and prev["mtime_ns"] == st.st_mtime_ns
                 and st.st_mtime_ns < prev["checked_ns"] - RACY_NS):
             scan.kept[rel] = prev
             continue
-        row, content = _file_row(data_dir, path, st=st, checked=checked)
+        row, content = _file_row(data_dir, data_dir / rel, st=st, checked=checked)
         if prev is not None and prev["sha256"] == row["sha256"]:
             row["study_id"], row["content_hash"] = prev["study_id"], prev["content_hash"]
             scan.refreshed[rel] = row
-        elif path in vocabularies:
+        elif rel in vocabularies:
             return None  # a vocabulary changed: every record may read differently
         else:
             scan.changed[rel] = (row, content)
     now = set(scan.kept) | set(scan.refreshed) | set(scan.changed)
     scan.removed = sorted(rel for rel in previous if rel not in now)
     return scan
+
+
+class _Stems:
+    """``{stem: path}`` of the study files, made on demand (``check_id`` looks up a few)."""
+
+    def __init__(self, folder: Path, names: list[str]):
+        self.folder, self.names = folder, set(names)
+
+    def get(self, stem: str, default=None):
+        return self.folder / f"{stem}.yaml" if f"{stem}.yaml" in self.names else default
 
 
 def build_incremental(settings: Settings, built_at: str) -> Prepared | None:
@@ -428,7 +464,7 @@ def build_incremental(settings: Settings, built_at: str) -> Prepared | None:
     if corpus.problems:
         return None
     vocab = corpus.vocabulary
-    stems = {p.stem: p for p in scan.paths}
+    stems = _Stems(data_dir / "studies", scan.names)
     records = []
     for rel in sorted(scan.changed):
         record = load_study(data_dir / rel, corpus, scan.changed[rel][1])
@@ -468,7 +504,8 @@ def build_incremental(settings: Settings, built_at: str) -> Prepared | None:
             delta.parameters, dropped = _repool(conn, vocab, delta, per_study, affected)
             live = Path(os.path.realpath(settings.index_dir))
             incremental_index = hasattr(indexer, "update_aside") and (live / indexer.META_FILE).is_file()
-            strengths = _strengths(conn) if incremental_index and (scan.changed or scan.removed) else None
+            strengths = (_strengths(conn, delta, affected, dropped) if incremental_index and (scan.changed or scan.removed)
+                         else None)
             if scan.changed or scan.removed:
                 _write_delta(conn, delta, affected, dropped)
             stale = [*scan.changed, *scan.refreshed, *scan.removed]
@@ -575,12 +612,30 @@ def _totals(conn, corpus: Corpus) -> dict:
             "comparisons": vocab["comparisons"], "parameters": count(Parameter)}
 
 
-def _strengths(conn) -> dict[str, tuple[int, list[str]]]:
-    """Every parameter's strength and studies (the index shows each study's highest strength)."""
+def _strengths(conn, delta: Prepared, affected: set[str], dropped: list[str]) -> dict[str, tuple[int, list[str]]]:
+    """Strength and studies of every parameter that can name a study whose strength may change.
+
+    Those are the studies of the dropped and new parameters; a study's
+    parameters are all of its own interventions, so only those are read.
+    """
     from sqlalchemy import select
 
-    return {r.id: (r.strength, r.studies) for r in conn.execute(select(Parameter.id, Parameter.strength,
-                                                                        Parameter.studies))}
+    P, E = Parameter, Effect
+    concerned = set(affected)
+    for chunk in _chunks(dropped):
+        for (studies,) in conn.execute(select(P.studies).where(P.id.in_(chunk))):
+            concerned.update(studies)
+    for p in delta.parameters:
+        concerned.update(p["studies"])
+    interventions = {e["intervention"] for e in delta.effects}
+    for chunk in _chunks(concerned):
+        interventions.update(i for (i,) in conn.execute(select(E.intervention).distinct()
+                                                         .where(E.study_id.in_(chunk))))
+    out = {}
+    for chunk in _chunks(interventions):
+        for r in conn.execute(select(P.id, P.strength, P.studies).where(P.intervention.in_(chunk))):
+            out[r.id] = (r.strength, r.studies)
+    return out
 
 
 def _highest(params) -> dict[str, int]:
@@ -624,7 +679,7 @@ def _index_delta(conn, settings, corpus, delta: Prepared, deleted: set[str], dro
         after.pop(pid, None)
     for p in delta.parameters:
         after[p["id"]] = (p["strength"], p["studies"])
-    concerned = {sid for pid in dropped for sid in before[pid][1]} | {sid for p in delta.parameters
+    concerned = {sid for pid in dropped for sid in before.get(pid, (0, []))[1]} | {sid for p in delta.parameters
                                                                      for sid in p["studies"]}
     old, new = _highest(before.values()), _highest(after.values())
     new_ids = {s["id"] for s in delta.studies}

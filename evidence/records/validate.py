@@ -6,6 +6,7 @@ the file, the line where known, the field path, and what is wrong.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,13 +237,18 @@ def load_corpus(data_dir: Path, read=None) -> Corpus:
     return corpus
 
 
+#: Files in studies/ that look like records but are not read (a problem: rename or remove them).
+STRAY = (".yml", ".json", ".toml")
+
+
 def study_paths(data_dir: Path) -> tuple[list[Path], list[Path]]:
     """The study record files under ``data_dir``, and stray files that look like records but are not .yaml."""
     studies_dir = data_dir / "studies"
     if not studies_dir.is_dir():
         return [], []
-    paths = sorted(studies_dir.glob("*.yaml"))
-    stray = sorted(p for p in studies_dir.glob("*") if p.suffix in (".yml", ".json", ".toml"))
+    names = sorted(os.listdir(studies_dir))  # names sort as the paths in one folder do, and much faster
+    paths = [studies_dir / n for n in names if n.endswith(".yaml")]
+    stray = [studies_dir / n for n in names if os.path.splitext(n)[1] in STRAY]
     return paths, stray
 
 

@@ -254,3 +254,12 @@ def test_full_flag_forces_a_full_build(cli):
     assert again.exit_code == 0 and "incremental" in again.output
     full = cli("build", "--full")
     assert full.exit_code == 0 and "incremental" not in full.output
+
+
+def test_a_change_of_code_forces_a_full_build(settings, monkeypatch):
+    from evidence import build as build_module
+
+    build_module.build(settings)
+    assert build_module.build(settings, incremental=True).incremental
+    monkeypatch.setattr(build_module, "code_hash", lambda: "another version of the statistics")
+    assert not build_module.build(settings, incremental=True).incremental

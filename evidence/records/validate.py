@@ -216,10 +216,19 @@ def load_study(path: Path, corpus: Corpus, content: bytes | None = None) -> Stud
     return None if problems else StudyRecord(path, data)
 
 
-def load_corpus(data_dir: Path, read=None) -> Corpus:
+#: From this many records on, validation runs over worker processes (one per core).
+PARALLEL_MIN_FILES = 2000
+_WORKER_VOCABULARY: Vocabulary | None = None
+
+
+def load_corpus(data_dir: Path, read=None, workers: int | None = None,
+                min_files: int = PARALLEL_MIN_FILES) -> Corpus:
     """Every vocabulary and study under ``data_dir``, with every problem found.
 
-    ``read(path) -> bytes``, if given, reads each study file (the build hashes what it reads).
+    ``read(path) -> bytes``, if given, reads each study file (the build hashes
+    what it reads). With ``min_files`` records or more, the records are
+    validated over ``workers`` processes (default: one per core); the result,
+    problems included and in the same order, is the same.
     """
     corpus = Corpus()
     if not data_dir.is_dir():
@@ -230,11 +239,42 @@ def load_corpus(data_dir: Path, read=None) -> Corpus:
     for p in stray:
         corpus.problems.append(Problem(display_path(p), "", "study records are .yaml files; rename or remove this file"))
     stems = {p.stem: p for p in paths}
-    for path in paths:
-        record = load_study(path, corpus, read(path) if read else None)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    loaded = _load_parallel(paths, corpus.vocabulary, read, workers) if workers > 1 and len(paths) >= min_files \
+        else None
+    for i, path in enumerate(paths):
+        if loaded is None:
+            record = load_study(path, corpus, read(path) if read else None)
+        else:
+            record, problems = loaded[i]
+            corpus.problems.extend(problems)
         if record is not None and check_id(record, stems, corpus):
             corpus.studies.append(record)
     return corpus
+
+
+def _init_worker(vocabulary: Vocabulary) -> None:
+    global _WORKER_VOCABULARY
+    _WORKER_VOCABULARY = vocabulary
+
+
+def _load_chunk(chunk: list[tuple[Path, bytes]]) -> list[tuple[StudyRecord | None, list[Problem]]]:
+    out = []
+    for path, content in chunk:
+        corpus = Corpus(vocabulary=_WORKER_VOCABULARY)
+        out.append((load_study(path, corpus, content), corpus.problems))
+    return out
+
+
+def _load_parallel(paths: list[Path], vocabulary: Vocabulary, read, workers: int):
+    """``(record, problems)`` of every path, in order, validated over worker processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    items = [(p, read(p) if read else p.read_bytes()) for p in paths]  # read here: the build hashes what it reads
+    size = max(len(items) // (workers * 8), 1)
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(vocabulary,)) as executor:
+        return [result for chunk in executor.map(_load_chunk, chunks) for result in chunk]
 
 
 #: Files in studies/ that look like records but are not read (a problem: rename or remove them).

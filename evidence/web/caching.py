@@ -4,14 +4,20 @@ Every page is a pure function of the built data, the URL and the language, so:
 
 - ``ETag``: a hash of the code's version, the live index's ``dataset_version``
   and directory (every build swaps in a new one after writing the database), the
-  path, the query pairs in sorted order (so ``?a=1&b=2`` and ``?b=2&a=1``
-  share it) and the page language;
+  host URL (pages link to themselves absolutely), the path, the query pairs
+  in sorted order (so ``?a=1&b=2`` and ``?b=2&a=1`` share it) and the page
+  language;
 - ``If-None-Match`` with that tag → ``304 Not Modified`` *before* the view
   runs: nothing is searched or rendered;
 - ``Cache-Control: public, max-age=300`` and ``Vary: Cookie`` (the language
   may come from the ``lang`` cookie) on successful GET/HEAD pages; a response
   that sets a cookie (``?lang=`` remembers the choice) is ``private, no-cache``
   instead, so a shared cache never hands one reader's cookie to another.
+
+A small per-process cache of rendered pages, keyed on the same tag
+(:data:`PAGE_CACHE_ENTRIES` pages, :data:`PAGE_CACHE_BYTES` in all), answers a
+repeated URL without searching or rendering; a new index (a build) changes
+every tag, so nothing stale is served.
 
 The API (``/api/``) has its own manners (``evidence/api/manners.py``); static
 files keep Flask's.
@@ -26,6 +32,8 @@ from flask import Flask, Response, current_app, g, request
 from .i18n import current_lang
 
 MAX_AGE = 300
+PAGE_CACHE_ENTRIES = 256
+PAGE_CACHE_BYTES = 16 << 20
 #: Blueprints whose GET pages are cached (their views read only the data, the URL and the language).
 CACHED = ("search", "interventions", "studies", "browse")
 
@@ -54,7 +62,8 @@ def etag() -> str | None:
             g.page_etag = None
         else:
             args = sorted(request.args.items(multi=True))
-            normal = "\n".join([CODE, versions, current_lang(), request.path, *(f"{k}={v}" for k, v in args)])
+            normal = "\n".join([CODE, versions, current_lang(), request.host_url, request.path,
+                                *(f"{k}={v}" for k, v in args)])
             g.page_etag = hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
     return g.page_etag
 
@@ -63,18 +72,36 @@ def _cached_page() -> bool:
     return request.method in ("GET", "HEAD") and request.blueprint in CACHED
 
 
+def _page_cache():
+    cache = current_app.extensions.get("evidence.page_cache")
+    if cache is None:
+        from ..search.reader import LRU
+
+        cache = current_app.extensions["evidence.page_cache"] = LRU(PAGE_CACHE_ENTRIES, PAGE_CACHE_BYTES)
+    return cache
+
+
 def before() -> Response | None:
-    if not _cached_page() or not request.if_none_match:
+    if not _cached_page():
         return None
     tag = etag()
-    if tag and (request.if_none_match.contains_weak(tag) or request.if_none_match.star_tag):
+    if not tag:
+        return None
+    if request.if_none_match and (request.if_none_match.contains_weak(tag) or request.if_none_match.star_tag):
         response = Response(status=304)
         response.set_etag(tag)
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
         response.headers["Vary"] = "Cookie"
         g.page_not_modified = True
         return response
-    return None
+    if request.method != "GET" or request.args.get("lang"):
+        return None  # ?lang= may set the language cookie: rendered afresh
+    hit = _page_cache().get(tag)
+    if hit is None:
+        return None
+    body, headers = hit
+    g.page_not_modified = True  # complete already: after() leaves it alone
+    return Response(body, status=200, headers=headers)
 
 
 def after(response: Response) -> Response:
@@ -91,6 +118,10 @@ def after(response: Response) -> Response:
     tag = etag()
     if tag:
         response.set_etag(tag)
+        if request.method == "GET" and "Set-Cookie" not in response.headers and not response.direct_passthrough:
+            body = response.get_data()
+            headers = [(k, v) for k, v in response.headers.items() if k not in ("Set-Cookie", "Content-Length")]
+            _page_cache().put(tag, (body, headers), weight=len(body))
     return response
 
 

@@ -68,3 +68,18 @@ def test_show_all_is_a_link_that_keeps_the_state(app):
         (group,) = searchview.facet_groups(result)
         assert len(group["values"]) == 15 and group["expanded"] and group["toggle_url"] == "/search?q=cbt"
         assert all("more=country" in v["url"] for v in group["values"])
+
+
+def test_a_repeated_page_comes_from_the_page_cache(app, monkeypatch):
+    from evidence.web.views import search as search_view
+
+    client = app.test_client()
+    first = client.get("/search?q=recidivism&sort=effect")
+    calls, real = [], search_view.run_search
+    monkeypatch.setattr(search_view, "run_search", lambda *a, **k: calls.append(a) or real(*a, **k))
+    again = client.get("/search?q=recidivism&sort=effect")
+    assert not calls and again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Content-Type"] == first.headers["Content-Type"]
+    assert again.headers["Content-Security-Policy"] and again.headers["Cache-Control"] == "public, max-age=300"
+    assert client.get("/search?q=recidivism&sort=effect&lang=en").status_code == 200
+    assert len(calls) == 1  # ?lang= may set the cookie: rendered afresh

@@ -58,19 +58,19 @@ TARGETS = [
 #: What limits each target, as profiled (docs/benchmarks.md has the profiles, the designs and the figures
 #: before and after); shown in RESULTS.md next to a target that is not met.
 LIMITS = {
-    "build_s": "index (Whoosh analysis and postings, every word indexed three times) and validation; pooling's "
-               "leave-one-out is O(k²) — [§1](../docs/benchmarks.md#1-full-build-at-20k--60-s-measured-376-s)",
-    "rebuild_s": "every build recomputes everything; design: incremental build keyed on file hashes — "
-                 "[§2](../docs/benchmarks.md#2-one-study-rebuild-at-20k--2-s-measured-a-full-build-376-s)",
-    "facets_p95_c1_ms": "every matching card is loaded and counted in Python; a searcher is opened (and its term "
-                        "dictionary copied) per request; prototype with facet columns: facets p95 72 ms at 20k — "
-                        "[§3](../docs/benchmarks.md#3-faceted-search-p95-at-20k--50-ms-at-concurrency-1-measured-in-process-36-s)",
-    "rps_c8": "CPU per request (search as above, plus rendering); needs §3 and caching keyed on the dataset version — "
-              "[§4](../docs/benchmarks.md#4--150-requestss-at-concurrency-8-at-20k)",
-    "p95_c1_ms": "cost grows with the number of matches (cards loaded, counted, scored) — "
+    "build_s": "the search index (pure-Python Whoosh analysis and postings in one process; the `words` field "
+               "repeats `da` and `en`), then effects and pooling — "
+               "[§1](../docs/benchmarks.md#1-full-build-at-20k--60-s-measured-376-s)",
+    "rebuild_s": "an incremental build's own time plus Python's start; a full build when the code changed since "
+                 "the last build — [§2](../docs/benchmarks.md#2-one-study-rebuild-at-20k--2-s-measured-a-full-build-376-s)",
+    "facets_p95_c1_ms": "Whoosh's matching and scoring of the query's words (pure Python); facet counts are "
+                        "vectorised — [§3](../docs/benchmarks.md#3-faceted-search-p95-at-20k--50-ms-at-concurrency-1-measured-in-process-36-s)",
+    "rps_c8": "CPU per request on two cores: phrase and many-word queries over thousands of matches, then "
+              "rendering — [§4](../docs/benchmarks.md#4--150-requestss-at-concurrency-8-at-20k)",
+    "p95_c1_ms": "Whoosh's matching and scoring grow with the number of matches (phrase and many-word queries) — "
                  "[§5](../docs/benchmarks.md#5-search-p95-at-100k--150-ms)",
-    "server_rss_mb": "whoosh-reloaded copies the index's sub-files into each worker's memory on every searcher "
-                     "open — [§6](../docs/benchmarks.md#6-server-rss-at-100k--500-mb)",
+    "server_rss_mb": "each worker's interpreter, app and caches (the index itself is shared through the page "
+                     "cache) — [§6](../docs/benchmarks.md#6-server-rss-at-100k--500-mb)",
 }
 
 
@@ -532,17 +532,27 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
     w("Wall time of a fresh `evidence build` process (what the CLI runs), its phases, and the process's "
       "peak RSS (`wait4` rusage). Rebuild: `evidence build` again after one study file changed (one sample "
       "size), incremental when the build supports it.\n")
-    w("| size | full build | startup | validate | effects | pooling | database | index | other | "
+    w("Phases: *validate* is `load_corpus` (reading and checking every record); *effects and pooling* is the rest "
+      "of `prepare` (effect sizes, grouping, pooling — in worker processes where the build pools in parallel); "
+      "*database* is `write_database`; *index* is the search index's build and swap; *startup* is the "
+      "interpreter and imports.\n")
+    w("| size | full build | startup | validate | effects and pooling | database | index | other | "
       "peak RSS | rebuild after one change | database size | index size |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
         r = results[n]
         b, p = r["build"], r["build"]["phases"]
+        rb = r["rebuild"]
+        kind = (f" (incremental; {_fmt(rb['phases']['startup'])} s of it starting Python)" if rb.get("incremental")
+                else " (a full build)")
         w(f"| {n:,} | **{_fmt(b['seconds'])} s** | {_fmt(p['startup'])} | {_fmt(p['validate'])} | "
-          f"{_fmt(p['effects'])} | {_fmt(p['pooling'])} | {_fmt(p['database'])} | {_fmt(p['index'])} | "
-          f"{_fmt(p['other'])} | {_fmt(b['maxrss_mb'], 0)} MB | **{_fmt(r['rebuild']['seconds'])} s**"
-          f"{' (incremental; ' + _fmt(r['rebuild']['phases']['startup']) + ' s of it starting Python)' if r['rebuild'].get('incremental') else ' (full)'} | "
+          f"{_fmt(p['effects'] + p['pooling'])} | {_fmt(p['database'])} | {_fmt(p['index'])} | "
+          f"{_fmt(p['other'] + p.get('incremental', 0.0))} | {_fmt(b['maxrss_mb'], 0)} MB | "
+          f"**{_fmt(rb['seconds'])} s**{kind} | "
           f"{_fmt((r.get('database_bytes') or 0) / 1e6)} MB | {_fmt((r.get('index_bytes') or 0) / 1e6)} MB |")
+    if any(not results[n]["rebuild"].get("incremental") for n in sizes):
+        w("\nA rebuild is a full build when the build has no incremental path, or when the code that made the last "
+          "build differs from the code now (`evidence.build.code_hash()`), as happens when commits land during a run.\n")
 
     w("\n## Parameters export\n")
     w("`evidence export parameters --format json -o FILE`, a fresh process.\n")

@@ -61,9 +61,11 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         or env.get("EVIDENCE_DATABASE_URL")
         or f"sqlite:///{instance_dir / 'evidence.db'}"
     )
-    index_dir = Path(
+    # absolute, not resolved: the index path is a link the build replaces, and
+    # resolving it would pin the settings to one versioned folder.
+    index_dir = Path(os.path.abspath(
         overrides.pop("index_dir", None) or env.get("EVIDENCE_INDEX_DIR") or instance_dir / "index"
-    ).resolve()
+    ))
     releases_dir = Path(
         overrides.pop("releases_dir", None)
         or env.get("EVIDENCE_RELEASES_DIR")

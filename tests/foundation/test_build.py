@@ -263,3 +263,18 @@ def test_a_change_of_code_forces_a_full_build(settings, monkeypatch):
     assert build_module.build(settings, incremental=True).incremental
     monkeypatch.setattr(build_module, "code_hash", lambda: "another version of the statistics")
     assert not build_module.build(settings, incremental=True).incremental
+
+
+def test_repeated_cli_builds_keep_one_index_link(cli, settings, data_dir):
+    """The index path stays a link to one versioned folder, build after build."""
+    for i in range(4):
+        path = data_dir / "studies" / "aronson-1948.yaml"
+        path.write_text(path.read_text().replace(f"ai: {4 + i}", f"ai: {5 + i}"))
+        args = ("build", "--full") if i % 2 else ("build",)
+        result = cli(*args)
+        assert result.exit_code == 0, result.output
+        assert settings.index_dir.is_symlink()
+        target = settings.index_dir.resolve()
+        assert target.parent == settings.index_dir.parent and not target.is_symlink()
+    siblings = [p for p in settings.index_dir.parent.iterdir() if p.name.startswith(settings.index_dir.name)]
+    assert len(siblings) <= 3, siblings  # the link, the live folder, at most one not yet removed

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
+from scipy import special
 
 from .escalc import (EffectSize, EffectSizeError, _group_size, _number, hedges_correction,
                      smd_variance)
@@ -24,7 +24,7 @@ NORMAL_FACTOR = 1.65  # metafor's (Cox & Snell) probit-style factor
 def _z(level: float) -> float:
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
         raise EffectSizeError(f"level must be strictly between 0 and 1, got {level!r}")
-    return float(stats.norm.ppf(0.5 + level / 2))
+    return float(special.ndtri(0.5 + level / 2))
 
 
 def se_from_ci(lower, upper, level=0.95, log_scale=False) -> float:
@@ -66,7 +66,7 @@ def se_from_p(estimate, p, two_sided=True) -> float:
     tail = pv / 2 if two_sided else pv
     if tail >= 0.5:
         raise EffectSizeError("a one-sided p must be < 0.5 (in the estimate's direction)")
-    z = float(stats.norm.isf(tail))
+    z = float(-special.ndtri(tail))
     return abs(est) / z
 
 

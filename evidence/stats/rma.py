@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from .tau2 import InterceptProjection, Tau2Estimate, estimate_tau2
 
@@ -87,10 +87,10 @@ def _single_study(y, v, method, test, level) -> Fit:
     if test == "knha":
         notes.append("knha needs k >= 2 (df = k - 1 = 0); used the z-test (as metafor)")
     se = math.sqrt(v[0])
-    crit = stats.norm.ppf(0.5 + level / 2)
+    crit = special.ndtri(0.5 + level / 2)
     z = y[0] / se
     return Fit(method, test, level, 1, float(y[0]), se, y[0] - crit * se, y[0] + crit * se,
-               z, float(2 * stats.norm.sf(abs(z))), 0.0, None, None, None, None, None,
+               z, float(2 * special.ndtr(-abs(z))), 0.0, None, None, None, None, None,
                None, None, None, (100.0,), True, method, tuple(notes), "z")
 
 
@@ -99,7 +99,7 @@ def _heterogeneity(y, v, tau2, method):
     k = len(y)
     fixed = InterceptProjection(1 / v, v)
     qe = max(0.0, fixed.rss(y))
-    qep = float(stats.chi2.sf(qe, k - 1))
+    qep = float(special.chdtrc(k - 1, qe))
     if method == "EE":
         i2 = 0.0 if qe == 0 else max(0.0, 100 * (qe - (k - 1)) / qe)
         return qe, qep, i2, qe / (k - 1)
@@ -158,11 +158,11 @@ def rma(yi, vi, method: str = "REML", test: str = "z", level: float = 0.95) -> F
     se = math.sqrt(var_mu)
     stat = mu / se
     if df is None:
-        crit = float(stats.norm.ppf(0.5 + level / 2))
-        pval = float(2 * stats.norm.sf(abs(stat)))
+        crit = float(special.ndtri(0.5 + level / 2))
+        pval = float(2 * special.ndtr(-abs(stat)))
     else:
-        crit = float(stats.t.ppf(0.5 + level / 2, df))
-        pval = float(2 * stats.t.sf(abs(stat), df))
+        crit = float(special.stdtrit(df, 0.5 + level / 2))
+        pval = float(2 * special.stdtr(df, -abs(stat)))
     qe, qep, i2, h2 = _heterogeneity(y, v, tau2, method_used)
     pi_lb = pi_ub = None
     if method_used != "EE":

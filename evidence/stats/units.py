@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
+from scipy import special
 
 from .escalc import EffectSizeError, _count, _group_size, _number
 from .rma import rma
@@ -93,7 +93,7 @@ def pooled_control_risk(events, totals) -> Interval:
         yi.append(math.log(x / non))
         vi.append(1 / x + 1 / non)
     fit = rma(yi, vi, method="REML", test="z")
-    expit = stats.logistic.cdf
+    expit = special.expit
     note = CONTROL_RISK_METHOD if fit.method_used == "REML" else CONTROL_RISK_METHOD + "; DL used"
     return Interval(expit(fit.estimate), expit(fit.ci_lb), expit(fit.ci_ub), note)
 
@@ -168,7 +168,7 @@ def wwc_improvement_index(g) -> Converted:
     """100·(Φ(g) − 0.5): the expected percentile-rank change of an average
     comparison-group member (WWC Procedures and Standards Handbook v5.0)."""
     gv = _number("g", g)
-    return Converted(100 * (float(stats.norm.cdf(gv)) - 0.5), WWC_NOTE)
+    return Converted(100 * (float(special.ndtr(gv)) - 0.5), WWC_NOTE)
 
 
 HASSELBLAD_HEDGES = math.pi / math.sqrt(3)  # SD of the standard logistic distribution

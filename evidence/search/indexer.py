@@ -65,10 +65,6 @@ from .schema import make_schema
 META_FILE = "evidence-meta.json"
 #: An incremental update merges the segments when there would be more than this many.
 MAX_SEGMENTS = 12
-#: Options of the full build's Whoosh writer: a posting pool large enough that 20k studies
-#: (~11M postings) are sorted in memory once, instead of spilled in ~16 runs and merged
-#: item by item (Whoosh's default is 128 MB; 180 s vs 237–290 s at 20k).
-WRITER_OPTIONS: dict = {"limitmb": 2048}
 
 
 def _prefix(index_dir: Path) -> str:
@@ -84,7 +80,7 @@ def build_aside(settings, prepared) -> Path:
     try:
         ix = index.create_in(str(aside), make_schema())
         docs = documents(prepared)
-        writer = ix.writer(**WRITER_OPTIONS)
+        writer = ix.writer()
         try:
             for doc in docs:
                 writer.add_document(**doc)

@@ -72,7 +72,7 @@ def main() -> None:
     from evidence.build import BuildError
     from evidence.config import load_settings
 
-    build_modules = ["evidence.build", "evidence.records.validate", "evidence.services.pooling",
+    build_modules = ["evidence.build", "evidence.incremental", "evidence.records.validate", "evidence.services.pooling",
                      "evidence.search.indexer", "evidence.search"]
     _patch(build_modules, "load_corpus", "validate")
     _patch(build_modules, "group", "pooling")
@@ -81,7 +81,7 @@ def main() -> None:
     for name in ("build_aside", "swap", "build_index", "write_index"):
         _patch(build_modules, name, "index")
     _patch(["evidence.build"], "prepare", "prepare")
-    _patch(["evidence.build"], "build_incremental", "incremental")
+    _patch(["evidence.incremental"], "build_incremental", "incremental")
     kwargs = {}
     if "incremental" in inspect.signature(build_module.build).parameters:
         kwargs["incremental"] = not args.full  # what `evidence build` does

@@ -1,0 +1,384 @@
+"""The incremental path of ``evidence build``: redo only what changed study records touch.
+
+``build_files`` records every file of the last build (size, mtime, hash) and
+the hash of the build's own code. When only study records changed, the build
+validates those files, recomputes their effects, re-pools the parameters they
+touch before and after the change (at every parent target group), writes the
+delta in one transaction, and updates the search index aside and swaps it in.
+Anything else (a vocabulary, the schema, the code) means a full build.
+See docs/benchmarks.md, "Build performance: design and figures".
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from .db.models import BuildFile, BuildInfo, Effect, Parameter, Study
+from .db.session import make_engine
+from .records.validate import STRAY, Corpus, Problem
+from .search import indexer
+from .services import pooling
+from . import build as full_build  # code_hash through the module: tests replace it
+from .build import (CODE_ROW, RACY_NS, SCHEMA_VERSION, BuildError, Prepared, _candidates, _file_row,
+                    _parameter_row, _study, _terms, _vocabulary_files, content_hash, terms_hash,
+                    version_of)
+from .config import Settings
+
+_TABLES = {"build_files", "build_info", "studies", "effects", "parameters", "terms"}
+_CHUNK = 500  # ids per IN (…) list
+
+
+def _chunks(values) -> list[list]:
+    values = sorted(values)
+    return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+def _previous_build(settings: Settings) -> dict[str, dict] | None:
+    """The last build's ``build_files`` rows by path, or None when there is no usable last build."""
+    from sqlalchemy import inspect, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if settings.sqlite_path is not None and not settings.sqlite_path.is_file():
+        return None
+    engine = make_engine(settings.database_url, readonly=True)
+    try:
+        with engine.connect() as conn:
+            if not _TABLES <= set(inspect(conn).get_table_names()):
+                return None
+            infos = conn.execute(select(BuildInfo.schema_version)).all()
+            if len(infos) != 1 or infos[0].schema_version != SCHEMA_VERSION:
+                return None
+            names = [c.name for c in BuildFile.__table__.c]
+            result = conn.exec_driver_sql(f"SELECT {', '.join(names)} FROM build_files")  # plain rows: fast
+            files = {r[0]: dict(zip(names, r)) for r in result}
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    code = files.pop(CODE_ROW, None)
+    if code is None or code["sha256"] != full_build.code_hash():
+        return None  # built by other code: what it computed may differ
+    return files or None
+
+
+@dataclass
+class _Scan:
+    kept: dict[str, dict]  # unchanged files: their rows as they are
+    refreshed: dict[str, dict]  # same bytes, new (size, mtime): new rows, same study
+    changed: dict[str, tuple[dict, bytes]]  # new or changed study files: rows and bytes
+    removed: list[str]
+    names: list[str]  # every study file's name now
+
+
+def _scan(data_dir: Path, previous: dict[str, dict]) -> _Scan | None:
+    """What changed since the last build; None when a full build is needed (vocabulary, stray files)."""
+    studies_dir = data_dir / "studies"
+    names = sorted(os.listdir(studies_dir)) if studies_dir.is_dir() else []  # as study_paths() finds them
+    if any(os.path.splitext(n)[1] in STRAY for n in names):
+        return None  # the full build reports them
+    names = [n for n in names if n.endswith(".yaml")]
+    scan = _Scan({}, {}, {}, [], names)
+    vocabularies = [f"vocabularies/{p.name}" for p in _vocabulary_files(data_dir)]
+    base = str(data_dir)
+    for rel in [*vocabularies, *(f"studies/{n}" for n in names)]:
+        prev = previous.get(rel)
+        checked = time.time_ns()
+        try:
+            st = os.stat(os.path.join(base, rel))
+        except FileNotFoundError:
+            return None
+        if (prev is not None and prev["size"] == st.st_size and prev["mtime_ns"] == st.st_mtime_ns
+                and st.st_mtime_ns < prev["checked_ns"] - RACY_NS):
+            scan.kept[rel] = prev
+            continue
+        row, content = _file_row(data_dir, data_dir / rel, st=st, checked=checked)
+        if prev is not None and prev["sha256"] == row["sha256"]:
+            row["study_id"], row["content_hash"] = prev["study_id"], prev["content_hash"]
+            scan.refreshed[rel] = row
+        elif rel in vocabularies:
+            return None  # a vocabulary changed: every record may read differently
+        else:
+            scan.changed[rel] = (row, content)
+    now = set(scan.kept) | set(scan.refreshed) | set(scan.changed)
+    scan.removed = sorted(rel for rel in previous if rel not in now)
+    return scan
+
+
+class _Stems:
+    """``{stem: path}`` of the study files, made on demand (``check_id`` looks up a few)."""
+
+    def __init__(self, folder: Path, names: list[str]):
+        self.folder, self.names = folder, set(names)
+
+    def get(self, stem: str, default=None):
+        return self.folder / f"{stem}.yaml" if f"{stem}.yaml" in self.names else default
+
+
+def build_incremental(settings: Settings, built_at: str) -> Prepared | None:
+    """Apply what changed in the study records since the last build; None if a full build is needed.
+
+    Validates the new and changed records only (the other records passed the
+    last build with the same vocabulary; file names make ids unique);
+    recomputes their effects; re-pools the parameters their effects belong to
+    before and after the change (their keys at their target groups and every
+    ancestor), reading the other rows of those parameters from the database;
+    and writes the delta in one transaction. Raises BuildError, having written
+    nothing, if a changed record has a problem. The result's lists hold what
+    was rewritten; its ``totals`` are the whole dataset's counts.
+    """
+    from .records.validate import check_id, load_study, load_vocabulary
+
+    data_dir = settings.data_dir
+    if not data_dir.is_dir():
+        return None
+    previous = _previous_build(settings)
+    if previous is None:
+        return None
+    scan = _scan(data_dir, previous)
+    if scan is None:
+        return None
+    corpus = Corpus()
+    load_vocabulary(data_dir / "vocabularies", corpus)
+    if corpus.problems:
+        return None
+    vocab = corpus.vocabulary
+    stems = _Stems(data_dir / "studies", scan.names)
+    records = []
+    for rel in sorted(scan.changed):
+        record = load_study(data_dir / rel, corpus, scan.changed[rel][1])
+        if record is not None and check_id(record, stems, corpus):
+            records.append(record)
+    if corpus.problems:
+        raise BuildError(corpus.problems)
+    delta = Prepared(corpus, "", incremental=True)
+    new_candidates: list[tuple] = []
+    problems: list[Problem] = []
+    per_study: list[tuple[str, int, list]] = []
+    for record in records:
+        cands: list[tuple] = []
+        _study(record, data_dir, vocab, delta, cands, problems)
+        per_study.append((delta.studies[-1]["path"], -1, cands))
+        new_candidates.extend(cands)
+    if problems:
+        raise BuildError(problems)
+
+    files = {**scan.kept, **scan.refreshed}
+    for study in delta.studies:
+        row = scan.changed[study["path"]][0]
+        row["study_id"], row["content_hash"] = study["id"], content_hash(study["record"])
+        files[study["path"]] = row
+    old_ids = {previous[rel]["study_id"] for rel in [*scan.changed, *scan.removed]
+               if rel in previous and previous[rel]["study_id"]}
+    new_ids = {s["id"] for s in delta.studies}
+    affected = old_ids | new_ids
+    version = version_of(terms_hash(corpus), [(r["study_id"], r["content_hash"]) for r in files.values()
+                                              if r["study_id"] is not None])
+    delta.dataset_version = version
+
+    engine = make_engine(settings.database_url)
+    aside = None
+    try:
+        with engine.begin() as conn:
+            delta.parameters, dropped = _repool(conn, vocab, delta, per_study, affected)
+            live = Path(os.path.realpath(settings.index_dir))
+            incremental_index = hasattr(indexer, "update_aside") and (live / indexer.META_FILE).is_file()
+            strengths = (_strengths(conn, delta, affected, dropped) if incremental_index and (scan.changed or scan.removed)
+                         else None)
+            if scan.changed or scan.removed:
+                _write_delta(conn, delta, affected, dropped)
+            stale = [*scan.changed, *scan.refreshed, *scan.removed]
+            for chunk in _chunks(stale):
+                conn.execute(BuildFile.__table__.delete().where(BuildFile.path.in_(chunk)))
+            rows = [files[rel] for rel in sorted(set(scan.changed) | set(scan.refreshed))]
+            if rows:
+                conn.execute(insert(BuildFile), rows)
+            delta.totals = _totals(conn, corpus)
+            conn.execute(BuildInfo.__table__.delete())
+            conn.execute(insert(BuildInfo), [{"dataset_version": version, "schema_version": SCHEMA_VERSION,
+                                              "built_at": built_at, "counts": delta.totals}])
+            if scan.changed or scan.removed:
+                if strengths is not None:
+                    aside = _index_delta(conn, settings, corpus, delta, old_ids - new_ids, dropped, strengths)
+                else:  # the index cannot be updated in place: a new one from the database as it now is
+                    aside = indexer.build_aside(settings, _read_back(conn, corpus, version))
+        # committed
+    except BaseException:
+        if aside is not None:
+            indexer.discard(aside)
+        raise
+    finally:
+        engine.dispose()
+    if aside is not None:
+        indexer.swap(settings, aside)
+    return delta
+
+
+def _lineage(vocab, target_group: str) -> tuple[str, ...]:
+    return (target_group, *vocab.ancestors("target_groups", target_group))
+
+
+def _repool(conn, vocab, delta: Prepared, per_study: list, affected: set[str]):
+    """The touched parameters re-pooled: (new parameter dicts, ids of the rows they replace)."""
+    from sqlalchemy import select
+
+    from .stats.escalc import EffectSize
+
+    E, S, P = Effect, Study, Parameter
+    old = []
+    for chunk in _chunks(affected):
+        old += conn.execute(select(E.intervention, E.outcome, E.comparison, E.followup, E.target_group)
+                            .where(E.study_id.in_(chunk))).all()
+    new = [(e["intervention"], e["outcome"], e["comparison"], e["followup"], e["target_group"]) for e in delta.effects]
+    touched = {(i, o, c, f, tg) for i, o, c, f, group in [*old, *new] for tg in _lineage(vocab, group)}
+    pairs = sorted({(i, o) for i, o, *_ in touched})
+
+    entries = list(per_study)
+    cols = (E.study_id, E.key, E.position, E.intervention, E.outcome, E.comparison, E.followup, E.target_group,
+            E.sample, E.form, E.measure, E.data, E.yi, E.vi, E.conversions, E.n_participants,
+            S.label, S.design, S.risk_of_bias, S.path)
+    for i, o in pairs:
+        result = conn.execute(select(*cols).join(S, S.id == E.study_id)
+                              .where(E.intervention == i, E.outcome == o, E.poolable.is_(True), E.yi.is_not(None)))
+        for r in result.mappings():
+            if r["study_id"] in affected:
+                continue
+            if not any((i, o, r["comparison"], r["followup"], tg) in touched
+                       for tg in _lineage(vocab, r["target_group"])):
+                continue
+            size = EffectSize(r["measure"], r["yi"], r["vi"], tuple(r["conversions"]))
+            entries.append((r["path"], r["position"],
+                            _candidates(r["study_id"], r["label"], r["design"], r["risk_of_bias"], r, size)))
+    entries.sort(key=lambda entry: (entry[0], entry[1]))  # the full build's order: by file, then effect
+    candidates = [c for _, _, cands in entries for c in cands]
+    groups = [g for g in pooling.group(candidates, vocab)
+              if (g.key.intervention, g.key.outcome, g.key.comparison, g.key.followup, g.key.target_group) in touched]
+    parameters = pooling.pool_all(groups, vocab)
+
+    interventions = sorted({t[0] for t in touched})
+    dropped = []
+    for chunk in _chunks(interventions):
+        for r in conn.execute(select(P.id, P.intervention, P.outcome, P.comparison, P.followup, P.target_group)
+                              .where(P.intervention.in_(chunk))):
+            if (r.intervention, r.outcome, r.comparison, r.followup, r.target_group) in touched:
+                dropped.append(r.id)
+    return parameters, dropped
+
+
+def _write_delta(conn, delta: Prepared, affected: set[str], dropped: list[str]) -> None:
+    for chunk in _chunks(affected):
+        conn.execute(Effect.__table__.delete().where(Effect.study_id.in_(chunk)))
+        conn.execute(Study.__table__.delete().where(Study.id.in_(chunk)))
+    for chunk in _chunks(dropped):
+        conn.execute(Parameter.__table__.delete().where(Parameter.id.in_(chunk)))
+    if delta.studies:
+        conn.execute(insert(Study), delta.studies)
+    if delta.effects:
+        conn.execute(insert(Effect), delta.effects)
+    if delta.parameters:
+        conn.execute(insert(Parameter), [_parameter_row(p) for p in delta.parameters])
+
+
+def _totals(conn, corpus: Corpus) -> dict:
+    from sqlalchemy import func, select
+
+    def count(model):
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+    vocab = corpus.vocabulary.counts()
+    return {"studies": count(Study), "effects": count(Effect), "interventions": vocab["interventions"],
+            "target_groups": vocab["target_groups"], "outcomes": vocab["outcomes"],
+            "comparisons": vocab["comparisons"], "parameters": count(Parameter)}
+
+
+def _strengths(conn, delta: Prepared, affected: set[str], dropped: list[str]) -> dict[str, tuple[int, list[str]]]:
+    """Strength and studies of every parameter that can name a study whose strength may change.
+
+    Those are the studies of the dropped and new parameters; a study's
+    parameters are all of its own interventions, so only those are read.
+    """
+    from sqlalchemy import select
+
+    P, E = Parameter, Effect
+    concerned = set(affected)
+    for chunk in _chunks(dropped):
+        for (studies,) in conn.execute(select(P.studies).where(P.id.in_(chunk))):
+            concerned.update(studies)
+    for p in delta.parameters:
+        concerned.update(p["studies"])
+    interventions = {e["intervention"] for e in delta.effects}
+    for chunk in _chunks(concerned):
+        interventions.update(i for (i,) in conn.execute(select(E.intervention).distinct()
+                                                         .where(E.study_id.in_(chunk))))
+    out = {}
+    for chunk in _chunks(interventions):
+        for r in conn.execute(select(P.id, P.strength, P.studies).where(P.intervention.in_(chunk))):
+            out[r.id] = (r.strength, r.studies)
+    return out
+
+
+def _highest(params) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for strength, studies in params:
+        for sid in studies:
+            out[sid] = max(out.get(sid, 0), strength)
+    return out
+
+
+_DOC_STUDY = ("id", "label", "title", "authors", "et_al", "year", "journal", "publication_type", "doi", "url",
+              "abstract", "design", "evidence_level", "country", "setting", "sample_size", "risk_of_bias",
+              "summary_da", "summary_en", "source", "source_doi", "path")
+
+
+def _study_rows(conn, ids=None) -> tuple[list[dict], list[dict]]:
+    """Studies (without their records) and their effects from the database, in the full build's order."""
+    from sqlalchemy import select
+
+    studies, effects = [], []
+    cols = [Study.__table__.c[c] for c in _DOC_STUDY]
+    effect_cols = [c for c in Effect.__table__.c if c.name != "id"]
+    chunks = [None] if ids is None else _chunks(ids)
+    for chunk in chunks:
+        q = select(*cols).order_by(Study.path)
+        e = select(*effect_cols).order_by(Effect.study_id, Effect.position)
+        if chunk is not None:
+            q, e = q.where(Study.id.in_(chunk)), e.where(Effect.study_id.in_(chunk))
+        studies += [dict(r) for r in conn.execute(q).mappings()]
+        effects += [dict(r) for r in conn.execute(e).mappings()]
+    return studies, effects
+
+
+def _index_delta(conn, settings, corpus, delta: Prepared, deleted: set[str], dropped: list[str],
+                 before: dict[str, tuple[int, list[str]]]) -> Path:
+    """The index with the changed studies' documents, and those whose strength changed, replaced."""
+    from .search.documents import documents
+
+    after = {pid: v for pid, v in before.items()}
+    for pid in dropped:
+        after.pop(pid, None)
+    for p in delta.parameters:
+        after[p["id"]] = (p["strength"], p["studies"])
+    concerned = {sid for pid in dropped for sid in before.get(pid, (0, []))[1]} | {sid for p in delta.parameters
+                                                                     for sid in p["studies"]}
+    old, new = _highest(before.values()), _highest(after.values())
+    new_ids = {s["id"] for s in delta.studies}
+    others = sorted(sid for sid in concerned - new_ids - deleted if old.get(sid, 0) != new.get(sid, 0))
+    studies, effects = _study_rows(conn, others) if others else ([], [])
+    upsert = Prepared(corpus, delta.dataset_version, studies=[*delta.studies, *studies],
+                      effects=[*delta.effects, *effects], terms=_terms(corpus))
+    upsert.parameters = [{"studies": [s["id"]], "strength": new.get(s["id"], 0)} for s in upsert.studies]
+    return indexer.update_aside(settings, documents(upsert), sorted(deleted), dataset_version=delta.dataset_version)
+
+
+def _read_back(conn, corpus: Corpus, version: str) -> Prepared:
+    """The whole dataset as the database now holds it, for a full index (what ``documents`` reads)."""
+    from sqlalchemy import select
+
+    studies, effects = _study_rows(conn)
+    parameters = [{"studies": r.studies, "strength": r.strength}
+                  for r in conn.execute(select(Parameter.strength, Parameter.studies))]
+    return Prepared(corpus, version, studies=studies, effects=effects, parameters=parameters, terms=_terms(corpus))

@@ -274,17 +274,22 @@ def _fill(connection, prepared: Prepared, built_at: str) -> None:
     Base.metadata.create_all(connection)
     if prepared.terms:
         connection.execute(insert(Term), prepared.terms)
+    insert_records(connection, prepared)
+    if prepared.files:
+        connection.execute(insert(BuildFile), prepared.files)
+    connection.execute(insert(BuildInfo), [{"dataset_version": prepared.dataset_version,
+                                            "schema_version": SCHEMA_VERSION, "built_at": built_at,
+                                            "counts": prepared.counts()}])
+
+
+def insert_records(connection, prepared: Prepared) -> None:
+    """Insert the studies, effects and parameters of ``prepared`` (a full build's, or a delta)."""
     if prepared.studies:
         connection.execute(insert(Study), prepared.studies)
     if prepared.effects:
         connection.execute(insert(Effect), prepared.effects)
     if prepared.parameters:
         connection.execute(insert(Parameter), [_parameter_row(p) for p in prepared.parameters])
-    if prepared.files:
-        connection.execute(insert(BuildFile), prepared.files)
-    connection.execute(insert(BuildInfo), [{"dataset_version": prepared.dataset_version,
-                                            "schema_version": SCHEMA_VERSION, "built_at": built_at,
-                                            "counts": prepared.counts()}])
 
 
 def _parameter_row(p: dict) -> dict:

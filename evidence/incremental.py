@@ -25,7 +25,7 @@ from .search import indexer
 from .services import pooling
 from . import build as full_build  # code_hash through the module: tests replace it
 from .build import (CODE_ROW, RACY_NS, SCHEMA_VERSION, BuildError, Prepared, _candidates, _file_row,
-                    _parameter_row, _study, _terms, _vocabulary_files, content_hash, terms_hash,
+                    _study, _terms, _vocabulary_files, content_hash, insert_records, terms_hash,
                     version_of)
 from .config import Settings
 
@@ -275,12 +275,7 @@ def _write_delta(conn, delta: Prepared, affected: set[str], dropped: list[str]) 
         conn.execute(Study.__table__.delete().where(Study.id.in_(chunk)))
     for chunk in _chunks(dropped):
         conn.execute(Parameter.__table__.delete().where(Parameter.id.in_(chunk)))
-    if delta.studies:
-        conn.execute(insert(Study), delta.studies)
-    if delta.effects:
-        conn.execute(insert(Effect), delta.effects)
-    if delta.parameters:
-        conn.execute(insert(Parameter), [_parameter_row(p) for p in delta.parameters])
+    insert_records(conn, delta)
 
 
 def _totals(conn, corpus: Corpus) -> dict:

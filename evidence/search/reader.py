@@ -3,7 +3,7 @@
 An :class:`OpenIndex` is one index version (one versioned directory). It keeps
 what a search needs for as long as the version is live: a Whoosh searcher per
 thread (opened once, not per request), the facet columns (memory-mapped, see
-:mod:`.columns`) and small LRU caches (matched documents per parsed query,
+:mod:`.columns`) and small LRU caches (rankings per parsed query, postings,
 spelling corrections). :class:`IndexHolder` reopens when the link changes, so
 all of these are keyed on the index version by construction.
 
@@ -137,9 +137,11 @@ class OpenIndex:
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _columns: Columns | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    matched: LRU = field(default_factory=lambda: LRU(256, 4 << 20), repr=False)  # parsed query -> packed mask
+    _shared: object = field(default=None, repr=False)
     ranked: LRU = field(default_factory=lambda: LRU(256, 16 << 20), repr=False)  # parsed query -> ranking
     spelling: LRU = field(default_factory=lambda: LRU(1024), repr=False)  # word -> correction or None
+    #: term -> its postings, for the vectorised engine (see :mod:`.engine`), shared by the threads
+    postings: LRU = field(default_factory=lambda: LRU(8192, 32 << 20), repr=False)
 
     def searcher(self):
         """This thread's searcher of this version, opened once and kept open."""
@@ -147,6 +149,18 @@ class OpenIndex:
         if s is None:
             s = self._local.searcher = self.ix.searcher()
         return s
+
+    def engine(self):
+        """This thread's :class:`~evidence.search.engine.Engine` over this version (on its searcher)."""
+        e = getattr(self._local, "engine", None)
+        if e is None:
+            from .engine import Engine, Shared
+
+            with self._lock:
+                if self._shared is None:
+                    self._shared = Shared(self.postings)
+            e = self._local.engine = Engine(self.searcher(), self._shared)
+        return e
 
     @property
     def columns(self) -> Columns:

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import facets as facet_mod
+from .engine import evaluate
 from .analysis import fold
 from .querying import Message, parse, describe
 from .reader import holder_for
@@ -135,19 +136,19 @@ _MISSING = object()
 def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:
     """Every live match of ``query`` in relevance order, and its score (cached per index version).
 
-    Relevance order is the cards' order: score, then padlocks, newest, id. Every match is scored:
-    whoosh-reloaded 2.7.5's top-N collector (``limit=N``) prunes with block-quality bounds that are
-    not bounds for this schema's BM25F (it missed the best-scored studies of an AND of OR-groups at
-    1k studies), so it is not used; the ranking is cached instead, and a filtered or later page is
-    a mask over it.
+    Relevance order is the cards' order: score, then padlocks, newest, id. Matches and scores are
+    Whoosh's BM25F, computed by the vectorised engine (:mod:`.engine`) over every match: whoosh-reloaded
+    2.7.5's own top-N collector prunes with block-quality bounds that are not bounds for this schema's
+    BM25F (it missed the best-scored studies of an AND of OR-groups at 1k studies). The ranking is
+    cached; a filtered or later page is a mask over it.
     """
-    cached = opened.ranked.get(repr(query))
+    key = repr(query)
+    cached = opened.ranked.get(key)
     if cached is not None:
         return cached
     cols = opened.columns
-    top = opened.searcher().search(query, limit=None).top_n
-    docs = np.fromiter((d for _, d in top), dtype=np.int64, count=len(top))
-    scores = np.fromiter((s or 0.0 for s, _ in top), dtype=np.float64, count=len(top))
+    found = evaluate(opened.engine(), query)
+    docs, scores = found.docs, found.scores
     if len(docs):
         alive = cols.live[docs]
         docs, scores = docs[alive], scores[alive]
@@ -155,30 +156,18 @@ def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:
         idx = np.lexsort((cols.id_rank[docs], -year, -cols.strength[docs], -scores))
         docs, scores = docs[idx], scores[idx]
     result = (docs.astype(np.int32), scores)
-    opened.ranked.put(repr(query), result, weight=docs.nbytes + scores.nbytes)
+    opened.ranked.put(key, result, weight=docs.nbytes + scores.nbytes)
     return result
 
 
-def _text_mask(opened, query, scored: bool) -> np.ndarray:
-    """The live documents ``query`` matches: from the ranking when it is (to be) scored, else unscored."""
+def _text_mask(opened, query) -> np.ndarray:
+    """The live documents ``query`` matches (all live documents when there is no query)."""
     cols = opened.columns
     if query is None:
         return np.array(cols.live, dtype=bool)
-    key = repr(query)
-    if scored or opened.ranked.get(key) is not None:
-        mask = np.zeros(cols.n, dtype=bool)
-        mask[_ranking(opened, query)[0]] = True
-        return mask
-    packed = opened.matched.get(key)
-    if packed is None:
-        mask = np.zeros(cols.n, dtype=bool)
-        docs = np.fromiter(opened.searcher().docs_for_query(query), dtype=np.int64)
-        if len(docs):
-            mask[docs] = True
-        opened.matched.put(key, np.packbits(mask), weight=(cols.n + 7) // 8)
-    else:
-        mask = np.unpackbits(packed, count=cols.n).view(bool)
-    return mask & cols.live
+    mask = np.zeros(cols.n, dtype=bool)
+    mask[_ranking(opened, query)[0]] = True
+    return mask
 
 
 def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) -> list[tuple[float, int]]:
@@ -251,10 +240,10 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
            lang: str = "da") -> SearchResult:
     """Search the study index; see the module docstring for the contract.
 
-    How: the text query is matched unscored (``docs_for_query``, cached per index version) into a
-    mask over the index's documents; filters are masks from the facet columns (:mod:`.columns`);
-    each facet's disjunctive counts are one ``bincount``; the page is ordered by ``lexsort`` (or by
-    Whoosh's scores, fetched for the relevance page only) and only its stored cards are read.
+    How: the text query is matched and scored by the vectorised engine (:mod:`.engine`; the ranking
+    is cached per index version) into a mask over the index's documents; filters are masks from the
+    facet columns (:mod:`.columns`); each facet's disjunctive counts are one ``bincount``; the page is
+    ordered by the ranking or by ``lexsort`` and only its stored cards are read.
     """
     lang = lang if lang in ("da", "en") else "da"
     sort = sort if sort in SORTS else "relevance"
@@ -267,12 +256,11 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     messages = list(parsed.messages)
     messages += [Message("invalid_year", f"'{name}' must be a year such as 2010; it was ignored.", {"field": name})
                  for name in bad_years]
-    scored = sort != "strength"
-    text = _text_mask(opened, parsed.query, scored)
+    text = _text_mask(opened, parsed.query)
     if not text.any() and parsed.query is not None and len(parsed.words) > 1 and \
             not any(op in parsed.used.split() for op in ("AND", "OR", "NOT")):
         wider = parse(schema, q or "", any_words=True)
-        wider_text = _text_mask(opened, wider.query, scored)
+        wider_text = _text_mask(opened, wider.query)
         if wider_text.any():
             parsed, text = wider, wider_text
             messages.append(Message("any_words", "No study matched all the words; "

@@ -51,7 +51,9 @@ def _parser(schema, any_words: bool) -> qparser.QueryParser:
     group = qparser.OrGroup.factory(0.9) if any_words else qparser.AndGroup
     parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=DEFAULT_FIELDS, group=group)
     parser.add_plugin(qparser.GtLtPlugin())
-    parser.add_plugin(qparser.PlusMinusPlugin())
+    # +word / -word only at the start of a word: Whoosh's default patterns also split "cbt-offenders"
+    # or "quasi-experimental" into "cbt NOT offenders"
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+", minusexpr=r"(?:^|(?<=[\s(]))-"))
     return parser
 
 

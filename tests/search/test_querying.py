@@ -59,3 +59,13 @@ def test_interpretation_reads_naturally():
 def test_all_words_fall_back_to_any_word(built_settings):
     result = search(built_settings.index_dir, "tuberculosis zzzqqq", lang="en")
     assert result.total > 0 and "any_words" in [m.code for m in result.messages]
+
+
+def test_a_hyphen_inside_a_word_is_not_an_exclusion(built_settings):
+    schema = make_schema()
+    for text in ("cbt-offenders", "quasi-experimental", "intervention:cbt-offenders", "før-efter"):
+        assert "NOT" not in str(parse(schema, text).query), text
+    assert "NOT" in str(parse(schema, "housing -shelter").query)
+    assert "NOT" in str(parse(schema, "(housing -shelter)").query)
+    tagged = search(built_settings.index_dir, "", {"intervention": "cbt-offenders"}).total
+    assert tagged and search(built_settings.index_dir, "intervention:cbt-offenders").total == tagged

@@ -99,11 +99,29 @@ class Engine:
 
     # ------------------------------------------------------------ terms
 
-    def _postings(self, fieldname: str, btext: bytes, values: bool = False):
-        key = (fieldname, btext, values)
+    def _postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """The term's document numbers (sorted) and weights, cached."""
+        key = (fieldname, btext)
         hit = self.shared.postings.get(key)
-        if hit is not None:
-            return hit
+        if hit is None:
+            hit = self._read(fieldname, btext, values=False)[:2]
+            self.shared.postings.put(key, hit, weight=hit[0].nbytes + hit[1].nbytes)
+        return hit
+
+    def _positions(self, fieldname: str, btext: bytes) -> np.ndarray:
+        """Every occurrence of the term as ``doc << 32 | position`` (sorted), cached."""
+        key = (fieldname, btext, "positions")
+        hit = self.shared.postings.get(key)
+        if hit is None:
+            docs, weights, values = self._read(fieldname, btext, values=True)
+            if self.shared.postings.get((fieldname, btext)) is None:
+                self.shared.postings.put((fieldname, btext), (docs, weights), weight=docs.nbytes + weights.nbytes)
+            doc_of, positions = decode_positions(values, self.schema[fieldname].format.decode_positions)
+            hit = (docs[doc_of] << 32) | positions
+            self.shared.postings.put(key, hit, weight=hit.nbytes)
+        return hit
+
+    def _read(self, fieldname: str, btext: bytes, values: bool):
         fmt = self.schema[fieldname].format
         docs, weights, vals = [], [], []
         for leaf, base in self.leaves:
@@ -113,11 +131,8 @@ class Engine:
             docs.append(d + base)
             weights.append(w)
             vals.extend(v)
-        out = (np.concatenate(docs) if docs else _NONE,
-               np.concatenate(weights) if weights else np.zeros(0), vals if values else None)
-        size = out[0].nbytes + out[1].nbytes + (sum(len(x) + 40 for x in vals) if values else 0)
-        self.shared.postings.put(key, out, weight=size)
-        return out
+        return (np.concatenate(docs) if docs else _NONE,
+                np.concatenate(weights) if weights else np.zeros(0), vals)
 
     def _lengths(self, fieldname: str) -> np.ndarray:
         lengths = self.shared.lengths.get(fieldname)
@@ -158,7 +173,7 @@ class Engine:
         btext = self._bytes(q.fieldname, q.text)
         if btext is None:
             return Match.empty()
-        docs, weights, _ = self._postings(q.fieldname, btext)
+        docs, weights = self._postings(q.fieldname, btext)
         scores = self._term_scores(q.fieldname, btext, docs, weights)
         if q.boost != 1.0:
             scores = scores * q.boost
@@ -242,25 +257,28 @@ class Engine:
         btexts = [self._bytes(fieldname, w) for w in q.words]
         if not btexts or any(b is None for b in btexts):
             return Match.empty()
-        lists = [self._postings(fieldname, b, values=True) for b in btexts]
+        keys = [self._positions(fieldname, b) for b in btexts] if len(btexts) > 1 else None
+        lists = [self._postings(fieldname, b) for b in btexts]
         docs = lists[0][0]
-        for d, _, _ in lists[1:]:
+        for d, _ in lists[1:]:
             docs = np.intersect1d(docs, d, assume_unique=True)
-        if len(docs) and len(lists) > 1:
-            decode = field.format.decode_positions
-            where = [np.searchsorted(d, docs) for d, _, _ in lists]
-            keep = np.zeros(len(docs), dtype=bool)
-            for k in range(len(docs)):
-                starts = set(decode(lists[0][2][where[0][k]]))
-                for i in range(1, len(lists)):
-                    at = set(decode(lists[i][2][where[i][k]]))
-                    starts = {p for p in starts if p + i in at}
-                    if not starts:
-                        break
-                keep[k] = bool(starts)
-            docs = docs[keep]
+        if len(docs) and keys:
+            # a phrase of k words matches where word i stands at p + i for some p (SpanNear2, slop 1);
+            # keys are doc << 32 | position, sorted, so each test is one searchsorted
+            first = keys[0][np.isin(keys[0] >> 32, docs)]
+            for i, other in enumerate(keys[1:], start=1):
+                if not len(other):
+                    first = first[:0]
+                    break
+                want = first + i
+                at = np.searchsorted(other, want)
+                at[at == len(other)] = 0
+                first = first[other[at] == want]
+                if not len(first):
+                    break
+            docs = np.unique(first >> 32)
         scores = np.zeros(len(docs))
-        for b, (d, w, _) in zip(btexts, lists):
+        for b, (d, w) in zip(btexts, lists):
             idx = np.searchsorted(d, docs)
             scores = scores + self._term_scores(fieldname, b, docs, w[idx])
         if q.boost != 1.0:
@@ -316,6 +334,74 @@ def _read_all(m, values: bool):
             vals.append(m.value())
         m.next()
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), vals
+
+
+_PROTO = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)  # PROTO 2, EMPTY_LIST, BINPUT 0
+_K, _M, _J = 0x4B, 0x4D, 0x4A  # BININT1 (1 byte), BININT2 (2 bytes), BININT (4 bytes, signed)
+_MARK, _APPEND, _APPENDS, _STOP = 0x28, 0x61, 0x65, 0x2E
+
+
+def decode_positions(values: list, fallback) -> tuple[np.ndarray, np.ndarray]:
+    """``(value index, position)`` of every position in Whoosh ``Positions`` values, vectorised.
+
+    A value is a 4-byte big-endian count, then the position deltas as the protocol-2 pickle of a
+    list (``whoosh.formats.Positions.encode``): the header ``PROTO 2, EMPTY_LIST, BINPUT 0``, then
+    one item and ``APPEND`` or ``MARK``, the items and ``APPENDS``, then ``STOP``; each item is
+    ``BININT1``/``BININT2``/``BININT`` with its 1, 2 or 4 bytes. Items are read in lockstep across all
+    values (one numpy step per item index). Anything else — a list of over 1,000 items, which pickle
+    splits into batches, or a value that does not parse exactly — goes to ``fallback`` (Whoosh's own
+    ``Positions.decode_positions``).
+    """
+    n = len(values)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lens = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    buf = np.frombuffer(b"".join(values) + bytes(8), dtype=np.uint8)
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(lens[:-1], out=starts[1:])
+    b = buf[starts[:, None] + np.arange(4)].astype(np.int64)
+    count = (b[:, 0] << 24) | (b[:, 1] << 16) | (b[:, 2] << 8) | b[:, 3]
+    single = count == 1
+    ok = (count >= 1) & (count <= 1000) & (lens >= 13)
+    ok &= (buf[starts[:, None] + 4 + np.arange(5)] == _PROTO).all(axis=1)
+    ok &= single | (buf[starts + 9] == _MARK)
+    offset = np.zeros(n, dtype=np.int64)
+    np.cumsum(np.where(ok, count, 0)[:-1], out=offset[1:])
+    out = np.zeros(int(np.where(ok, count, 0).sum()), dtype=np.int64)
+    live = np.nonzero(ok)[0]
+    cur = starts[live] + np.where(single[live], 9, 10)
+    acc = np.zeros(len(live), dtype=np.int64)
+    j = 0
+    while len(live):
+        op = buf[cur]
+        a1, a2, a3, a4 = (buf[cur + k].astype(np.int64) for k in range(1, 5))
+        arg = np.where(op == _K, a1, np.where(op == _M, a1 | (a2 << 8), a1 | (a2 << 8) | (a3 << 16) | (a4 << 24)))
+        good = ((op == _K) | (op == _M) | ((op == _J) & (a4 < 128))) & (cur < starts[live] + lens[live])
+        ok[live[~good]] = False
+        acc += arg
+        out[offset[live] + j] = acc
+        cur += np.where(op == _K, 2, np.where(op == _M, 3, 5))
+        j += 1
+        done = count[live] == j
+        if done.any():
+            end = cur[done]
+            closer = np.where(single[live[done]], _APPEND, _APPENDS)
+            exact = (buf[end] == closer) & (buf[end + 1] == _STOP) & (end + 2 == starts[live[done]] + lens[live[done]])
+            ok[live[done][~exact]] = False
+        keep = ~done & good
+        live, cur, acc = live[keep], cur[keep], acc[keep]
+    owner = np.repeat(np.arange(n), np.where(ok, count, 0))
+    spans = np.repeat(offset, np.where(ok, count, 0)) + (np.arange(len(owner)) - np.repeat(
+        np.cumsum(np.where(ok, count, 0)) - np.where(ok, count, 0), np.where(ok, count, 0)))
+    doc_of, positions = owner, out[spans]
+    slow = np.nonzero(~ok)[0]
+    if len(slow):
+        extra = [(i, p) for i in slow.tolist() for p in fallback(values[i])]
+        doc_of = np.concatenate([doc_of, np.array([i for i, _ in extra], dtype=np.int64)])
+        positions = np.concatenate([positions, np.array([p for _, p in extra], dtype=np.int64)])
+        order = np.lexsort((positions, doc_of))
+        doc_of, positions = doc_of[order], positions[order]
+    return doc_of, positions
 
 
 def _boosted(m: Match, boost: float) -> Match:

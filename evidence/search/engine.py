@@ -104,9 +104,10 @@ class Engine:
         key = (fieldname, btext)
         hit = self.shared.postings.get(key)
         if hit is None:
-            hit = self._read(fieldname, btext, values=False)[:2]
+            docs, weights, _ = self._read(fieldname, btext, values=False)
+            hit = _compact(docs, weights)
             self.shared.postings.put(key, hit, weight=hit[0].nbytes + hit[1].nbytes)
-        return hit
+        return hit[0].astype(np.int64), hit[1].astype(np.float64)
 
     def _positions(self, fieldname: str, btext: bytes) -> np.ndarray:
         """Every occurrence of the term as ``doc << 32 | position`` (sorted), cached."""
@@ -115,7 +116,8 @@ class Engine:
         if hit is None:
             docs, weights, values = self._read(fieldname, btext, values=True)
             if self.shared.postings.get((fieldname, btext)) is None:
-                self.shared.postings.put((fieldname, btext), (docs, weights), weight=docs.nbytes + weights.nbytes)
+                compact = _compact(docs, weights)
+                self.shared.postings.put((fieldname, btext), compact, weight=compact[0].nbytes + compact[1].nbytes)
             doc_of, positions = decode_positions(values, self.schema[fieldname].format.decode_positions)
             hit = (docs[doc_of] << 32) | positions
             self.shared.postings.put(key, hit, weight=hit.nbytes)
@@ -301,6 +303,11 @@ class Engine:
 
 class _Fallback(Exception):
     """This part cannot be modelled exactly: let Whoosh evaluate it."""
+
+
+def _compact(docs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # half the cache per posting; exact: weights are stored as float32 by Whoosh
+    return docs.astype(np.int32), weights.astype(np.float32)
 
 
 def _read_all(m, values: bool):

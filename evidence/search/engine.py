@@ -70,8 +70,9 @@ class Match:
 class Shared:
     """What the threads of one process share for one index version: postings and field lengths."""
 
-    def __init__(self, lru):
-        self.postings = lru  # (field, bytes) -> (docs int64, weights float64, values or None)
+    def __init__(self, lru, columns=None):
+        self.postings = lru  # (field, bytes) -> (docs int32, weights float32); (field, bytes, "positions") -> keys
+        self.columns = columns  # the index's postings columns (:mod:`.postings`), or None
         self.lengths: dict[str, np.ndarray] = {}
         self.lock = threading.Lock()
 
@@ -85,6 +86,8 @@ class Engine:
         self.schema = searcher.schema
         self.leaves = list(self.reader.leaf_readers())
         self.shared = shared
+        # the leading segments the postings columns hold; later ones (incremental updates) are read from Whoosh
+        self.covered = shared.columns.covered(self.leaves) if shared.columns is not None else 0
         weighting = searcher.weighting
         self.bm25 = weighting if type(weighting) is BM25F else None
 
@@ -101,6 +104,10 @@ class Engine:
 
     def _postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """The term's document numbers (sorted) and weights, cached."""
+        if self.covered == len(self.leaves):  # all in the memory-mapped postings columns: nothing to cache
+            held = self.shared.columns.get(fieldname, btext)
+            if held is not None:
+                return held[0].astype(np.int64), held[1].astype(np.float64)
         key = (fieldname, btext)
         hit = self.shared.postings.get(key)
         if hit is None:
@@ -126,7 +133,14 @@ class Engine:
     def _read(self, fieldname: str, btext: bytes, values: bool):
         fmt = self.schema[fieldname].format
         docs, weights, vals = [], [], []
-        for leaf, base in self.leaves:
+        leaves = self.leaves
+        if self.covered and not values:
+            held = self.shared.columns.get(fieldname, btext)
+            if held is not None:
+                docs.append(np.asarray(held[0], dtype=np.int64))
+                weights.append(np.asarray(held[1], dtype=np.float64))
+                leaves = leaves[self.covered:]
+        for leaf, base in leaves:
             if (fieldname, btext) not in leaf:
                 continue
             d, w, v = _read_all(leaf._terms.matcher(fieldname, btext, fmt), values)
@@ -211,10 +225,7 @@ class Engine:
             return self.match(subs[0])
         if q.minmatch:
             raise _Fallback
-        out = Match.empty()
-        for s in subs:
-            out = _union(out, self.match(s))
-        out = _boosted(out, q.boost)
+        out = _boosted(_union_all([self.match(s) for s in subs], self.reader.doc_count_all()), q.boost)
         if q.scale and out.termcount:
             # CoordMatcher._sqr: the "SQR" short-query ranking of Apple's V-Twin
             count, scale = out.termcount, q.scale
@@ -420,20 +431,27 @@ def _intersect(a: Match, b: Match) -> Match:
     return Match(docs, a.scores[ia] + b.scores[ib], a.terms[ia] + b.terms[ib], a.termcount + b.termcount)
 
 
-def _union(a: Match, b: Match) -> Match:
-    if not len(a.docs):
-        return Match(b.docs, b.scores, b.terms, a.termcount + b.termcount)
-    if not len(b.docs):
-        return Match(a.docs, a.scores, a.terms, a.termcount + b.termcount)
-    docs = np.union1d(a.docs, b.docs)
-    scores = np.zeros(len(docs))
-    terms = np.zeros(len(docs), dtype=np.int32)
-    ia, ib = np.searchsorted(docs, a.docs), np.searchsorted(docs, b.docs)
-    scores[ia] += a.scores
-    scores[ib] += b.scores
-    terms[ia] += a.terms
-    terms[ib] += b.terms
-    return Match(docs, scores, terms, a.termcount + b.termcount)
+def _union_all(parts: list[Match], n: int) -> Match:
+    """The union of ``parts``: scores and matching terms summed over the parts that match.
+
+    Dense accumulators over the ``n`` documents (each part's documents are unique, so ``+=`` through
+    an index array is exact) are faster than pairwise ``union1d`` for the large sets of frequent words.
+    """
+    termcount = sum(p.termcount for p in parts)
+    parts = [p for p in parts if len(p.docs)]
+    if not parts:
+        return Match(_NONE, np.zeros(0), np.zeros(0, dtype=np.int32), termcount)
+    if len(parts) == 1:
+        return Match(parts[0].docs, parts[0].scores, parts[0].terms, termcount)
+    scores = np.zeros(n)
+    terms = np.zeros(n, dtype=np.int32)
+    present = np.zeros(n, dtype=bool)
+    for p in parts:
+        scores[p.docs] += p.scores
+        terms[p.docs] += p.terms
+        present[p.docs] = True
+    docs = np.flatnonzero(present)
+    return Match(docs, scores[docs], terms[docs], termcount)
 
 
 def _null(engine, q) -> Match:

@@ -155,10 +155,11 @@ class OpenIndex:
         e = getattr(self._local, "engine", None)
         if e is None:
             from .engine import Engine, Shared
+            from .postings import PostingsColumns
 
             with self._lock:
                 if self._shared is None:
-                    self._shared = Shared(self.postings)
+                    self._shared = Shared(self.postings, PostingsColumns.load(self.path))
             e = self._local.engine = Engine(self.searcher(), self._shared)
         return e
 

@@ -15,6 +15,7 @@ from evidence.config import load_settings
 from evidence.search import indexer
 from evidence.search.documents import documents
 from evidence.search.engine import Engine, Shared, evaluate
+from evidence.search.postings import PostingsColumns
 from evidence.search.querying import parse
 from evidence.search.reader import LRU, IndexHolder
 
@@ -69,10 +70,19 @@ def assert_same(searcher, engine, live, text: str, any_words: bool) -> None:
         assert s == pytest.approx(expected[d] or 0.0, rel=1e-12, abs=1e-12), (text, any_words, d)
 
 
-def test_the_engine_equals_whoosh_on_the_corpus(built_settings, whoosh_without_and_not_bug):
+def engine_for(opened, with_columns: bool) -> Engine:
+    """An engine reading postings from the postings columns written with the index, or from Whoosh only."""
+    columns = PostingsColumns.load(opened.path) if with_columns else None
+    assert (columns is not None) == with_columns
+    return Engine(opened.searcher(), Shared(LRU(1000, 8 << 20), columns))
+
+
+@pytest.mark.parametrize("with_columns", [True, False], ids=["postings-columns", "whoosh-postings"])
+def test_the_engine_equals_whoosh_on_the_corpus(built_settings, whoosh_without_and_not_bug, with_columns):
     opened = IndexHolder(built_settings.index_dir).current()
     searcher = opened.searcher()
-    engine = Engine(searcher, Shared(LRU(1000, 8 << 20)))
+    engine = engine_for(opened, with_columns)
+    assert engine.covered == (1 if with_columns else 0)
     texts = queries_for(searcher, seed=1, count=150)
     assert any(t.startswith('"') for t in texts)
     for text in texts:
@@ -80,7 +90,9 @@ def test_the_engine_equals_whoosh_on_the_corpus(built_settings, whoosh_without_a
             assert_same(searcher, engine, opened.columns.live, text, any_words)
 
 
-def test_the_engine_equals_whoosh_after_an_incremental_update(tmp_path, data_dir, whoosh_without_and_not_bug):
+@pytest.mark.parametrize("with_columns", [True, False], ids=["postings-columns", "whoosh-postings"])
+def test_the_engine_equals_whoosh_after_an_incremental_update(tmp_path, data_dir, whoosh_without_and_not_bug,
+                                                              with_columns):
     """Several segments and deleted documents: collection statistics still count the deleted ones."""
     settings = load_settings(env={}, data_dir=data_dir, instance_dir=tmp_path / "inc")
     prepared = build_module.prepare(data_dir)
@@ -96,7 +108,9 @@ def test_the_engine_equals_whoosh_after_an_incremental_update(tmp_path, data_dir
     searcher = opened.searcher()
     assert len(list(searcher.reader().leaf_readers())) > 1
     assert not opened.columns.live.all()
-    engine = Engine(searcher, Shared(LRU(1000, 8 << 20)))
+    engine = engine_for(opened, with_columns)
+    # the postings columns hold the first segment; the update's segment is read from Whoosh
+    assert engine.covered == (1 if with_columns else 0) < len(engine.leaves)
     for text in queries_for(searcher, seed=2, count=60) + ['"cognitive programmes"', "recidivism employment"]:
         assert_same(searcher, engine, opened.columns.live, text, any_words=False)
 

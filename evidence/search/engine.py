@@ -118,6 +118,10 @@ class Engine:
 
     def _positions(self, fieldname: str, btext: bytes) -> np.ndarray:
         """Every occurrence of the term as ``doc << 32 | position`` (sorted), cached."""
+        if self.covered == len(self.leaves):
+            held = self.shared.columns.positions(fieldname, btext)
+            if held is not None:
+                return held
         key = (fieldname, btext, "positions")
         hit = self.shared.postings.get(key)
         if hit is None:

@@ -10,14 +10,16 @@ arrays, memory-mapped by every worker (the pages are shared):
 - per field of :data:`FIELDS`: ``<field>.terms`` (the term bytes, sorted,
   concatenated) with ``<field>.term_offsets`` (int64, one more than terms),
   ``<field>.offsets`` (int64: where each term's postings start) and
-  ``<field>.docs`` (int32 document numbers, ascending per term) and
-  ``<field>.weights`` (float32, as Whoosh stores them);
+  ``<field>.docs`` (int32 document numbers, ascending per term),
+  ``<field>.weights`` (float32, as Whoosh stores them), and for phrases
+  ``<field>.counts`` (uint16, or uint32 when needed: positions per posting), ``<field>.positions``
+  (int32, per posting in order) and ``<field>.pos_offsets`` (int64: where
+  each term's positions start);
 - ``postings.json``: the format version and the segments covered, as
   ``[segment id, documents]`` in index order. A reader uses the files for
   exactly those leading segments and Whoosh's own postings for any segment
   added later by an incremental update (see :mod:`.engine`).
 
-Positions are not stored (phrases read them from Whoosh and cache them).
 """
 
 from __future__ import annotations
@@ -39,35 +41,58 @@ _MANIFEST = "postings.json"
 
 def write(index_dir, ix) -> None:
     """Write the postings columns of the committed index ``ix`` into ``index_dir/postings``."""
-    from .engine import _read_all
-
     folder = Path(index_dir) / DIRNAME
     folder.mkdir()
     with ix.reader() as reader:
         leaves = list(reader.leaf_readers())
         segments = [[leaf.segment().segment_id(), leaf.doc_count_all()] for leaf, _ in leaves]
         for field in FIELDS:
-            fmt = ix.schema[field].format
-            terms = sorted({t for leaf, _ in leaves for t in leaf.lexicon(field)})
-            lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-            term_offsets = np.zeros(len(terms) + 1, dtype=np.int64)
-            np.cumsum(lengths, out=term_offsets[1:])
-            docs, weights, counts = [], [], np.zeros(len(terms), dtype=np.int64)
-            for i, btext in enumerate(terms):
-                for leaf, base in leaves:
-                    if (field, btext) in leaf:
-                        d, w, _ = _read_all(leaf._terms.matcher(field, btext, fmt), False)
-                        docs.append((d + base).astype(np.int32))
-                        weights.append(w.astype(np.float32))
-                        counts[i] += len(d)
-            offsets = np.zeros(len(terms) + 1, dtype=np.int64)
-            np.cumsum(counts, out=offsets[1:])
-            (folder / f"{field}.terms").write_bytes(b"".join(terms))
-            np.save(folder / f"{field}.term_offsets.npy", term_offsets)
-            np.save(folder / f"{field}.offsets.npy", offsets)
-            np.save(folder / f"{field}.docs.npy", np.concatenate(docs) if docs else np.zeros(0, np.int32))
-            np.save(folder / f"{field}.weights.npy", np.concatenate(weights) if weights else np.zeros(0, np.float32))
+            _write_field(folder, field, ix.schema[field].format, leaves)
     (folder / _MANIFEST).write_text(json.dumps({"version": VERSION, "segments": segments}), encoding="utf-8")
+
+
+def _write_field(folder: Path, field: str, fmt, leaves) -> None:
+    from .engine import _read_all, decode_positions
+
+    terms = sorted({t for leaf, _ in leaves for t in leaf.lexicon(field)})
+    term_offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, terms), dtype=np.int64, count=len(terms)), out=term_offsets[1:])
+    per_term = np.zeros(len(terms), dtype=np.int64)
+    docs, weights, counts, positions = [], [], [], []
+    batch: list = []
+
+    def decode() -> None:  # many terms' values at once: the decoder's cost is per call, not per value
+        doc_of, pos = decode_positions(batch, fmt.decode_positions)
+        counts.append(np.bincount(doc_of, minlength=len(batch)).astype(np.uint32))
+        positions.append(pos.astype(np.int32))
+        batch.clear()
+
+    for i, btext in enumerate(terms):
+        for leaf, base in leaves:
+            if (field, btext) in leaf:
+                d, w, v = _read_all(leaf._terms.matcher(field, btext, fmt), True)
+                docs.append((d + base).astype(np.int32))
+                weights.append(w.astype(np.float32))
+                batch.extend(v)
+                per_term[i] += len(d)
+        if len(batch) >= 200_000:
+            decode()
+    decode()
+    offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum(per_term, out=offsets[1:])
+    counts = np.concatenate(counts)
+    if not len(counts) or counts.max() < 1 << 16:
+        counts = counts.astype(np.uint16)
+    pos_offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])[offsets]
+    (folder / f"{field}.terms").write_bytes(b"".join(terms))
+    for name, array in (("term_offsets", term_offsets), ("offsets", offsets), ("pos_offsets", pos_offsets),
+                        ("docs", _joined(docs, np.int32)), ("weights", _joined(weights, np.float32)),
+                        ("counts", counts), ("positions", np.concatenate(positions))):
+        np.save(folder / f"{field}.{name}.npy", array)
+
+
+def _joined(parts: list, dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
 def link(live_dir, aside_dir) -> None:
@@ -107,7 +132,8 @@ class PostingsColumns:
             blob = np.memmap(folder / f"{field}.terms", dtype=np.uint8, mode="r") \
                 if (folder / f"{field}.terms").stat().st_size else b""
             load = lambda name: np.load(folder / f"{field}.{name}.npy", mmap_mode="r")  # noqa: E731
-            self._fields[field] = (_Terms(blob, load("term_offsets")), load("offsets"), load("docs"), load("weights"))
+            self._fields[field] = (_Terms(blob, load("term_offsets")), load("offsets"), load("docs"), load("weights"),
+                                   load("pos_offsets"), load("counts"), load("positions"))
 
     @classmethod
     def load(cls, index_dir) -> "PostingsColumns | None":
@@ -129,13 +155,31 @@ class PostingsColumns:
             n += 1
         return n if n == len(self.segments) else 0
 
-    def get(self, field: str, btext: bytes):
-        """``(docs, weights)`` of the term over the covered segments, or None for a field not held."""
+    def _find(self, field: str, btext: bytes):
         held = self._fields.get(field)
         if held is None:
+            return None, None
+        i = bisect.bisect_left(held[0], btext)
+        return held, (i if i < len(held[0]) and held[0][i] == btext else None)
+
+    def get(self, field: str, btext: bytes):
+        """``(docs, weights)`` of the term over the covered segments, or None for a field not held."""
+        held, i = self._find(field, btext)
+        if held is None:
             return None
-        terms, offsets, docs, weights = held
-        i = bisect.bisect_left(terms, btext)
-        if i == len(terms) or terms[i] != btext:
+        _, offsets, docs, weights = held[:4]
+        if i is None:
             return docs[:0], weights[:0]
         return docs[offsets[i]:offsets[i + 1]], weights[offsets[i]:offsets[i + 1]]
+
+    def positions(self, field: str, btext: bytes):
+        """Every occurrence of the term as ``doc << 32 | position`` (sorted), or None for a field not held."""
+        held, i = self._find(field, btext)
+        if held is None:
+            return None
+        if i is None:
+            return np.zeros(0, dtype=np.int64)
+        _, offsets, docs, _, pos_offsets, counts, positions = held
+        lo, hi = offsets[i], offsets[i + 1]
+        doc_of = np.repeat(np.asarray(docs[lo:hi], dtype=np.int64), counts[lo:hi])
+        return (doc_of << 32) | positions[pos_offsets[i]:pos_offsets[i + 1]]

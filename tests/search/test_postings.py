@@ -61,3 +61,17 @@ def test_updates_link_the_columns_and_a_merge_writes_them_again(tmp_path, data_d
         assert covered >= 1
         rewritten += covered == len(leaves)
     assert rewritten
+
+
+def test_every_term_has_whoosh_positions(built_settings):
+    opened = IndexHolder(built_settings.index_dir).current()
+    columns = PostingsColumns.load(opened.path)
+    reader = opened.searcher().reader()
+    (leaf, _), = reader.leaf_readers()
+    for field in postings.FIELDS:
+        fmt = reader.schema[field].format
+        for btext in leaf.lexicon(field):
+            docs, _, values = _read_all(leaf._terms.matcher(field, btext, fmt), True)
+            expected = [(d << 32) | p for d, v in zip(docs.tolist(), values) for p in fmt.decode_positions(v)]
+            assert columns.positions(field, btext).tolist() == expected, (field, btext)
+    assert len(columns.positions("da", b"\xff-no-such-term")) == 0

@@ -91,9 +91,15 @@ class Columns:
             if meta.get("version") != VERSION:
                 return None
             mode = "r" if mmap else None
-            pairs = {f: (np.load(folder / f"{f}.docs.npy", mmap_mode=mode),
-                         np.load(folder / f"{f}.vals.npy", mmap_mode=mode)) for f in facet_mod.FACETS}
-            arrays = {k: np.load(folder / f"{k}.npy", mmap_mode=mode) for k in _SCALARS}
+
+            def load(name: str) -> np.ndarray:
+                # a plain ndarray view of the mapping: numpy's memmap subclass adds a Python-level
+                # __getitem__ and __array_finalize__ to every slice (measured: ~8 µs each)
+                array = np.load(folder / f"{name}.npy", mmap_mode=mode)
+                return array.view(np.ndarray) if isinstance(array, np.memmap) else array
+
+            pairs = {f: (load(f"{f}.docs"), load(f"{f}.vals")) for f in facet_mod.FACETS}
+            arrays = {k: load(k) for k in _SCALARS}
         except (OSError, ValueError, KeyError):
             return None
         return cls(meta["n"], meta["names"], pairs, arrays)

@@ -131,7 +131,7 @@ class PostingsColumns:
         for field in FIELDS:
             blob = np.memmap(folder / f"{field}.terms", dtype=np.uint8, mode="r") \
                 if (folder / f"{field}.terms").stat().st_size else b""
-            load = lambda name: np.load(folder / f"{field}.{name}.npy", mmap_mode="r")  # noqa: E731
+            load = lambda name: np.load(folder / f"{field}.{name}.npy", mmap_mode="r").view(np.ndarray)  # noqa: E731
             self._fields[field] = (_Terms(blob, load("term_offsets")), load("offsets"), load("docs"), load("weights"),
                                    load("pos_offsets"), load("counts"), load("positions"))
 

@@ -249,7 +249,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     sort = sort if sort in SORTS else "relevance"
     per_page = _clamp(per_page, 1, MAX_PER_PAGE, 20)
     opened = holder_for(index).current()
-    schema, meta = opened.ix.schema, opened.meta
+    schema, meta = opened.searcher().schema, opened.meta  # (ix.schema reads the table of contents each time)
     cols = opened.columns
     flt, bad_years = facet_mod.make_filters(filters)
     parsed = parse(schema, q or "")

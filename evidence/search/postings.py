@@ -11,11 +11,14 @@ arrays, memory-mapped by every worker (the pages are shared):
   concatenated) with ``<field>.term_offsets`` (int64, one more than terms),
   ``<field>.offsets`` (int64: where each term's postings start) and
   ``<field>.docs`` (int32 document numbers, ascending per term),
-  ``<field>.weights`` (float32, as Whoosh stores them), and for phrases
-  ``<field>.counts`` (uint16, or uint32 when needed: positions per posting), ``<field>.positions``
-  (int32, per posting in order) and ``<field>.pos_offsets`` (int64: where
-  each term's positions start);
-- ``postings.json``: the format version and the segments covered, as
+  ``<field>.weights`` (float32, as Whoosh stores them — left empty when
+  they equal the counts, as they do for a ``Positions`` field without a
+  boost), ``<field>.counts`` (positions per posting), ``<field>.positions``
+  (per posting in order; both in the narrowest unsigned type that holds
+  them) and ``<field>.pos_offsets`` (int64: where each term's positions
+  start);
+- ``postings.json``: the format version, the fields whose weights are their
+  counts, and the segments covered, as
   ``[segment id, documents]`` in index order. A reader uses the files for
   exactly those leading segments and Whoosh's own postings for any segment
   added later by an incremental update (see :mod:`.engine`).
@@ -46,12 +49,13 @@ def write(index_dir, ix) -> None:
     with ix.reader() as reader:
         leaves = list(reader.leaf_readers())
         segments = [[leaf.segment().segment_id(), leaf.doc_count_all()] for leaf, _ in leaves]
-        for field in FIELDS:
-            _write_field(folder, field, ix.schema[field].format, leaves)
-    (folder / _MANIFEST).write_text(json.dumps({"version": VERSION, "segments": segments}), encoding="utf-8")
+        counted = [field for field in FIELDS if _write_field(folder, field, ix.schema[field].format, leaves)]
+    manifest = {"version": VERSION, "segments": segments, "weights_are_counts": counted}
+    (folder / _MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
 
 
-def _write_field(folder: Path, field: str, fmt, leaves) -> None:
+def _write_field(folder: Path, field: str, fmt, leaves) -> bool:
+    """Write one field's files; True when its weights are its position counts (and were not written)."""
     from .engine import _read_all, decode_positions
 
     terms = sorted({t for leaf, _ in leaves for t in leaf.lexicon(field)})
@@ -64,7 +68,7 @@ def _write_field(folder: Path, field: str, fmt, leaves) -> None:
     def decode() -> None:  # many terms' values at once: the decoder's cost is per call, not per value
         doc_of, pos = decode_positions(batch, fmt.decode_positions)
         counts.append(np.bincount(doc_of, minlength=len(batch)).astype(np.uint32))
-        positions.append(pos.astype(np.int32))
+        positions.append(pos)
         batch.clear()
 
     for i, btext in enumerate(terms):
@@ -80,15 +84,24 @@ def _write_field(folder: Path, field: str, fmt, leaves) -> None:
     decode()
     offsets = np.zeros(len(terms) + 1, dtype=np.int64)
     np.cumsum(per_term, out=offsets[1:])
-    counts = np.concatenate(counts)
-    if not len(counts) or counts.max() < 1 << 16:
-        counts = counts.astype(np.uint16)
+    counts = _narrow(np.concatenate(counts))
+    positions = _narrow(np.concatenate(positions))
+    weights = _joined(weights, np.float32)
+    # Positions' weight is the number of positions (times a field boost of 1): then the counts are the weights
+    same = np.array_equal(weights, counts)
     pos_offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])[offsets]
     (folder / f"{field}.terms").write_bytes(b"".join(terms))
     for name, array in (("term_offsets", term_offsets), ("offsets", offsets), ("pos_offsets", pos_offsets),
-                        ("docs", _joined(docs, np.int32)), ("weights", _joined(weights, np.float32)),
-                        ("counts", counts), ("positions", np.concatenate(positions))):
+                        ("docs", _joined(docs, np.int32)), ("weights", weights[:0] if same else weights),
+                        ("counts", counts), ("positions", positions)):
         np.save(folder / f"{field}.{name}.npy", array)
+    return same
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the smallest of uint16 / uint32 / int64 that holds them."""
+    top = int(values.max()) if len(values) else 0
+    return values.astype(np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64)
 
 
 def _joined(parts: list, dtype) -> np.ndarray:
@@ -124,7 +137,7 @@ class _Terms:
 class PostingsColumns:
     """The postings columns of one index version, memory-mapped."""
 
-    def __init__(self, folder: Path, segments: list):
+    def __init__(self, folder: Path, segments: list, weights_are_counts=()):
         self.segments = [tuple(s) for s in segments]
         self.documents = sum(count for _, count in self.segments)
         self._fields = {}
@@ -132,8 +145,10 @@ class PostingsColumns:
             blob = np.memmap(folder / f"{field}.terms", dtype=np.uint8, mode="r") \
                 if (folder / f"{field}.terms").stat().st_size else b""
             load = lambda name: np.load(folder / f"{field}.{name}.npy", mmap_mode="r").view(np.ndarray)  # noqa: E731
-            self._fields[field] = (_Terms(blob, load("term_offsets")), load("offsets"), load("docs"), load("weights"),
-                                   load("pos_offsets"), load("counts"), load("positions"))
+            counts = load("counts")
+            weights = counts if field in weights_are_counts else load("weights")
+            self._fields[field] = (_Terms(blob, load("term_offsets")), load("offsets"), load("docs"), weights,
+                                   load("pos_offsets"), counts, load("positions"))
 
     @classmethod
     def load(cls, index_dir) -> "PostingsColumns | None":
@@ -144,7 +159,7 @@ class PostingsColumns:
             return None
         if manifest.get("version") != VERSION:
             return None
-        return cls(folder, manifest["segments"])
+        return cls(folder, manifest["segments"], manifest.get("weights_are_counts", ()))
 
     def covered(self, leaves) -> int:
         """How many of ``leaves`` (``(segment reader, base)``, in order) these columns hold."""
@@ -182,4 +197,4 @@ class PostingsColumns:
         _, offsets, docs, _, pos_offsets, counts, positions = held
         lo, hi = offsets[i], offsets[i + 1]
         doc_of = np.repeat(np.asarray(docs[lo:hi], dtype=np.int64), counts[lo:hi])
-        return (doc_of << 32) | positions[pos_offsets[i]:pos_offsets[i + 1]]
+        return (doc_of << 32) | positions[pos_offsets[i]:pos_offsets[i + 1]].astype(np.int64)

@@ -69,6 +69,16 @@ def facet_groups(result) -> list[dict]:
     return groups
 
 
+def term_labels(result) -> dict[str, dict[str, str]]:
+    """Intervention and outcome labels by slug, from the facets (what a hit's terms read as)."""
+    out = {}
+    for facet in ("intervention", "outcome"):
+        labels_ = out[facet] = {}
+        for v in result.facets.get(facet) or ():
+            labels_.setdefault(v.value, v.label)
+    return out
+
+
 def active_filters(result) -> list[dict]:
     out = []
     for name, value in urlstate.current():

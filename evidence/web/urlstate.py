@@ -25,6 +25,34 @@ def current() -> list[tuple[str, str]]:
     return list(cached)
 
 
+_RANK = {name: i for i, name in enumerate(STATE)}
+
+
+def _base(endpoint: str) -> str:
+    """``url_for(endpoint)``, once per request and endpoint (a page builds ~70 links)."""
+    bases = g.get("_urlstate_bases")
+    if bases is None:
+        bases = g._urlstate_bases = {}
+    base = bases.get(endpoint)
+    if base is None:
+        base = bases[endpoint] = url_for(endpoint)
+    return base
+
+
+def _encode(pairs: list[tuple[str, str]]) -> str:
+    """``urlencode(pairs)``, each pair encoded once per request."""
+    done = g.get("_urlstate_encoded")
+    if done is None:
+        done = g._urlstate_encoded = {}
+    out = []
+    for pair in pairs:
+        text = done.get(pair)
+        if text is None:
+            text = done[pair] = urlencode([pair])
+        out.append(text)
+    return "&".join(out)
+
+
 def link(endpoint: str = "search.search", *, toggle: tuple[str, str] | None = None,
          drop: tuple[str, ...] = (), set_: dict | None = None, keep_page: bool = False) -> str:
     """The current search with one facet value toggled, names dropped or values set."""
@@ -40,9 +68,9 @@ def link(endpoint: str = "search.search", *, toggle: tuple[str, str] | None = No
         pairs = [p for p in pairs if p[0] != name]
         if value not in (None, ""):
             pairs.append((name, str(value)))
-    pairs.sort(key=lambda p: STATE.index(p[0]))
-    base = url_for(endpoint)
-    return f"{base}?{urlencode(pairs)}" if pairs else base
+    pairs.sort(key=lambda p: _RANK[p[0]])
+    base = _base(endpoint)
+    return f"{base}?{_encode(pairs)}" if pairs else base
 
 
 def hidden_fields(*exclude: str) -> list[tuple[str, str]]:

@@ -94,8 +94,10 @@ class Speller:
 
     def __init__(self, reader, spellings: dict):
         field = reader.schema[FIELD]
-        self.terms = Letters([field.from_bytes(b) for b in reader.lexicon(field.spelling_fieldname(FIELD))])
-        self.known = Letters(list(spellings))
+        known = {word: word for word in spellings}  # the same string objects for the words both lists hold
+        self.terms = Letters([known.get(t, t) for t in map(field.from_bytes,
+                                                            reader.lexicon(field.spelling_fieldname(FIELD)))])
+        self.known = Letters(list(known))
 
     def suggest(self, reader, word: str) -> list[str]:
         """``searcher.suggest(FIELD, word, limit=1, maxdist=maxdist(word))``, the same answer.

@@ -73,6 +73,40 @@ def link(endpoint: str = "search.search", *, toggle: tuple[str, str] | None = No
     return f"{base}?{_encode(pairs)}" if pairs else base
 
 
+def toggle_links(name: str, values, endpoint: str = "search.search") -> list[str]:
+    """``link(endpoint, toggle=(name, value))`` for each value: the same URLs, the shared part built once.
+
+    (A facet list links every value it shows; the state pairs are already in :data:`STATE` order, so
+    a value is removed where it is, or inserted after the pairs of its name, as the stable sort would.)
+    """
+    pairs = [p for p in current() if p[0] != "page"]
+    done = g.get("_urlstate_encoded")
+    if done is None:
+        done = g._urlstate_encoded = {}
+    encoded = []
+    for pair in pairs:
+        text = done.get(pair)
+        if text is None:
+            text = done[pair] = urlencode([pair])
+        encoded.append(text)
+    base = _base(endpoint)
+    rank = _RANK[name]
+    at = sum(1 for p in pairs if _RANK[p[0]] <= rank)  # where an added value goes
+    out = []
+    for value in values:
+        toggle = (name, value)
+        if toggle in pairs:
+            i = pairs.index(toggle)
+            parts = encoded[:i] + encoded[i + 1:]
+        else:
+            text = done.get(toggle)
+            if text is None:
+                text = done[toggle] = urlencode([toggle])
+            parts = encoded[:at] + [text] + encoded[at:]
+        out.append(f"{base}?{'&'.join(parts)}" if parts else base)
+    return out
+
+
 def hidden_fields(*exclude: str) -> list[tuple[str, str]]:
     """State to carry through a form as hidden inputs (all but ``exclude`` and the page)."""
     return [p for p in current() if p[0] not in exclude and p[0] != "page"]

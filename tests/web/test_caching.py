@@ -112,3 +112,16 @@ def test_links_are_url_encoded_pairs_in_state_order(app):
 def test_hit_terms_read_as_the_facets_labels(client):
     html = client.get("/search?q=recidivism&lang=en").get_data(as_text=True)
     assert "Recidivism (reoffending)" in html.split('class="hits"')[1]
+
+
+@pytest.mark.parametrize("url", [
+    "/search", "/search?q=cbt&page=2", "/search?design=rct&design=rct&q=x&country=Denmark&page=3&sort=year",
+    "/search?decade=1990&evidence_level=2&more=design&lang=en", "/search?q=%C3%A6+%26&country=C%C3%B4te+d%27Ivoire",
+])
+def test_a_facets_links_are_the_single_toggle_links(app, url):
+    from evidence.web import urlstate
+
+    with app.test_request_context(url):
+        for name, values in [("design", ["rct", "cluster-rct", "quasi-experimental"]), ("country", ["Denmark", "Côte d'Ivoire"]),
+                             ("decade", ["1990", "2000"]), ("evidence_level", ["1", "2"]), ("direction", [])]:
+            assert urlstate.toggle_links(name, values) == [urlstate.link(toggle=(name, v)) for v in values]

@@ -5,7 +5,7 @@ Thin resources over ``queries`` (studies, terms) and ``evidence.search.service``
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 
 from ..db.extension import db
 from ..records.schemas import SLUG
@@ -14,6 +14,7 @@ from ..search.service import search as run_search
 from . import queries, sources
 from .blueprint import VERSION_HEADERS, Blueprint
 from .common import page_of
+from .dumping import compile_schema
 from .problems import bad_request, not_found
 from .schemas import (SearchArgs, SearchResultSchema, StudyArgs, StudyListSchema, StudySchema, TermDetailSchema,
                       TermListSchema)
@@ -93,15 +94,21 @@ FACETS = ("intervention", "target_group", "outcome", "evidence_level", "design",
           "year_from", "year_to")
 
 
+_dump_search = compile_schema(SearchResultSchema)
+SEARCH_RESULT_FIELDS = ("q", "hits", "total", "page", "pages", "per_page", "sort", "facets", "messages",
+                        "interpretation", "suggestions")
+
+
 def _index() -> IndexHolder:
-    holders = current_app.extensions.setdefault("evidence.api.search", {})
-    if "search_index" not in holders:
-        holders["search_index"] = IndexHolder(current_app.config["EVIDENCE"].index_dir)
-    return holders["search_index"]
+    """The app's index holder, shared with the pages: one open index and one set of caches per process."""
+    holder = current_app.extensions.get("evidence.search")
+    if holder is None:  # an app without the pages
+        holder = current_app.extensions["evidence.search"] = IndexHolder(current_app.config["EVIDENCE"].index_dir)
+    return holder
 
 
 @search_bp.route("/search")
-@search_bp.arguments(SearchArgs, location="query")
+@search_bp.arguments(SearchArgs(), location="query")  # one instance, not one per request
 @search_bp.response(200, SearchResultSchema, headers=VERSION_HEADERS)
 def search(args):
     """Studies matching `q` and the facets. Facet values of one name are alternatives; names combine.
@@ -112,7 +119,10 @@ def search(args):
     filters = {name: args[name] for name in FACETS if args.get(name) not in (None, [])}
     result = run_search(_index(), q=args["q"], filters=filters, sort=args["sort"], page=args["page"],
                         per_page=args["per_page"], lang=args["lang"])
-    out = result.to_dict()
-    out["dataset_version"] = result.dataset_version or sources.current_version()
+    # The version of the index that answered; the X-Dataset-Version header and the ETag follow it
+    # (no database query). Dumped by the compiled schema: the same JSON as the response schema's dump.
+    g.dataset_version = result.dataset_version or sources.current_version()
+    out = {name: getattr(result, name) for name in SEARCH_RESULT_FIELDS}
+    out["dataset_version"] = g.dataset_version
     out.update(page_of(result.total, result.page, result.per_page))
-    return out
+    return current_app.json.response(_dump_search(out))

@@ -31,7 +31,6 @@ filters to drop when nothing matched) and ``to_dict()`` for JSON.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -43,6 +42,7 @@ from .engine import evaluate
 from .analysis import fold
 from .querying import Message, parse, describe
 from .reader import holder_for
+from .spelling import _candidates, _replace_word, _spelling  # noqa: F401 (moved; imported by name elsewhere)
 
 SORTS = ("relevance", "effect", "strength", "year")
 MAX_PER_PAGE = 100
@@ -195,45 +195,6 @@ def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) ->
         idx = np.lexsort((rank, -year, cols.level[docs], -cols.strength[docs]))
     shown = docs[idx][start:stop]
     return [(float(score[d]) if score is not None else 0.0, int(d)) for d in shown]
-
-
-def _spelling(opened, parsed, spellings: dict, lang: str) -> list[Suggestion]:
-    searcher = opened.searcher()
-    reader = searcher.reader()
-    text, changed = parsed.used, False
-    for word in parsed.words:
-        if len(word) < 3 or word.isdigit() or ("words", word) in reader:
-            continue
-        replacement = opened.spelling.get(word, _MISSING)
-        if replacement is _MISSING:
-            options = searcher.suggest("words", word, limit=1, maxdist=1 if len(word) < 6 else 2) or \
-                difflib.get_close_matches(word, _candidates(opened, spellings, word), n=1, cutoff=0.85)
-            replacement = spellings.get(options[0], options[0]) if options else None
-            opened.spelling.put(word, replacement)
-        if replacement:
-            text = _replace_word(text, word, replacement)
-            changed = True
-    return [Suggestion("spelling", q=text)] if changed else []
-
-
-def _candidates(opened, spellings: dict, word: str) -> list[str]:
-    """The known words ``difflib`` could accept for ``word`` at cutoff 0.85: lengths within 0.739–1.353×.
-
-    (``ratio = 2·matches / (len a + len b)`` cannot reach 0.85 outside that band, and
-    ``get_close_matches`` breaks ties by the word, not by order), so the answer is the one over every
-    known word, for a fraction of the work.
-    """
-    by_length = opened.spelling.get("\0by-length")
-    if by_length is None:
-        by_length = {}
-        for candidate in spellings:
-            by_length.setdefault(len(candidate), []).append(candidate)
-        opened.spelling.put("\0by-length", by_length)
-    low, high = math.ceil(len(word) * 0.739), math.floor(len(word) * 1.353)
-    return [c for n in range(low, high + 1) for c in by_length.get(n, ())]
-
-def _replace_word(text: str, folded: str, replacement: str) -> str:
-    return re.sub(r"\w+", lambda m: replacement if fold(m.group(0)) == folded else m.group(0), text)
 
 
 def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, per_page=20,

@@ -19,8 +19,14 @@ A small per-process cache of rendered pages, keyed on the same tag
 repeated URL without searching or rendering; a new index (a build) changes
 every tag, so nothing stale is served.
 
-The API (``/api/``) has its own manners (``evidence/api/manners.py``); static
-files keep Flask's.
+The API (``/api/``) has its own manners (``evidence/api/manners.py``: ETag,
+304, ``Cache-Control``); static files keep Flask's. The API's search
+(:data:`CACHED_API`) shares the response cache: its successful answers are
+kept under a hash of the code's version, the live index, the path and the
+query pairs *in the order given* (its ``links`` repeat them in that order), so
+a repeated query is answered with the same bytes without parsing, searching or
+dumping; the API's own hooks still run on it (its headers, a 304 for a
+matching ``If-None-Match``).
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ PAGE_CACHE_ENTRIES = 256
 PAGE_CACHE_BYTES = 16 << 20
 #: Blueprints whose GET pages are cached (their views read only the data, the URL and the language).
 CACHED = ("search", "interventions", "studies", "browse")
+#: API endpoints whose successful GETs are cached (their views read only the index and the URL).
+CACHED_API = ("Search.search",)
 
 
 def _versions() -> str | None:
@@ -81,7 +89,51 @@ def _page_cache():
     return cache
 
 
+def _cached_api() -> bool:
+    return request.method == "GET" and request.endpoint in CACHED_API
+
+
+def api_key() -> str | None:
+    """The response cache's key for an API request (None when nothing is built)."""
+    if "api_key" not in g:
+        from ..api.manners import CODE
+
+        versions = _versions()
+        if versions is None:
+            g.api_key = None
+        else:
+            normal = "\n".join([CODE, versions, request.host_url, request.path,
+                                *(f"{k}={v}" for k, v in request.args.items(multi=True))])
+            g.api_key = "api:" + hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
+    return g.api_key
+
+
+def _api_before() -> Response | None:
+    key = api_key()
+    hit = _page_cache().get(key) if key else None
+    if hit is None:
+        return None
+    body, headers, version = hit
+    g.api_cached = True
+    if version:
+        g.dataset_version = version  # what the view would have set: the API's hooks need no database
+    return Response(body, status=200, headers=headers)
+
+
+def _api_after(response: Response) -> Response:
+    if g.get("api_cached") or response.status_code != 200 or response.direct_passthrough:
+        return response
+    key = api_key()
+    if key and "Set-Cookie" not in response.headers:
+        body = response.get_data()
+        headers = [(k, v) for k, v in response.headers.items() if k != "Content-Length"]
+        _page_cache().put(key, (body, headers, g.get("dataset_version")), weight=len(body))
+    return response
+
+
 def before() -> Response | None:
+    if _cached_api():
+        return _api_before()
     if not _cached_page():
         return None
     tag = etag()
@@ -105,6 +157,8 @@ def before() -> Response | None:
 
 
 def after(response: Response) -> Response:
+    if _cached_api():
+        return _api_after(response)
     if not _cached_page() or g.get("page_not_modified"):
         return response
     if response.status_code != 200:

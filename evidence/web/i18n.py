@@ -9,8 +9,8 @@ catalog is the identity.
 
 from __future__ import annotations
 
-from flask import g, request
-from flask_babel import Babel
+from flask import g, has_request_context, request
+from flask_babel import Babel, get_translations
 
 LANGUAGES = ("da", "en")
 DEFAULT = "da"
@@ -32,6 +32,7 @@ def current_lang() -> str:
 
 def init_app(app) -> None:
     Babel(app, locale_selector=current_lang)
+    _memoise_template_gettext(app)
 
     @app.after_request
     def _remember(response):
@@ -53,3 +54,39 @@ def switch_url(lang: str) -> str:
 
     pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"][:50] + [("lang", lang)]
     return f"{request.path}?{urlencode(pairs)}"
+
+
+#: translated template messages kept per process (a bound, not an expectation: the templates have ~300)
+MEMO_ENTRIES = 4096
+
+
+def _memoise_template_gettext(app) -> None:
+    """The templates' ``_()``/``ngettext``, remembered per (language, message).
+
+    flask-babel looks up the request's locale and catalog on every call (a search page makes ~150
+    of them); the catalogs are loaded once and never change while the app runs, and the locale is
+    :func:`current_lang`, so the answer is a function of the language and the message. Outside a
+    request, flask-babel's own lookup answers.
+    """
+    memo: dict = {}
+
+    def remembered(method: str):
+        def translate(*args):
+            if not has_request_context():
+                return getattr(get_translations(), method)(*args)
+            key = (current_lang(), method, *args)
+            try:
+                return memo[key]
+            except KeyError:
+                pass
+            except TypeError:  # an unhashable argument: not remembered
+                return getattr(get_translations(), method)(*args)
+            out = getattr(get_translations(), method)(*args)
+            if len(memo) < MEMO_ENTRIES:
+                memo[key] = out
+            return out
+        return translate
+
+    app.jinja_env.install_gettext_callables(
+        gettext=remembered("ugettext"), ngettext=remembered("ungettext"), newstyle=True,
+        pgettext=remembered("upgettext"), npgettext=remembered("unpgettext"))

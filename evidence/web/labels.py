@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from flask import has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -70,24 +71,52 @@ DATA_FIELDS = {
 }
 
 
+#: translated labels remembered per (language, table, key): the catalogs never change while the app runs
+_MEMO: dict = {}
+MEMO_ENTRIES = 4096
+
+
+def _label(table: dict, key, default) -> str:
+    """``str(table[key])`` (a lazy translation) in the page language, or ``str(default)`` when absent.
+
+    A lazy string looks up the request's locale and catalog each time it is read; a search page
+    reads ~100 of them (designs, levels, directions of each hit and facet value).
+    """
+    try:
+        found = key in table
+    except TypeError:  # unhashable
+        found = False
+    if not found:
+        return str(default)
+    if not has_request_context():
+        return str(table[key])
+    memo = (current_lang(), id(table), key)
+    out = _MEMO.get(memo)
+    if out is None:
+        out = str(table[key])
+        if len(_MEMO) < MEMO_ENTRIES:
+            _MEMO[memo] = out
+    return out
+
+
 def design(code: str) -> str:
-    return str(DESIGNS.get(code, code))
+    return _label(DESIGNS, code, code)
 
 
 def level(value) -> str:
-    return str(LEVELS.get(_int(value), value))
+    return _label(LEVELS, _int(value), value)
 
 
 def level_short(value) -> str:
-    return str(LEVELS_SHORT.get(_int(value), value))
+    return _label(LEVELS_SHORT, _int(value), value)
 
 
 def direction(code: str | None) -> str:
-    return str(DIRECTIONS.get(code or "unclear", code))
+    return _label(DIRECTIONS, code or "unclear", code)
 
 
 def measure(code: str) -> str:
-    return str(MEASURES.get(code, code))
+    return _label(MEASURES, code, code)
 
 
 def followup(code: str) -> str:

@@ -54,11 +54,11 @@ def facet_groups(result) -> list[dict]:
         if not values:
             continue
         shown = shown_values(values, facet in expanded)
+        urls = urlstate.toggle_links(facet, [v.value for v in shown])
         group = {
             "name": facet, "title": str(labels.FACET_TITLES[facet]),
             "values": [{"label": labels.facet_value(facet, v.value, v.label), "count": v.count,
-                        "selected": v.selected, "depth": v.depth,
-                        "url": urlstate.link(toggle=(facet, v.value), keep_page=False)} for v in shown],
+                        "selected": v.selected, "depth": v.depth, "url": url} for v, url in zip(shown, urls)],
             "hidden": len(values) - len(shown), "total": len(values), "toggle_url": None, "expanded": False,
         }
         if group["hidden"]:
@@ -67,6 +67,16 @@ def facet_groups(result) -> list[dict]:
             group["toggle_url"], group["expanded"] = urlstate.link(toggle=("more", facet), keep_page=True), True
         groups.append(group)
     return groups
+
+
+def term_labels(result) -> dict[str, dict[str, str]]:
+    """Intervention and outcome labels by slug, from the facets (what a hit's terms read as)."""
+    out = {}
+    for facet in ("intervention", "outcome"):
+        labels_ = out[facet] = {}
+        for v in result.facets.get(facet) or ():
+            labels_.setdefault(v.value, v.label)
+    return out
 
 
 def active_filters(result) -> list[dict]:

@@ -25,6 +25,34 @@ def current() -> list[tuple[str, str]]:
     return list(cached)
 
 
+_RANK = {name: i for i, name in enumerate(STATE)}
+
+
+def _base(endpoint: str) -> str:
+    """``url_for(endpoint)``, once per request and endpoint (a page builds ~70 links)."""
+    bases = g.get("_urlstate_bases")
+    if bases is None:
+        bases = g._urlstate_bases = {}
+    base = bases.get(endpoint)
+    if base is None:
+        base = bases[endpoint] = url_for(endpoint)
+    return base
+
+
+def _encode(pairs: list[tuple[str, str]]) -> str:
+    """``urlencode(pairs)``, each pair encoded once per request."""
+    done = g.get("_urlstate_encoded")
+    if done is None:
+        done = g._urlstate_encoded = {}
+    out = []
+    for pair in pairs:
+        text = done.get(pair)
+        if text is None:
+            text = done[pair] = urlencode([pair])
+        out.append(text)
+    return "&".join(out)
+
+
 def link(endpoint: str = "search.search", *, toggle: tuple[str, str] | None = None,
          drop: tuple[str, ...] = (), set_: dict | None = None, keep_page: bool = False) -> str:
     """The current search with one facet value toggled, names dropped or values set."""
@@ -40,9 +68,43 @@ def link(endpoint: str = "search.search", *, toggle: tuple[str, str] | None = No
         pairs = [p for p in pairs if p[0] != name]
         if value not in (None, ""):
             pairs.append((name, str(value)))
-    pairs.sort(key=lambda p: STATE.index(p[0]))
-    base = url_for(endpoint)
-    return f"{base}?{urlencode(pairs)}" if pairs else base
+    pairs.sort(key=lambda p: _RANK[p[0]])
+    base = _base(endpoint)
+    return f"{base}?{_encode(pairs)}" if pairs else base
+
+
+def toggle_links(name: str, values, endpoint: str = "search.search") -> list[str]:
+    """``link(endpoint, toggle=(name, value))`` for each value: the same URLs, the shared part built once.
+
+    (A facet list links every value it shows; the state pairs are already in :data:`STATE` order, so
+    a value is removed where it is, or inserted after the pairs of its name, as the stable sort would.)
+    """
+    pairs = [p for p in current() if p[0] != "page"]
+    done = g.get("_urlstate_encoded")
+    if done is None:
+        done = g._urlstate_encoded = {}
+    encoded = []
+    for pair in pairs:
+        text = done.get(pair)
+        if text is None:
+            text = done[pair] = urlencode([pair])
+        encoded.append(text)
+    base = _base(endpoint)
+    rank = _RANK[name]
+    at = sum(1 for p in pairs if _RANK[p[0]] <= rank)  # where an added value goes
+    out = []
+    for value in values:
+        toggle = (name, value)
+        if toggle in pairs:
+            i = pairs.index(toggle)
+            parts = encoded[:i] + encoded[i + 1:]
+        else:
+            text = done.get(toggle)
+            if text is None:
+                text = done[toggle] = urlencode([toggle])
+            parts = encoded[:at] + [text] + encoded[at:]
+        out.append(f"{base}?{'&'.join(parts)}" if parts else base)
+    return out
 
 
 def hidden_fields(*exclude: str) -> list[tuple[str, str]]:

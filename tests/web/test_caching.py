@@ -83,3 +83,45 @@ def test_a_repeated_page_comes_from_the_page_cache(app, monkeypatch):
     assert again.headers["Content-Security-Policy"] and again.headers["Cache-Control"] == "public, max-age=300"
     assert client.get("/search?q=recidivism&sort=effect&lang=en").status_code == 200
     assert len(calls) == 1  # ?lang= may set the cookie: rendered afresh
+
+
+def test_links_are_url_encoded_pairs_in_state_order(app):
+    from urllib.parse import urlencode
+
+    from evidence.web import urlstate
+
+    url = "/search?q=a%26b+%C3%A6&page=3&design=rct&country=C%C3%B4te+d%27Ivoire&country=Denmark&more=country"
+    with app.test_request_context(url):
+        state = urlstate.current()
+        for kwargs in [{}, {"toggle": ("design", "rct")}, {"toggle": ("design", "cluster-rct")},
+                       {"toggle": ("more", "country"), "keep_page": True}, {"set_": {"page": 4, "q": "x y"}},
+                       {"drop": ("country",)}, {"set_": {"q": None}}]:
+            pairs = [p for p in state if p[0] not in kwargs.get("drop", ())]
+            if not kwargs.get("keep_page"):
+                pairs = [p for p in pairs if p[0] != "page"]
+            toggle = kwargs.get("toggle")
+            if toggle:
+                pairs = [p for p in pairs if p != toggle] if toggle in pairs else pairs + [toggle]
+            for name, value in (kwargs.get("set_") or {}).items():
+                pairs = [p for p in pairs if p[0] != name] + ([(name, str(value))] if value not in (None, "") else [])
+            pairs.sort(key=lambda p: urlstate.STATE.index(p[0]))
+            expected = f"/search?{urlencode(pairs)}" if pairs else "/search"
+            assert urlstate.link(**kwargs) == expected, kwargs
+
+
+def test_hit_terms_read_as_the_facets_labels(client):
+    html = client.get("/search?q=recidivism&lang=en").get_data(as_text=True)
+    assert "Recidivism (reoffending)" in html.split('class="hits"')[1]
+
+
+@pytest.mark.parametrize("url", [
+    "/search", "/search?q=cbt&page=2", "/search?design=rct&design=rct&q=x&country=Denmark&page=3&sort=year",
+    "/search?decade=1990&evidence_level=2&more=design&lang=en", "/search?q=%C3%A6+%26&country=C%C3%B4te+d%27Ivoire",
+])
+def test_a_facets_links_are_the_single_toggle_links(app, url):
+    from evidence.web import urlstate
+
+    with app.test_request_context(url):
+        for name, values in [("design", ["rct", "cluster-rct", "quasi-experimental"]), ("country", ["Denmark", "Côte d'Ivoire"]),
+                             ("decade", ["1990", "2000"]), ("evidence_level", ["1", "2"]), ("direction", [])]:
+            assert urlstate.toggle_links(name, values) == [urlstate.link(toggle=(name, v)) for v in values]

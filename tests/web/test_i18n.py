@@ -65,3 +65,21 @@ def test_language_switch_keeps_the_page_state(client):
 def test_vocabulary_labels_follow_the_language(client):
     assert "Tilbagefald til kriminalitet" in client.get("/outcomes/recidivism?lang=da").get_data(as_text=True)
     assert "Recidivism (reoffending)" in client.get("/outcomes/recidivism?lang=en").get_data(as_text=True)
+
+
+def test_remembered_translations_follow_each_requests_language(app):
+    """Template messages and code labels are remembered per language: switching back and forth stays right."""
+    client = app.test_client()
+    for lang, title, design in [("da", "Søg i studierne", "Randomiseret kontrolleret forsøg"),
+                                ("en", "Search the studies", "Randomised controlled trial"),
+                                ("da", "Søg i studierne", "Randomiseret kontrolleret forsøg"),
+                                ("en", "Search the studies", "Randomised controlled trial")]:
+        html = client.get(f"/search?design=rct&lang={lang}").get_data(as_text=True)
+        assert title in html and design in html, lang
+
+
+def test_translations_outside_a_request_are_flask_babels(app):
+    from evidence.web import labels
+
+    assert labels.design("rct") == "Randomised controlled trial"  # no request: the source language
+    assert app.jinja_env.from_string("{{ _('Search the studies') }}").render() == "Search the studies"

@@ -27,6 +27,7 @@ def _page(home: bool):
         messages=[searchview.message_text(m) for m in result.messages],
         facets=searchview.facet_groups(result), active=searchview.active_filters(result),
         pages=searchview.pagination(result), sorts=searchview.sort_options(), urlstate=urlstate,
+        term_labels=searchview.term_labels(result),
         year_from=args.get("year_from", "")[:8], year_to=args.get("year_to", "")[:8])
 
 

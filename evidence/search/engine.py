@@ -24,8 +24,14 @@ Whoosh would give:
 So the matches and the scores are Whoosh's (sums may differ in the last bit
 because Whoosh adds in a tree order): ``tests/search/test_engine.py`` compares
 both with Whoosh's own ``search`` over generated queries. Any other query
-type (prefix, wildcard, numeric range …) is handed to Whoosh unchanged, for
+type (fuzzy terms, regular expressions …) is handed to Whoosh unchanged, for
 that part of the tree only.
+
+Whoosh evaluates an index of several segments (after incremental updates)
+one segment at a time, so there a prefix's expansion and matcher, and the
+term count of the any-word fallback's coordination bonus, depend on the
+segment a study is in; the engine takes the index as a whole, as Whoosh does
+the single segment of a full build.
 
 Postings are cached per index version (an LRU bounded in bytes, shared by the
 threads of a process); field lengths are read once per field.
@@ -302,6 +308,54 @@ class Engine:
             scores = scores * q.boost
         return Match(docs, scores, np.full(len(docs), len(lists), dtype=np.int32), len(lists))
 
+    def _docs(self, q) -> np.ndarray:
+        """Only which documents ``q`` matches (for a constant-score part: its scores are not used)."""
+        if isinstance(q, query.MultiTerm) and not isinstance(q, query.FuzzyTerm):
+            # Prefix, Wildcard, TermRange: the documents of the terms Whoosh expands the pattern to
+            fieldname = q.field()
+            if fieldname not in self.schema:
+                return _NONE
+            parts = [self._postings(fieldname, b)[0] for b in q._btexts(self.reader) if b]
+            return np.unique(np.concatenate(parts)) if parts else _NONE
+        if type(q) is query.Or:
+            parts = [self._docs(s) for s in q.subqueries]
+            return np.unique(np.concatenate(parts)) if parts else _NONE
+        return self.match(q).docs
+
+    def _multiterm(self, q) -> Match:
+        """Prefix, Wildcard, TermRange: the terms Whoosh expands the pattern to, scored as Whoosh does.
+
+        ``MultiTerm.matcher``: one term is a plain ``Term`` (boost 1); several are an ``Or`` whose
+        matcher Whoosh picks by size — a tree of unions summing each term's BM25F (times the boost)
+        when there are two terms, or fewer than 1,024 in an index of over 5,000 documents; otherwise
+        its preloaded array matcher, where the switched-off scoring gives every match 1.
+        """
+        fieldname = q.field()
+        if fieldname not in self.schema or type(q) not in (query.Prefix, query.Wildcard, query.TermRange) \
+                or not q.constantscore:
+            return self._whoosh(q)
+        btexts = [b for b in q._btexts(self.reader) if b]
+        if not btexts:
+            return Match.empty()
+        parts = []
+        for b in btexts:
+            docs, weights = self._postings(fieldname, b)
+            parts.append(Match(docs, self._term_scores(fieldname, b, docs, weights),
+                               np.ones(len(docs), dtype=np.int32), 1))
+        if len(parts) == 1:
+            return parts[0]
+        out = _union_all(parts, self.reader.doc_count_all())
+        if len(parts) == 2 or (len(parts) < query.Or.TOO_MANY_CLAUSES and self.reader.doc_count_all() > 5000):
+            return _boosted(out, q.boost)
+        return Match(out.docs, np.ones(len(out.docs)), out.terms, out.termcount)
+
+    def _numeric_range(self, q) -> Match:
+        return self.match(q._compile_query(self.reader))
+
+    def _constant(self, q) -> Match:
+        docs = self._docs(q.child)
+        return Match(docs, np.full(len(docs), float(q.score)), np.ones(len(docs), dtype=np.int32), 1)
+
     # ------------------------------------------------------------ the rest: Whoosh itself
 
     def _whoosh(self, q) -> Match:
@@ -472,6 +526,11 @@ _HANDLERS = {
     query.Phrase: Engine._phrase,
     query.Not: Engine._not,
     qcore._NullQuery: _null,
+    query.NumericRange: Engine._numeric_range,
+    query.Prefix: Engine._multiterm,
+    query.Wildcard: Engine._multiterm,
+    query.TermRange: Engine._multiterm,
+    query.ConstantScoreQuery: Engine._constant,
 }
 
 

@@ -111,8 +111,12 @@ def test_the_engine_equals_whoosh_after_an_incremental_update(tmp_path, data_dir
     engine = engine_for(opened, with_columns)
     # the postings columns hold the first segment; the update's segment is read from Whoosh
     assert engine.covered == (1 if with_columns else 0) < len(engine.leaves)
+    # Whoosh evaluates each segment on its own: a prefix expands to that segment's words and its matcher
+    # is chosen by that segment's size, and a scaled Or counts that segment's terms. The engine takes
+    # the index as a whole (as Whoosh does for the one segment of a full build), so those two are left out.
     for text in queries_for(searcher, seed=2, count=60) + ['"cognitive programmes"', "recidivism employment"]:
-        assert_same(searcher, engine, opened.columns.live, text, any_words=False)
+        if "*" not in text:
+            assert_same(searcher, engine, opened.columns.live, text, any_words=False)
 
 
 def test_whoosh_and_not_bug_is_why_the_comparison_patches_it(built_settings):

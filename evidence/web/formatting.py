@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+from flask import current_app, get_template_attribute
 from flask_babel import format_decimal
 
 from . import catalog, labels, strength_text
+from .i18n import current_lang
 
 MINUS = "\u2212"
 
@@ -39,7 +41,40 @@ def integer(value) -> str:
     return num(value, 0) if _finite(value) else "–"
 
 
+class RememberedMacros:
+    """Macros of ``_macros.html`` whose output depends only on the page language and their arguments
+    (:data:`REMEMBERED`), rendered once per (language, arguments) and reused: a search page calls
+    them ~60 times. In debug mode (templates may be edited) they are rendered every time."""
+
+    TEMPLATE = "_macros.html"
+    REMEMBERED = ("padlocks", "level", "direction")
+    ENTRIES = 1024
+
+    def __init__(self):
+        self._memo: dict = {}
+
+    def __getattr__(self, name: str):
+        if name not in self.REMEMBERED:
+            raise AttributeError(name)
+
+        def call(*args):
+            if current_app.debug:
+                return get_template_attribute(self.TEMPLATE, name)(*args)
+            key = (current_lang(), name, *args)
+            try:
+                return self._memo[key]
+            except KeyError:
+                pass
+            except TypeError:  # an unhashable argument
+                return get_template_attribute(self.TEMPLATE, name)(*args)
+            out = get_template_attribute(self.TEMPLATE, name)(*args)
+            if len(self._memo) < self.ENTRIES:
+                self._memo[key] = out
+            return out
+        return call
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(num=num, signed=signed, pct=pct, integer=integer)
     app.jinja_env.globals.update(labels=labels, rule_text=strength_text.rule,
-                                  term_label=catalog.label)
+                                  term_label=catalog.label, remembered=RememberedMacros())

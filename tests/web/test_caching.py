@@ -125,3 +125,16 @@ def test_a_facets_links_are_the_single_toggle_links(app, url):
         for name, values in [("design", ["rct", "cluster-rct", "quasi-experimental"]), ("country", ["Denmark", "Côte d'Ivoire"]),
                              ("decade", ["1990", "2000"]), ("evidence_level", ["1", "2"]), ("direction", [])]:
             assert urlstate.toggle_links(name, values) == [urlstate.link(toggle=(name, v)) for v in values]
+
+
+def test_remembered_macros_render_as_the_macros_do(app):
+    from flask import get_template_attribute
+
+    remembered = app.jinja_env.globals["remembered"]
+    for lang in ("da", "en", "da"):
+        with app.test_request_context(f"/search?lang={lang}"):
+            for name, args in [("padlocks", (0,)), ("padlocks", (4,)), ("level", (1,)), ("level", ("3",)),
+                               ("direction", ("benefit",)), ("direction", (None,))]:
+                assert getattr(remembered, name)(*args) == get_template_attribute("_macros.html", name)(*args)
+    with pytest.raises(AttributeError):
+        remembered.strength_rule

@@ -58,19 +58,21 @@ TARGETS = [
 #: What limits each target, as profiled (docs/benchmarks.md has the profiles, the designs and the figures
 #: before and after); shown in RESULTS.md next to a target that is not met.
 LIMITS = {
-    "build_s": "the search index (pure-Python Whoosh analysis and postings in one process; the `words` field "
-               "repeats `da` and `en`), then effects and pooling — "
+    "build_s": "the search index: Whoosh's pure-Python writer (analysis, posting pool, segment files) for ~10M "
+               "postings at 20k, then reading them back into the postings columns; then effects and pooling — "
                "[§1](../docs/benchmarks.md#1-full-build-at-20k--60-s-measured-376-s)",
     "rebuild_s": "an incremental build's own time plus Python's start; a full build when the code changed since "
                  "the last build — [§2](../docs/benchmarks.md#2-one-study-rebuild-at-20k--2-s-measured-a-full-build-376-s)",
-    "facets_p95_c1_ms": "Whoosh's matching and scoring of the query's words (pure Python); facet counts are "
-                        "vectorised — [§3](../docs/benchmarks.md#3-faceted-search-p95-at-20k--50-ms-at-concurrency-1-measured-in-process-36-s)",
-    "rps_c8": "CPU per request on two cores: phrase and many-word queries over thousands of matches, then "
-              "rendering — [§4](../docs/benchmarks.md#4--150-requestss-at-concurrency-8-at-20k)",
-    "p95_c1_ms": "Whoosh's matching and scoring grow with the number of matches (phrase and many-word queries) — "
-                 "[§5](../docs/benchmarks.md#5-search-p95-at-100k--150-ms)",
-    "server_rss_mb": "each worker's interpreter, app and caches (the index itself is shared through the page "
-                     "cache) — [§6](../docs/benchmarks.md#6-server-rss-at-100k--500-mb)",
+    "facets_p95_c1_ms": "per request: parsing, facet counting, the page's cards and rendering (matching and scoring are "
+                        "vectorised) — [§3](../docs/benchmarks.md#3-faceted-search-p95-at-20k--50-ms-at-concurrency-1-measured-in-process-36-s)",
+    "rps_c8": "CPU per request on two cores shared with the load generator: the search (parse, vectorised "
+              "matching, facet counts) and, for pages, Jinja rendering of the hits and facet lists — "
+              "[§4](../docs/benchmarks.md#4--150-requestss-at-concurrency-8-at-20k)",
+    "p95_c1_ms": "work proportional to the matches: scoring, facet counts and phrase positions over the postings "
+                 "columns — [§5](../docs/benchmarks.md#5-search-p95-at-100k--150-ms)",
+    "server_rss_mb": "each worker's interpreter, app and caches, plus the pages of the memory-mapped index, facet and "
+                     "postings columns the workers touch (shared, counted once in PSS) — "
+                     "[§6](../docs/benchmarks.md#6-server-rss-at-100k--500-mb)",
 }
 
 

@@ -57,6 +57,7 @@ import numpy as np
 
 from whoosh import index
 
+from .bulk import BulkWriter
 from .columns import DIRNAME as COLUMNS_DIR
 from .columns import Columns
 from .documents import documents, spellings, vocabulary
@@ -80,7 +81,7 @@ def build_aside(settings, prepared) -> Path:
     try:
         ix = index.create_in(str(aside), make_schema())
         docs = documents(prepared)
-        writer = ix.writer()
+        writer = BulkWriter(ix)  # Whoosh's segment, without its posting pool (see .bulk)
         try:
             for doc in docs:
                 writer.add_document(**doc)

@@ -60,7 +60,7 @@ from whoosh import index
 from .bulk import BulkWriter
 from .columns import DIRNAME as COLUMNS_DIR
 from .columns import Columns
-from .documents import documents, spellings, vocabulary
+from .documents import documents, merge_spellings, spellings, vocabulary
 from .schema import make_schema
 
 META_FILE = "evidence-meta.json"
@@ -154,10 +154,7 @@ def update_aside(settings, documents_to_upsert, ids_to_delete=(), dataset_versio
                 columns = Columns.from_reader(reader)
         columns.save(aside)
         ix.close()
-        words = meta.get("spellings", {})
-        for key, word in spellings(docs).items():
-            if key not in words or (words[key].isascii() and not word.isascii()):
-                words[key] = word
+        words = merge_spellings(meta.get("spellings", {}), spellings(docs))
         meta.update({"dataset_version": version, "spellings": words})
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:

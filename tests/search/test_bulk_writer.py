@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from whoosh import index
 from whoosh.writing import SegmentWriter
 
 from evidence import build as build_module
 from evidence.search import analysis
 from evidence.search.bulk import BulkWriter
-from evidence.search.documents import documents
+from evidence.search.documents import documents, merge_spellings, spellings
 from evidence.search.schema import make_schema
 
 TRICKY = ["", "İstanbul ÆBLE o'neil 3.5 a.b.c x y z the THE Of", "og i de", "Hjemløse unge og kriminalitet",
@@ -69,3 +71,17 @@ def test_fused_analysis_equals_the_analyzers(data_dir):
         assert analysis._fused(name) is not None
         for line in lines:
             assert analysis._fused_line(name, line) == analysis._analyze_line(name, line), (name, line)
+
+
+def test_spellings_read_each_line_once_with_the_same_result():
+    docs = [{"words": "Århus aarhus\nMalmö"}, {"words": "aarhus Aarhus\nMalmo malmö\nÅrhus"},
+            {"words": "Malmö\nzebra 1234 ab Zebra"}]
+    expected: dict[str, str] = {}
+    for doc in docs:  # the definition: every word of every document, in order
+        for word in re.findall(r"\w+", doc["words"].lower()):
+            if len(word) >= 3 and not word.isdigit():
+                key = analysis.fold(word)
+                if key not in expected or (expected[key].isascii() and not word.isascii()):
+                    expected[key] = word
+    assert spellings(docs) == expected and list(spellings(docs)) == list(expected)
+    assert merge_spellings(spellings(docs[:1]), spellings(docs[1:])) == expected

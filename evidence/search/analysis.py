@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.formats import Positions
+from whoosh.lang import stemmer_for_language
 
 #: Nordic and German letters that are spelt with two letters in plain ASCII.
 DIGRAPHS = {"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ð": "d", "þ": "th"}
@@ -76,10 +77,8 @@ def _analyzer(name: str):
     return ANALYZERS[name]()
 
 
-@functools.lru_cache(maxsize=131072)  # labels, synonyms and descriptions repeat in thousands of documents
-def _line(name: str, line: str) -> tuple:
-    """``(terms, first, raw)`` of one line: each term with its kept-token indexes, the
-    position of the first kept token, and the number of tokens before stop words."""
+def _analyze_line(name: str, line: str) -> tuple:
+    """``(terms, first, raw)`` of one line by the analyzer itself (see :func:`_line`)."""
     ana = _analyzer(name)
     kept: dict[str, list[int]] = {}
     first = None
@@ -93,9 +92,104 @@ def _line(name: str, line: str) -> tuple:
     return tuple((text, tuple(ks)) for text, ks in kept.items()), first, raw
 
 
+@functools.lru_cache(maxsize=8)
+def _fused(name: str):
+    """The analyzer named ``name`` as plain data for :func:`_fused_line`: ``(regex, stops, min, max,
+    stem)``, or None when its chain is not tokenizer | lower-case | [stop | stem |] fold."""
+    items = _analyzer(name).items
+    kinds = [type(f) for f in items]
+    if len(items) == 3 and kinds == [RegexTokenizer, LowercaseFilter, FoldFilter]:
+        stop = stem = None
+    elif len(items) == 5 and kinds == [RegexTokenizer, LowercaseFilter, StopFilter, StemFilter, FoldFilter]:
+        stop, stem = items[2], items[3]
+        if not (stop.renumber and stop.min >= 1) or stem.ignore:
+            return None
+    else:
+        return None
+    if items[0].gaps:
+        return None
+    if stem is not None:
+        stemfn = stemmer_for_language(stem.lang) if stem.lang else stem.stemfn
+        memo: dict[str, str] = {}
+
+        def stemmed(word, memo=memo, stemfn=stemfn):
+            out = memo.get(word)
+            if out is None:
+                out = memo[word] = stemfn(word)
+            return out
+    else:
+        stemmed = None
+    return (items[0].expression, stop.stops if stop else None, stop.min if stop else 0,
+            stop.max if stop else None, stemmed)
+
+
+def _fused_line(name: str, line: str):
+    """What :func:`_analyze_line` returns, computed without Whoosh's token objects and generators
+    (the same regular expression, lower-casing, stop list, stemmer and folding), or None when the
+    analyzer's chain is not one this knows (``tests/search/test_cached_positions.py`` compares them)."""
+    spec = _fused(name)
+    if spec is None:
+        return None
+    expression, stops, minsize, maxsize, stem = spec
+    words = expression.findall(line)
+    kept: dict[str, list[int]] = {}
+    first = None
+    k = 0
+    for i, word in enumerate(words):
+        word = word.lower()
+        if stops is not None:
+            if len(word) < minsize or (maxsize is not None and len(word) > maxsize) or word in stops:
+                continue
+            word = stem(word)
+        if first is None:
+            first = i
+        word = fold(word)
+        ks = kept.get(word)
+        if ks is None:
+            kept[word] = [k]
+        else:
+            ks.append(k)
+        k += 1
+    return tuple((text, tuple(ks)) for text, ks in kept.items()), first, len(words)
+
+
+@functools.lru_cache(maxsize=131072)  # labels, synonyms and descriptions repeat in thousands of documents
+def _line(name: str, line: str) -> tuple:
+    """``(terms, first, raw)`` of one line: each term with its kept-token indexes, the
+    position of the first kept token, and the number of tokens before stop words."""
+    fused = _fused_line(name, line)
+    return fused if fused is not None else _analyze_line(name, line)
+
+
+@functools.lru_cache(maxsize=131072)
+def _line_bytes(name: str, line: str) -> tuple:
+    """:func:`_line` for :meth:`CachedPositions.index_terms`: ``(singles, multis, first, kept, raw)``
+    with the terms as UTF-8 bytes, those seen once (``(term, index)``) apart from the others
+    (``(term, indexes)``), and ``kept`` the number of kept tokens."""
+    terms, first, raw = _line(name, line)
+    singles = tuple((text.encode("utf-8"), ks[0]) for text, ks in terms if len(ks) == 1)
+    multis = tuple((text.encode("utf-8"), ks) for text, ks in terms if len(ks) > 1)
+    kept = 1 + max((ks[-1] for _, ks in terms), default=-1)
+    return singles, multis, first, kept, raw
+
+
 @functools.lru_cache(maxsize=65536)
 def _encoded(poslist: tuple) -> bytes:
     return Positions.encode(None, poslist)
+
+
+_ONE: dict[int, bytes] = {}  # position -> the encoding of that one position
+
+
+def _encode_list(poslist: list) -> bytes:
+    """``Positions.encode(poslist)``, the same bytes."""
+    if len(poslist) == 1:
+        pos = poslist[0]
+        out = _ONE.get(pos)
+        if out is None:
+            out = _ONE[pos] = Positions.encode(None, poslist)
+        return out
+    return _encoded(tuple(poslist))
 
 
 class CachedPositions(Positions):
@@ -118,23 +212,34 @@ class CachedPositions(Positions):
         if not isinstance(value, str) or kwargs.get("mode", "index") != "index" or kwargs.get("start_pos"):
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        poses = defaultdict(list)
-        pos = None  # position of the last kept token so far
+        for term, freq, weight, vbytes in self.index_terms(value):
+            yield term.decode("utf-8"), freq, weight, vbytes
+
+    def index_terms(self, value: str) -> list[tuple]:
+        """What ``field.index(value)`` yields for a text field of this format (``(term bytes, frequency,
+        weight, encoded positions)`` per distinct term), as a list, in one pass over the cached lines."""
+        poses: dict[bytes, list[int]] = {}
+        get = poses.get
+        pos = -1  # position of the last kept token so far (-1: none yet)
         raw_base = 0  # tokens (stop words included) before this line
         name = self.analysis
         for line in value.split("\n"):
-            terms, first, raw = _line(name, line)
-            if terms:
-                start = raw_base + first if pos is None else pos + 1
-                last = start
-                for text, ks in terms:
-                    lst = poses[text]
-                    for k in ks:
+            singles, multis, first, kept, raw = _line_bytes(name, line)
+            if kept:
+                start = raw_base + first if pos < 0 else pos + 1
+                for text, k in singles:
+                    lst = get(text)
+                    if lst is None:
+                        poses[text] = [start + k]
+                    else:
                         lst.append(start + k)
-                    if start + ks[-1] > last:
-                        last = start + ks[-1]
-                pos = last
+                for text, ks in multis:
+                    lst = get(text)
+                    if lst is None:
+                        poses[text] = [start + k for k in ks]
+                    else:
+                        lst.extend([start + k for k in ks])
+                pos = start + kept - 1
             raw_base += raw
         fb = self.field_boost
-        for w, poslist in poses.items():
-            yield (w, len(poslist), len(poslist) * fb, _encoded(tuple(poslist)))
+        return [(w, len(p), len(p) * fb, _encode_list(p)) for w, p in poses.items()]

@@ -149,11 +149,25 @@ def spellings(docs: list[dict]) -> dict[str, str]:
     from .analysis import fold
 
     out: dict[str, str] = {}
+    seen: set[str] = set()
     for doc in docs:
-        for word in re.findall(r"\w+", doc["words"].lower()):
-            if len(word) < 3 or word.isdigit():
+        # a line seen before brings no word that is not already counted, in the same order
+        for line in doc["words"].split("\n"):
+            if line in seen:
                 continue
-            key = fold(word)
-            if key not in out or (out[key].isascii() and not word.isascii()):
-                out[key] = word
+            seen.add(line)
+            for word in re.findall(r"\w+", line.lower()):
+                if len(word) < 3 or word.isdigit():
+                    continue
+                key = fold(word)
+                if key not in out or (out[key].isascii() and not word.isascii()):
+                    out[key] = word
     return out
+
+
+def merge_spellings(words: dict[str, str], later: dict[str, str]) -> dict[str, str]:
+    """``words`` updated with the spellings of later documents, as if :func:`spellings` had read them all."""
+    for key, word in later.items():
+        if key not in words or (words[key].isascii() and not word.isascii()):
+            words[key] = word
+    return words

@@ -61,9 +61,10 @@ import numpy as np
 from whoosh import index
 
 from . import postings
+from .bulk import BulkWriter
 from .columns import DIRNAME as COLUMNS_DIR
 from .columns import Columns
-from .documents import documents, spellings, vocabulary
+from .documents import documents, merge_spellings, spellings, vocabulary
 from .schema import make_schema
 
 META_FILE = "evidence-meta.json"
@@ -84,7 +85,7 @@ def build_aside(settings, prepared) -> Path:
     try:
         ix = index.create_in(str(aside), make_schema())
         docs = documents(prepared)
-        writer = ix.writer()
+        writer = BulkWriter(ix)  # Whoosh's segment, without its posting pool (see .bulk)
         try:
             for doc in docs:
                 writer.add_document(**doc)
@@ -163,10 +164,7 @@ def update_aside(settings, documents_to_upsert, ids_to_delete=(), dataset_versio
         else:
             postings.write(aside, ix)
         ix.close()
-        words = meta.get("spellings", {})
-        for key, word in spellings(docs).items():
-            if key not in words or (words[key].isascii() and not word.isascii()):
-                words[key] = word
+        words = merge_spellings(meta.get("spellings", {}), spellings(docs))
         meta.update({"dataset_version": version, "spellings": words})
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:

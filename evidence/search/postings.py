@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .blocks import decode_positions, read_all
 from .schema import DEFAULT_FIELDS
 
 DIRNAME = "postings"
@@ -56,8 +57,6 @@ def write(index_dir, ix) -> None:
 
 def _write_field(folder: Path, field: str, fmt, leaves) -> bool:
     """Write one field's files; True when its weights are its position counts (and were not written)."""
-    from .engine import _read_all, decode_positions
-
     terms = sorted({t for leaf, _ in leaves for t in leaf.lexicon(field)})
     term_offsets = np.zeros(len(terms) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, terms), dtype=np.int64, count=len(terms)), out=term_offsets[1:])
@@ -74,7 +73,7 @@ def _write_field(folder: Path, field: str, fmt, leaves) -> bool:
     for i, btext in enumerate(terms):
         for leaf, base in leaves:
             if (field, btext) in leaf:
-                d, w, v = _read_all(leaf._terms.matcher(field, btext, fmt), True)
+                d, w, v = read_all(leaf._terms.matcher(field, btext, fmt), True)
                 docs.append((d + base).astype(np.int32))
                 weights.append(w.astype(np.float32))
                 batch.extend(v)

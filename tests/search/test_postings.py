@@ -10,7 +10,7 @@ from evidence import build as build_module
 from evidence.config import load_settings
 from evidence.search import indexer, postings
 from evidence.search.documents import documents
-from evidence.search.engine import _read_all
+from evidence.search.blocks import read_all
 from evidence.search.postings import PostingsColumns
 from evidence.search.reader import IndexHolder
 
@@ -24,7 +24,7 @@ def test_every_term_has_whoosh_postings(built_settings):
         terms = list(leaf.lexicon(field))
         assert terms
         for btext in terms:
-            docs, weights, _ = _read_all(leaf._terms.matcher(field, btext, reader.schema[field].format), False)
+            docs, weights, _ = read_all(leaf._terms.matcher(field, btext, reader.schema[field].format), False)
             held = columns.get(field, btext)
             assert np.array_equal(held[0], docs) and np.array_equal(held[1], weights.astype(np.float32)), (field, btext)
         assert len(columns.get(field, b"\xff-no-such-term")[0]) == 0
@@ -71,7 +71,7 @@ def test_every_term_has_whoosh_positions(built_settings):
     for field in postings.FIELDS:
         fmt = reader.schema[field].format
         for btext in leaf.lexicon(field):
-            docs, _, values = _read_all(leaf._terms.matcher(field, btext, fmt), True)
+            docs, _, values = read_all(leaf._terms.matcher(field, btext, fmt), True)
             expected = [(d << 32) | p for d, v in zip(docs.tolist(), values) for p in fmt.decode_positions(v)]
             assert columns.positions(field, btext).tolist() == expected, (field, btext)
     assert len(columns.positions("da", b"\xff-no-such-term")) == 0

@@ -173,15 +173,16 @@ class Engine:
         btexts = [self._bytes(fieldname, w) for w in q.words]
         if not btexts or any(b is None for b in btexts):
             return Match.empty()
-        keys = [self.source.positions(fieldname, b) for b in btexts] if len(btexts) > 1 else None
         lists = [self.source.postings(fieldname, b) for b in btexts]
         docs = lists[0][0]
         for d, _ in lists[1:]:
             docs = np.intersect1d(docs, d, assume_unique=True)
-        if len(docs) and keys:
+        if len(docs) and len(btexts) > 1:
             # a phrase of k words matches where word i stands at p + i for some p (SpanNear2, slop 1);
-            # keys are doc << 32 | position, sorted, so each test is one searchsorted
-            first = keys[0][np.isin(keys[0] >> 32, docs)]
+            # keys are doc << 32 | position in the documents all words occur in, sorted, so each
+            # test is one searchsorted
+            keys = [self.source.positions(fieldname, b, docs) for b in btexts]
+            first = keys[0]
             for i, other in enumerate(keys[1:], start=1):
                 if not len(other):
                     first = first[:0]

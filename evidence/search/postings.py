@@ -186,8 +186,12 @@ class PostingsColumns:
             return docs[:0], weights[:0]
         return docs[offsets[i]:offsets[i + 1]], weights[offsets[i]:offsets[i + 1]]
 
-    def positions(self, field: str, btext: bytes):
-        """Every occurrence of the term as ``doc << 32 | position`` (sorted), or None for a field not held."""
+    def positions(self, field: str, btext: bytes, within: np.ndarray | None = None):
+        """The term's occurrences as ``doc << 32 | position`` (sorted), or None for a field not held.
+
+        ``within``: only in these documents (sorted, each one the term occurs in) — a phrase needs
+        the positions of its candidates only, which for frequent words is a small part of them all.
+        """
         held, i = self._find(field, btext)
         if held is None:
             return None
@@ -195,5 +199,13 @@ class PostingsColumns:
             return np.zeros(0, dtype=np.int64)
         _, offsets, docs, _, pos_offsets, counts, positions = held
         lo, hi = offsets[i], offsets[i + 1]
-        doc_of = np.repeat(np.asarray(docs[lo:hi], dtype=np.int64), counts[lo:hi])
-        return (doc_of << 32) | positions[pos_offsets[i]:pos_offsets[i + 1]].astype(np.int64)
+        term_docs, term_counts = docs[lo:hi], counts[lo:hi].astype(np.int64)
+        if within is None:
+            doc_of = np.repeat(term_docs.astype(np.int64), term_counts)
+            return (doc_of << 32) | positions[pos_offsets[i]:pos_offsets[i + 1]].astype(np.int64)
+        pick = np.searchsorted(term_docs, within)
+        starts = pos_offsets[i] + np.cumsum(term_counts)[pick] - term_counts[pick]  # each picked posting's first
+        n = term_counts[pick]
+        before = np.cumsum(n) - n
+        at = np.arange(int(n.sum()), dtype=np.int64) + np.repeat(starts - before, n)
+        return (np.repeat(np.asarray(within, dtype=np.int64), n) << 32) | positions[at].astype(np.int64)

@@ -42,56 +42,29 @@ class TermSource:
         self.covered = shared.columns.covered(self.leaves) if shared.columns is not None else 0
 
     def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """The term's document numbers (sorted) and weights, cached."""
-        if self.covered == len(self.leaves):  # all in the memory-mapped postings columns: nothing to cache
-            held = self.shared.columns.get(fieldname, btext)
-            if held is not None:
-                return held[0].astype(np.int64), held[1].astype(np.float64)
-        key = (fieldname, btext)
-        hit = self.shared.postings.get(key)
-        if hit is None:
-            docs, weights, _ = self._read(fieldname, btext, values=False)
-            hit = _compact(docs, weights)
-            self.shared.postings.put(key, hit, weight=hit[0].nbytes + hit[1].nbytes)
-        return hit[0].astype(np.int64), hit[1].astype(np.float64)
-
-    def positions(self, fieldname: str, btext: bytes) -> np.ndarray:
-        """Every occurrence of the term as ``doc << 32 | position`` (sorted), cached."""
+        """The term's document numbers (sorted) and weights."""
+        held = self.shared.columns.get(fieldname, btext) if self.covered else None
+        if held is None:  # a field the columns do not hold, or no columns: Whoosh's blocks, cached
+            return self._cached(fieldname, btext, self.leaves)
+        docs, weights = held[0].astype(np.int64), held[1].astype(np.float64)
         if self.covered == len(self.leaves):
-            held = self.shared.columns.positions(fieldname, btext)
-            if held is not None:
-                return held
-        key = (fieldname, btext, "positions")
-        hit = self.shared.postings.get(key)
-        if hit is None:
-            docs, weights, values = self._read(fieldname, btext, values=True)
-            if self.shared.postings.get((fieldname, btext)) is None:
-                compact = _compact(docs, weights)
-                self.shared.postings.put((fieldname, btext), compact, weight=compact[0].nbytes + compact[1].nbytes)
-            doc_of, positions = decode_positions(values, self.schema[fieldname].format.decode_positions)
-            hit = (docs[doc_of] << 32) | positions
-            self.shared.postings.put(key, hit, weight=hit.nbytes)
-        return hit
+            return docs, weights
+        more_docs, more_weights = self._cached(fieldname, btext, self.leaves[self.covered:])
+        return np.concatenate([docs, more_docs]), np.concatenate([weights, more_weights])
 
-    def _read(self, fieldname: str, btext: bytes, values: bool):
-        fmt = self.schema[fieldname].format
-        docs, weights, vals = [], [], []
-        leaves = self.leaves
-        if self.covered and not values:
-            held = self.shared.columns.get(fieldname, btext)
+    def positions(self, fieldname: str, btext: bytes, within: np.ndarray) -> np.ndarray:
+        """The term's occurrences in the documents ``within`` (sorted; the term occurs in each) as
+        ``doc << 32 | position``, sorted."""
+        if self.covered:
+            split = int(np.searchsorted(within, self.shared.columns.documents))
+            held = self.shared.columns.positions(fieldname, btext, within[:split])
             if held is not None:
-                docs.append(np.asarray(held[0], dtype=np.int64))
-                weights.append(np.asarray(held[1], dtype=np.float64))
-                leaves = leaves[self.covered:]
-        for leaf, base in leaves:
-            if (fieldname, btext) not in leaf:
-                continue
-            d, w, v = read_all(leaf._terms.matcher(fieldname, btext, fmt), values)
-            docs.append(d + base)
-            weights.append(w)
-            vals.extend(v)
-        return (np.concatenate(docs) if docs else NONE,
-                np.concatenate(weights) if weights else np.zeros(0), vals)
+                if split == len(within):
+                    return held
+                more = self._cached_positions(fieldname, btext, self.leaves[self.covered:])
+                return np.concatenate([held, more[np.isin(more >> 32, within[split:])]])
+        every = self._cached_positions(fieldname, btext, self.leaves)
+        return every[np.isin(every >> 32, within)]
 
     def lengths(self, fieldname: str) -> np.ndarray:
         lengths = self.shared.lengths.get(fieldname)
@@ -114,6 +87,38 @@ class TermSource:
                 self.shared.lengths[fieldname] = lengths
         return lengths
 
+    def _cached(self, fieldname: str, btext: bytes, leaves) -> tuple[np.ndarray, np.ndarray]:
+        key = (fieldname, btext, leaves[0][1] if leaves else 0)  # the segments from this document on
+        hit = self.shared.postings.get(key)
+        if hit is None:
+            docs, weights, _ = self._read(fieldname, btext, leaves, values=False)
+            hit = _compact(docs, weights)
+            self.shared.postings.put(key, hit, weight=hit[0].nbytes + hit[1].nbytes)
+        return hit[0].astype(np.int64), hit[1].astype(np.float64)
+
+    def _cached_positions(self, fieldname: str, btext: bytes, leaves) -> np.ndarray:
+        key = (fieldname, btext, leaves[0][1] if leaves else 0, "positions")
+        hit = self.shared.postings.get(key)
+        if hit is None:
+            docs, _, values = self._read(fieldname, btext, leaves, values=True)
+            doc_of, positions = decode_positions(values, self.schema[fieldname].format.decode_positions)
+            hit = (docs[doc_of] << 32) | positions
+            self.shared.postings.put(key, hit, weight=hit.nbytes)
+        return hit
+
+    def _read(self, fieldname: str, btext: bytes, leaves, values: bool):
+        """Every posting of the term in ``leaves`` (``(segment reader, base)``), from Whoosh's blocks."""
+        fmt = self.schema[fieldname].format
+        docs, weights, vals = [], [], []
+        for leaf, base in leaves:
+            if (fieldname, btext) not in leaf:
+                continue
+            d, w, v = read_all(leaf._terms.matcher(fieldname, btext, fmt), values)
+            docs.append(d + base)
+            weights.append(w)
+            vals.extend(v)
+        return (np.concatenate(docs) if docs else NONE,
+                np.concatenate(weights) if weights else np.zeros(0), vals)
 
 def _compact(docs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # half the cache per posting; exact: weights are stored as float32 by Whoosh

@@ -74,4 +74,7 @@ def test_every_term_has_whoosh_positions(built_settings):
             docs, _, values = read_all(leaf._terms.matcher(field, btext, fmt), True)
             expected = [(d << 32) | p for d, v in zip(docs.tolist(), values) for p in fmt.decode_positions(v)]
             assert columns.positions(field, btext).tolist() == expected, (field, btext)
+            within = docs[::2]  # a phrase asks for its candidate documents only
+            kept = set(within.tolist())
+            assert columns.positions(field, btext, within).tolist() == [k for k in expected if k >> 32 in kept]
     assert len(columns.positions("da", b"\xff-no-such-term")) == 0

@@ -12,15 +12,13 @@ memory target on the total PSS; this splits it.
 
 import json
 import sys
-import threading
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import bench, queries  # noqa: E402
+from benchmarks import bench, loadgen, queries  # noqa: E402
 
 FIELDS = ("Rss", "Pss", "Pss_Anon", "Pss_File", "Pss_Shmem", "Private_Dirty", "Shared_Clean")
 
@@ -39,17 +37,10 @@ def main() -> None:
     instance, data = Path(sys.argv[1]), Path(sys.argv[2])
     env = bench.evidence_env(instance, data, None)
     mix = queries.distinct_mix(data, 100, 7)
-    urls = [queries.app_page_url(q) for q in mix] + [queries.app_api_url(q) for q in mix]
+    urls = [[q.name, q.category, url(q)] for url in (queries.app_page_url, queries.app_api_url) for q in mix]
     with bench.gunicorn("deploy.wsgi:app", env, 3, instance.parent / "gunicorn-memory.log") as (port, master):
-        def client(part):
-            for url in part:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}{url}").read()
-
-        threads = [threading.Thread(target=client, args=(urls[i::8],)) for i in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        # each URL once (partition): every request a cache miss
+        loadgen.run("127.0.0.1", port, urls, 8, duration=600, max_requests=len(urls), partition=True)
         rows = [rollup(pid) for pid in [master, *bench._children(master)]]
     total = {key: round(sum(r.get(key, 0) for r in rows), 1) for key in FIELDS}
     print(json.dumps({"processes": len(rows), "requests": len(urls), "total_mb": total}))

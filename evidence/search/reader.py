@@ -32,7 +32,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError
 
 from .columns import Columns
+from .engine import Engine, Shared
 from .indexer import META_FILE
+from .postings import PostingsColumns
 
 
 class IndexMissing(Exception):
@@ -154,9 +156,6 @@ class OpenIndex:
         """This thread's :class:`~evidence.search.engine.Engine` over this version (on its searcher)."""
         e = getattr(self._local, "engine", None)
         if e is None:
-            from .engine import Engine, Shared
-            from .postings import PostingsColumns
-
             with self._lock:
                 if self._shared is None:
                     self._shared = Shared(self.postings, PostingsColumns.load(self.path))

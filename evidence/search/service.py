@@ -42,7 +42,7 @@ from .engine import evaluate
 from .analysis import fold
 from .querying import Message, parse, describe
 from .reader import holder_for
-from .spelling import _candidates, _replace_word, _spelling  # noqa: F401 (moved; imported by name elsewhere)
+from .spelling import _spelling
 
 SORTS = ("relevance", "effect", "strength", "year")
 MAX_PER_PAGE = 100
@@ -129,8 +129,6 @@ def _hit(score: float, card: dict, lang: str) -> Hit:
                card["own"]["target_group"], card["own"]["outcome"], card["direction"], card.get("effect_size"),
                card["strength"], score)
 
-
-_MISSING = object()
 
 
 def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:

@@ -39,8 +39,8 @@ def _base(endpoint: str) -> str:
     return base
 
 
-def _encode(pairs: list[tuple[str, str]]) -> str:
-    """``urlencode(pairs)``, each pair encoded once per request."""
+def _encoded(pairs: list[tuple[str, str]]) -> list[str]:
+    """``urlencode([pair])`` of each pair, each pair encoded once per request."""
     done = g.get("_urlstate_encoded")
     if done is None:
         done = g._urlstate_encoded = {}
@@ -50,7 +50,12 @@ def _encode(pairs: list[tuple[str, str]]) -> str:
         if text is None:
             text = done[pair] = urlencode([pair])
         out.append(text)
-    return "&".join(out)
+    return out
+
+
+def _encode(pairs: list[tuple[str, str]]) -> str:
+    """``urlencode(pairs)``, each pair encoded once per request."""
+    return "&".join(_encoded(pairs))
 
 
 def link(endpoint: str = "search.search", *, toggle: tuple[str, str] | None = None,
@@ -80,15 +85,7 @@ def toggle_links(name: str, values, endpoint: str = "search.search") -> list[str
     a value is removed where it is, or inserted after the pairs of its name, as the stable sort would.)
     """
     pairs = [p for p in current() if p[0] != "page"]
-    done = g.get("_urlstate_encoded")
-    if done is None:
-        done = g._urlstate_encoded = {}
-    encoded = []
-    for pair in pairs:
-        text = done.get(pair)
-        if text is None:
-            text = done[pair] = urlencode([pair])
-        encoded.append(text)
+    encoded = _encoded(pairs)
     base = _base(endpoint)
     rank = _RANK[name]
     at = sum(1 for p in pairs if _RANK[p[0]] <= rank)  # where an added value goes
@@ -99,10 +96,7 @@ def toggle_links(name: str, values, endpoint: str = "search.search") -> list[str
             i = pairs.index(toggle)
             parts = encoded[:i] + encoded[i + 1:]
         else:
-            text = done.get(toggle)
-            if text is None:
-                text = done[toggle] = urlencode([toggle])
-            parts = encoded[:at] + [text] + encoded[at:]
+            parts = encoded[:at] + _encoded([toggle]) + encoded[at:]
         out.append(f"{base}?{'&'.join(parts)}" if parts else base)
     return out
 

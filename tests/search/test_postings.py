@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from evidence import build as build_module
 from evidence.config import load_settings
@@ -15,11 +16,17 @@ from evidence.search.postings import PostingsColumns
 from evidence.search.reader import IndexHolder
 
 
-def test_every_term_has_whoosh_postings(built_settings):
+@pytest.fixture
+def corpus_index(built_settings):
+    """The built corpus's postings columns, its reader and its one segment."""
     opened = IndexHolder(built_settings.index_dir).current()
-    columns = PostingsColumns.load(opened.path)
     reader = opened.searcher().reader()
     (leaf, _), = reader.leaf_readers()
+    return PostingsColumns.load(opened.path), reader, leaf
+
+
+def test_every_term_has_whoosh_postings(corpus_index):
+    columns, reader, leaf = corpus_index
     for field in postings.FIELDS:
         terms = list(leaf.lexicon(field))
         assert terms
@@ -63,11 +70,8 @@ def test_updates_link_the_columns_and_a_merge_writes_them_again(tmp_path, data_d
     assert rewritten
 
 
-def test_every_term_has_whoosh_positions(built_settings):
-    opened = IndexHolder(built_settings.index_dir).current()
-    columns = PostingsColumns.load(opened.path)
-    reader = opened.searcher().reader()
-    (leaf, _), = reader.leaf_readers()
+def test_every_term_has_whoosh_positions(corpus_index):
+    columns, reader, leaf = corpus_index
     for field in postings.FIELDS:
         fmt = reader.schema[field].format
         for btext in leaf.lexicon(field):

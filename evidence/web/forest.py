@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from ..services.aggregate import aggregate
 from ..stats import units
 
 Z = 1.959963984540054
@@ -62,12 +63,39 @@ def _fmt(value: float, log: bool, number, digits: int = 2) -> str:
     return number(math.exp(value) if log else value, digits)
 
 
+def study_rows(result: dict) -> list[dict]:
+    """One row per study sample: several estimates of one sample (outcomes, time points) are drawn as one
+    row, their compound-symmetric aggregate at the parameter's ``rho`` (0 when it has none), weighted by the
+    sum of their weights; ``rows`` keeps the estimates behind it. Independent samples of one study (sites)
+    stay apart, and a label that would repeat gets the sample's name."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in result.get("rows") or []:
+        groups.setdefault((r["study"], r.get("sample")), []).append(r)
+    rho = result.get("rho") or 0.0
+    out = []
+    for (study, sample), rows in groups.items():
+        if len(rows) == 1:
+            out.append({**rows[0], "rows": rows})
+            continue
+        yi, vi = aggregate([r["yi"] for r in rows], [r["vi"] for r in rows], rho)
+        out.append({"study": study, "label": rows[0]["label"], "sample": sample, "yi": yi, "vi": vi,
+                    "weight": sum(r.get("weight") or 0 for r in rows), "rows": rows})
+    counts: dict[str, int] = {}
+    for r in out:
+        counts[r["label"]] = counts.get(r["label"], 0) + 1
+    for r in out:
+        r["suffix"] = f" ({len(r['rows'])})" if len(r["rows"]) > 1 else ""
+        if counts[r["label"]] > 1:
+            r["suffix"] = f", {r['sample'] or r['study']}" + r["suffix"]
+    return out
+
+
 def render(result: dict, texts: Texts, number, uid: str) -> Markup:
     """The SVG of one pooled parameter. ``number`` formats a float for the page's language."""
     log = units.is_ratio(result["measure"])
     if result["measure"] in ("MD", "GEN"):
         number = (lambda v, d=2, _n=number: _n(v, min(d, 1)))
-    rows = result.get("rows") or []
+    rows = study_rows(result)
     spans = [(r["yi"] - Z * math.sqrt(r["vi"]), r["yi"] + Z * math.sqrt(r["vi"])) for r in rows]
     values = [v for span in spans for v in span] + [result["ci_low"], result["ci_high"], 0.0]
     values += [v for v in (result.get("pi_low"), result.get("pi_high")) if v is not None]
@@ -92,7 +120,7 @@ def render(result: dict, texts: Texts, number, uid: str) -> Markup:
     for i, (r, (a, b)) in enumerate(zip(rows, spans)):
         y = TOP + i * ROW + ROW / 2
         size = 3 + 6 * math.sqrt((r.get("weight") or 0) / max_w)
-        out.append(f'<g class="fp-study"><text x="4" y="{y + 4:.1f}">{escape(_short(r["label"]))}</text>'
+        out.append(f'<g class="fp-study"><text x="4" y="{y + 4:.1f}">{escape(_short(r["label"], 30 - len(r["suffix"])) + r["suffix"])}</text>'
                    f'<line x1="{x(a):.1f}" y1="{y:.1f}" x2="{x(b):.1f}" y2="{y:.1f}" class="fp-ci"/>'
                    f'{_arrows(a, b, lo, hi, x, y)}'
                    f'<rect x="{x(r["yi"]) - size / 2:.1f}" y="{y - size / 2:.1f}" width="{size:.1f}" '
@@ -123,6 +151,7 @@ def render(result: dict, texts: Texts, number, uid: str) -> Markup:
 
 
 def _short(label: str, limit: int = 30) -> str:
+    limit = max(limit, 8)
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 

@@ -74,7 +74,33 @@ class RememberedMacros:
         return call
 
 
+Z = 1.959963984540054
+
+
+def natural_value(measure: str, value) -> str:
+    """An analysis-scale value on the measure's natural scale (ratios exponentiated), formatted."""
+    from ..stats import units
+
+    if not _finite(value):
+        return "–"
+    return num(math.exp(value) if units.is_ratio(measure) else value, 1 if measure == "MD" else 2)
+
+
+def interval(measure: str, yi, vi) -> str:
+    """"0,80 [0,62; 1,03]": an estimate with its 95 % confidence interval, on the natural scale."""
+    if not (_finite(yi) and _finite(vi)):
+        return "–"
+    half = Z * math.sqrt(vi)
+    return (f"{natural_value(measure, yi)} [{natural_value(measure, yi - half)}; "
+            f"{natural_value(measure, yi + half)}]")
+
+
 def init_app(app) -> None:
+    from . import reported, sections
+
     app.jinja_env.filters.update(num=num, signed=signed, pct=pct, integer=integer)
     app.jinja_env.globals.update(labels=labels, rule_text=strength_text.rule,
-                                  term_label=catalog.label, remembered=RememberedMacros())
+                                  term_label=catalog.label, remembered=RememberedMacros(),
+                                  studies_text=sections.studies_text, forest_value=natural_value,
+                                  forest_interval=interval, reported_words=reported.words,
+                                  reported_reason=reported.reason)

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..db.extension import db
-from ..db.models import Effect, Parameter
+from ..db.models import Parameter
 from ..records.followup import WINDOWS
+from ..services import overview
 from ..stats import units
 from . import calculator, catalog, forest, labels, strength_text, wording
 from .formatting import num
@@ -39,6 +41,8 @@ class Section:
     box: dict = field(default_factory=dict)
     unit: str | None = None
     names: dict = field(default_factory=dict)
+    study_rows: list = field(default_factory=list)  # one forest row per study sample, with the rows behind it
+    level_text: str = ""
 
 
 def sections(intervention: str, measure: str | None = None) -> list[Section]:
@@ -63,10 +67,30 @@ def sections(intervention: str, measure: str | None = None) -> list[Section]:
     return out
 
 
-def _unit(p: Parameter) -> str | None:
-    details = set(db.session().scalars(select(Effect.outcome_detail).where(
-        Effect.intervention == p.intervention, Effect.outcome == p.outcome, Effect.study_id.in_(p.studies))))
-    return details.pop() if len(details) == 1 and None not in details else None
+RANDOMISED = ("rct", "cluster-rct")
+
+
+def level_text(r: dict) -> str:
+    """The evidence level with the share of its studies that are randomised ("Level 1: 12 of 13 randomised")."""
+    designs = {}
+    for row in r.get("rows") or []:
+        designs.setdefault(row["study"], row.get("design"))
+    n, rct = len(designs), sum(d in RANDOMISED for d in designs.values())
+    share = ngettext("%(rct)s of %(num)s study is randomised", "%(rct)s of %(num)s studies are randomised", n, rct=rct)
+    return f"{labels.level(r.get('evidence_level'))} ({share})"
+
+
+def studies_text(r: dict) -> str:
+    """"3 studies" or, when studies give several estimates, "3 studies, 7 estimates"."""
+    k = r.get("k") or 0
+    k_effects = r.get("k_effects")
+    studies = len({row["study"] for row in r.get("rows") or []}) or k
+    if k_effects is None:
+        k_effects = len(r.get("rows") or []) or k
+    text = ngettext("%(num)s study", "%(num)s studies", studies)
+    if k_effects != studies:
+        text += ", " + ngettext("%(num)s estimate", "%(num)s estimates", k_effects)
+    return text
 
 
 def _sensitivity(r: dict) -> dict:
@@ -101,8 +125,8 @@ def _texts(section: Section, r: dict) -> forest.Texts:
     return forest.Texts(
         title=_("Forest plot: %(outcome)s, %(group)s", outcome=catalog.label("outcomes", section.outcome),
                 group=catalog.label("target_groups", section.target_group)),
-        description=_("%(k)s studies, each with its 95 %% confidence interval; the diamond is the pooled "
-                      "estimate, the bar below it the 95 %% prediction interval.", k=r["k"]),
+        description=_("%(studies)s, each with its 95 %% confidence interval; the diamond is the pooled "
+                      "estimate, the bar below it the 95 %% prediction interval.", studies=studies_text(r)),
         study=_("Study"), estimate=_("Estimate [95% CI]"), weight=_("Weight (%)"), pooled=_("Pooled (random effects)"),
         prediction=_("Prediction interval"), axis=axis,
         favours_left=favours_int if lower_better else favours_ctl,
@@ -114,7 +138,9 @@ def fill(section: Section, dataset_version: str | None, built_at: str | None) ->
     p = section.shown
     r = p.result
     if r["measure"] == "MD":
-        section.unit = _unit(p)
+        section.unit = overview.unit_of(db.session(), p)
+    section.study_rows = forest.study_rows(r)
+    section.level_text = level_text(r)
     section.words = wording.describe(r, catalog.label("outcomes", p.outcome), section.unit)
     section.svg = forest.render(r, _texts(section, r), num, uid=f"fp-{abs(hash(p.id)) % 10**8}")
     section.sensitivity = _sensitivity(r)

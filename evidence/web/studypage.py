@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ..db.models import Effect, Study
+from ..db.models import Effect, Parameter, Study
+from ..services import results
 from ..stats import units
 from . import catalog, labels
 from .formatting import num
@@ -23,9 +24,13 @@ def _computed(e: Effect) -> dict | None:
     return out
 
 
-def effects(study: Study) -> list[dict]:
+def effects(study: Study, pooled: dict[str, list[Parameter]]) -> list[dict]:
+    """Each effect with the parameters that pool it (``pooled``: effect id → parameters) or why none does."""
     out = []
+    samples = {e.sample for e in study.effects if e.key in pooled}
     for e in study.effects:
+        params = pooled.get(e.key, [])
+        code, note = results.reason(e, e.sample in samples) if not params else (None, None)
         out.append({
             "effect": e,
             "intervention": catalog.label("interventions", e.intervention),
@@ -38,5 +43,10 @@ def effects(study: Study) -> list[dict]:
             "computed": _computed(e),
             "measure_name": labels.measure(e.measure),
             "anchor": f"{e.target_group}--{e.outcome}--{e.comparison or 'any'}--{e.followup}",
+            "parameters": [{"id": p.id, "measure": p.measure, "result": p.result,
+                            "target_group": catalog.label("target_groups", p.target_group),
+                            "anchor": f"{p.target_group}--{p.outcome}--{p.comparison or 'any'}--{p.followup}",
+                            "intervention": p.intervention} for p in params],
+            "unpooled": results.Unpooled(e, study, code, note) if code else None,
         })
     return out

@@ -14,9 +14,14 @@ import math
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from ..stats import units
 from .formatting import num, pct, signed
+from .i18n import current_lang
+
+#: Stands for the unit while a sentence is composed; replaced by the unit marked as English.
+UNIT = "\x00unit\x00"
 
 
 @dataclass
@@ -88,8 +93,17 @@ def describe(r: dict, outcome_label: str, unit: str | None = None) -> Wording:
         numbers = _("%(pp)s percentage points (%(ci)s)", pp=signed(pp, digits),
                     ci=_ci(lo, hi, lambda v: signed(v, digits)))
         return Wording(headline, numbers, measure_line(r), _prediction(r))
-    headline, numbers = _continuous(r, outcome, unit, unclear)
+    headline, numbers = _continuous(r, outcome, UNIT if unit else None, unclear)
+    if unit:
+        headline, numbers = _with_unit(headline, unit), _with_unit(numbers, unit)
     return Wording(headline, numbers, None, _prediction(r))
+
+
+def _with_unit(text: str, unit: str):
+    """``text`` with the unit put in; the unit is record text, in English, marked so on other pages."""
+    if current_lang() == "en":
+        return text.replace(UNIT, unit)
+    return Markup(escape(text).replace(UNIT, Markup('<span lang="en">{}</span>').format(unit)))
 
 
 def _continuous(r: dict, outcome: str, unit: str | None, unclear: bool) -> tuple[str, str]:
@@ -114,10 +128,15 @@ def _continuous(r: dict, outcome: str, unit: str | None, unclear: bool) -> tuple
         what = outcome
         numbers = _("%(pp)s percentage points (%(ci)s)", pp=signed(100 * est, digits),
                     ci=_ci(100 * r["ci_low"], 100 * r["ci_high"], lambda v: signed(v, digits)))
-    else:
-        amount = num(abs(est), 1) + (f" {unit}" if unit else "")
+    elif m == "MD":
+        shown = unit or _("in the studies' own units (not stated)")
+        amount = num(abs(est), 1) + f" {shown}"
         what = outcome
-        numbers = measure_line(r) + (f" ({unit})" if unit else "")
+        numbers = measure_line(r) + f" ({shown})"
+    else:
+        amount = num(abs(est), 2)
+        what = outcome
+        numbers = measure_line(r)
     if unclear:
         return _("No clear effect on %(outcome)s", outcome=what), numbers
     if nat < (1 if units.is_ratio(m) else 0):

@@ -35,14 +35,21 @@ def test_every_message_has_a_danish_translation():
     assert not missing, f"run the update steps in docs/search-and-pages.md; untranslated: {missing[:10]}"
 
 
+def _text(string):
+    """A message id or translation; a plural message's ids or forms as a tuple (None when all are empty)."""
+    if isinstance(string, (list, tuple)):
+        return tuple(string) if any(string) else None
+    return string
+
+
 def test_compiled_catalogs_match_their_po_files():
     for lang in ("da", "en"):
         folder = TRANSLATIONS / lang / "LC_MESSAGES"
         with (folder / "messages.po").open("rb") as fh:
             po = read_po(fh, locale=lang)
         mo = read_mo(io.BytesIO((folder / "messages.mo").read_bytes()))
-        po_strings = {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
-        mo_strings = {m.id: m.string for m in mo if m.id and m.string}
+        po_strings = {_text(m.id): _text(m.string) for m in po if m.id and _text(m.string) and not m.fuzzy}
+        mo_strings = {_text(m.id): _text(m.string) for m in mo if m.id and _text(m.string)}
         assert po_strings == mo_strings, f"{lang}: messages.mo is stale; run pybabel compile -d evidence/translations"
 
 

@@ -104,7 +104,7 @@ def test_study_page_citations_effects_and_provenance(client):
     assert "@techreport{landenberger-2004," in html
     assert "TY  - RPRT" in html and "Landenberger (2004)." in html
     assert "events, intervention group" in html and "<code>ai</code>" in html
-    assert "Included in the pooled results." in html
+    assert "In the pooled results:" in html and "Not pooled" not in html
     assert "dat.landenberger2005" in html  # provenance
     assert client.get("/studies/landenberger-2004.bib").data.startswith(b"@techreport{")
     assert client.get("/studies/landenberger-2004.ris").data.startswith(b"TY  - RPRT")

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from ...db.extension import db
 from ...db.models import Parameter
-from .. import catalog, gapmap
+from ...services import overview
+from .. import catalog, gapmap, overviewpage
 
 bp = Blueprint("browse", __name__)
 KINDS = {"target-groups": ("target_groups", "target_group"), "outcomes": ("outcomes", "outcome")}
@@ -32,11 +33,19 @@ def _term_page(url_kind: str, slug: str):
         abort(404, description=kind)
     column = getattr(Parameter, field)
     slugs = catalog.descendants(kind, slug)
-    params = list(db.session().scalars(select(Parameter).where(column.in_(slugs))))
+    extra = {}
+    if kind == "target_groups":
+        sort = request.args.get("sort", "strength")
+        sort = sort if sort in overview.SORTS else "strength"
+        extra = {"lines": overviewpage.lines(slug, sort), "sort": sort,
+                 "group_counts": overview.study_counts(db.session())}
+        params = []
+    else:
+        params = list(db.session().scalars(select(Parameter).where(column.in_(slugs))))
     return render_template("term.html", kind=kind, url_kind=url_kind, term=term,
                            description=catalog.description(term), lineage=catalog.lineage(kind, slug),
                            children=catalog.children(kind, slug), parameters=_headline(params),
-                           studies=catalog.studies_with(field, slugs))
+                           studies=catalog.studies_with(field, slugs), **extra)
 
 
 @bp.get("/target-groups/<slug>")

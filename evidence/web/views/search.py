@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from ...db.extension import db
 from ...search.facets import FACETS
+from ...services import overview
 from ...search.reader import IndexMissing
 from ...search.service import search as run_search
 from .. import searchview, urlstate
@@ -28,7 +30,9 @@ def _page(home: bool):
         facets=searchview.facet_groups(result), active=searchview.active_filters(result),
         pages=searchview.pagination(result), sorts=searchview.sort_options(), urlstate=urlstate,
         term_labels=searchview.term_labels(result),
-        year_from=args.get("year_from", "")[:8], year_to=args.get("year_to", "")[:8])
+        year_from=args.get("year_from", "")[:8], year_to=args.get("year_to", "")[:8],
+        areas=overview.areas(db.session(), current_lang()) if home else [],
+        group_counts=overview.study_counts(db.session()) if home else {})
 
 
 @bp.get("/")

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, render_template
 
 from ...db.extension import db
 from ...db.models import Study
+from ...services import results
 from .. import citations, studypage
 
 bp = Blueprint("studies", __name__)
@@ -21,7 +22,9 @@ def _study(study_id: str) -> Study:
 @bp.get("/studies/<study_id>")
 def show(study_id):
     study = _study(study_id)
-    return render_template("study.html", study=study, record=study.record, effects=studypage.effects(study),
+    pooled = results.for_study(db.session(), study)
+    return render_template("study.html", study=study, record=study.record,
+                           effects=studypage.effects(study, pooled),
                            apa=citations.apa(study.record), bibtex=citations.bibtex(study.record),
                            ris=citations.ris(study.record))
 

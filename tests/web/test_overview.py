@@ -1,0 +1,167 @@
+"""The overview path: areas on the front page, a ranked list per target group, every result on intervention
+pages, and study pages that say truthfully whether each estimate is pooled."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from evidence.db.models import Effect, Parameter, Study, Term
+from evidence.db.session import make_engine
+from evidence.services import aggregate, overview, results
+from evidence.web import forest
+
+
+@pytest.fixture(scope="module")
+def session(built_settings):
+    from sqlalchemy.orm import Session
+
+    engine = make_engine(built_settings.database_url, readonly=True)
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_areas_are_the_roots_of_the_target_groups(session):
+    roots = {t.slug for t in session.scalars(select(Term).where(Term.kind == "target_groups", Term.parent.is_(None)))}
+    found = overview.areas(session)
+    assert found and {a.term.slug for a in found} <= roots
+    with_studies = {r for r in roots if overview.study_counts(session).get(r)}
+    assert {a.term.slug for a in found} == with_studies  # every root with studies, and only roots
+    offenders = next(a for a in found if a.term.slug == "offenders")
+    assert {g.slug for g in offenders.groups} == {"juvenile-offenders", "adult-offenders"}
+
+
+def test_front_page_leads_with_areas_and_their_target_groups(client):
+    html = client.get("/?lang=da").get_data(as_text=True)
+    assert "Hvem vil du hjælpe?" in html
+    assert 'href="/target-groups/offenders"' in html and 'href="/target-groups/juvenile-offenders"' in html
+    assert html.index("Hvem vil du hjælpe?") < html.index('role="search"')
+
+
+def test_target_group_page_is_a_ranked_comparable_list(client):
+    html = client.get("/target-groups/offenders?lang=da").get_data(as_text=True)
+    rows = re.findall(r'<li class="overview-row.*?</li>\s*(?=<li class="overview-row|</ol>)', html, re.S)
+    assert rows, "no overview rows"
+    first = _text(rows[0])
+    assert "Kognitive adfærdsprogrammer for kriminelle" in first
+    assert "procentpoint (95 %-KI" in first  # the effect in percentage points with its interval
+    assert 'class="padlocks"' in rows[0]
+    assert "58 studier" in first and "randomiserede" in first and "≤ 12 måneder" in first
+
+
+def test_target_group_sorts_by_effect_strength_and_studies(client, session):
+    desirable = overview.desirable_by_outcome(session)
+    rows = overview.target_group(session, "people-with-mental-illness")
+    by_effect = overview.ordered(rows, "effect", desirable)
+    pooled = [r for r in by_effect if r.parameter is not None]
+    values = [r.comparable(desirable[r.outcome]) for r in pooled]
+    assert values == sorted(values, reverse=True)
+    assert all(r.parameter is None for r in by_effect[len(pooled):])  # not pooled: last
+    by_k = overview.ordered(rows, "studies", desirable)
+    assert [r.k for r in by_k] == sorted((r.k for r in rows), reverse=True)
+    for sort in overview.SORTS:
+        assert client.get(f"/target-groups/people-with-mental-illness?sort={sort}").status_code == 200
+
+
+def test_unpooled_results_are_listed_as_reported(client):
+    html = client.get("/target-groups/unemployed?lang=en").get_data(as_text=True)
+    text = _text(html)
+    assert "Mentor support" in text and "16 % with the intervention and 12 % without" in text
+    assert "1 Nordic (1 Danish)" in text
+
+
+def test_comparable_effect_scales():
+    assert overview.comparable_effect({"measure": "SMD", "estimate": 0.3}, "higher") == 0.3
+    assert overview.comparable_effect({"measure": "SMD", "estimate": 0.3}, "lower") == -0.3
+    log_or = overview.comparable_effect({"measure": "OR", "estimate": -0.5}, "lower")
+    assert log_or == pytest.approx(0.5 * 3 ** 0.5 / 3.141592653589793)
+    assert overview.comparable_effect({"measure": "MD", "estimate": -15}, "lower") is None
+
+
+def test_every_intervention_page_shows_a_result_for_every_study_it_lists(client, session):
+    for slug in session.scalars(select(Term.slug).where(Term.kind == "interventions")):
+        html = client.get(f"/interventions/{slug}?lang=en").get_data(as_text=True)
+        listed = re.search(r"(\d+) stud(?:y has|ies have) evaluated", html)
+        shown = re.findall(r'<li class="study-result" id="study-([^"]+)"', html)
+        n = int(listed.group(1)) if listed else 0
+        assert n == len(shown) == len(set(shown)), slug
+        for sid in shown:  # each listed study has at least one result line, pooled or not
+            block = html[html.index(f'id="study-{sid}"'):]
+            block = block[:block.index("</li>\n    </ul>") if "</li>\n    </ul>" in block else 2000]
+            assert "In the pooled result" in block or "Not pooled:" in block, (slug, sid)
+
+
+def test_the_danish_mentor_trial_shows_its_results(client):
+    html = client.get("/interventions/mentor-support?lang=da").get_data(as_text=True)
+    text = _text(html)
+    assert "16 % med indsatsen og 12 % uden" in text
+    assert "Ikke samlet:" in text
+    assert "Der er endnu ingen resultater, der kan samles" not in text
+    assert '<span lang="en">' in html  # the record's English text is marked
+
+
+def test_study_pages_say_truthfully_whether_each_effect_is_pooled(client, session):
+    for study in session.scalars(select(Study)):
+        pooled = results.for_study(session, study)
+        html = client.get(f"/studies/{study.id}?lang=en").get_data(as_text=True)
+        for e in study.effects:
+            block = html[html.index(f'id="effect-{e.key}"'):]
+            block = block[:block.index("</article>")]
+            if e.key in pooled:
+                assert "In the pooled results:" in block and "Not pooled" not in block, (study.id, e.key)
+            else:
+                assert "Not pooled:" in block and "In the pooled results" not in block, (study.id, e.key)
+
+
+def test_reported_effects_are_never_said_to_be_pooled(client):
+    html = client.get("/studies/mentor-2014?lang=da").get_data(as_text=True)
+    assert "Indgår i de samlede resultater" not in html
+    assert html.count("Ikke samlet:") == 2
+
+
+def test_forest_plot_tells_two_sites_of_one_study_apart(client):
+    html = client.get("/interventions/housing-first-icm?lang=en").get_data(as_text=True)
+    svg = html[html.index('<svg xmlns="http://www.w3.org/2000/svg" class="forest"'):]
+    svg = svg[:svg.index("</svg>")]
+    labels = re.findall(r'<g class="fp-study"><text[^>]*>([^<]+)</text>', svg)
+    assert len(labels) == 2 and len(set(labels)) == 2 and all("site" in label for label in labels)
+    assert "The estimates behind the plot" in html
+
+
+def test_forest_draws_one_row_per_study_sample_with_the_rows_behind_it():
+    rows = [{"study": "a", "label": "A (2020)", "effect": "x", "sample": "main", "yi": 0.2, "vi": 0.04, "weight": 30},
+            {"study": "a", "label": "A (2020)", "effect": "y", "sample": "main", "yi": 0.5, "vi": 0.05, "weight": 20},
+            {"study": "a", "label": "A (2020)", "effect": "z", "sample": "main", "yi": 0.1, "vi": 0.03, "weight": 10},
+            {"study": "b", "label": "B (2021)", "effect": "x", "sample": "main", "yi": 0.3, "vi": 0.02, "weight": 40}]
+    shown = forest.study_rows({"rows": rows, "rho": 0.6})
+    assert [len(r["rows"]) for r in shown] == [3, 1]
+    # metafor 3.8-1: aggregate(escalc(yi=yi, vi=vi, measure="GEN"), cluster=study, rho=0.6)
+    assert shown[0]["yi"] == pytest.approx(0.1657925520, abs=1e-9)
+    assert shown[0]["vi"] == pytest.approx(0.0267675441, abs=1e-9)
+    assert shown[0]["weight"] == 60 and shown[0]["suffix"] == " (3)"
+
+
+def test_aggregate_without_correlation_is_the_inverse_variance_mean():
+    y, v = aggregate.aggregate([1.0, 3.0], [1.0, 1.0], 0.0)
+    assert (y, v) == (2.0, 0.5)
+
+
+def test_unit_of_mean_differences_ignores_a_site_in_parentheses(session):
+    assert overview.common_unit(["percentage of days stably housed (site A)",
+                                 "percentage of days stably housed (site B)"]) == "percentage of days stably housed"
+    assert overview.common_unit(["days", None]) is None
+    p = session.scalars(select(Parameter).where(Parameter.intervention == "housing-first-icm",
+                                                Parameter.measure == "MD")).first()
+    assert overview.unit_of(session, p) == "percentage of days stably housed"
+
+
+def test_reasons_for_not_pooling(session):
+    e = session.scalars(select(Effect).where(Effect.study_id == "mentor-2014")).first()
+    assert results.reason(e)[0] == results.REPORTED

@@ -47,6 +47,13 @@ def _path(pool: dict, slug: str) -> list[str]:
 
 
 def gap_map(target_group: str | None) -> dict:
+    """The map for ``target_group`` (and the groups below it), or for everyone.
+
+    Narrowed to a group, the map keeps only the interventions and outcomes with
+    a study for that group (their parents included), so a phone shows what
+    exists for the group; unnarrowed, every term is a row or column and the
+    empty cells are the gaps.
+    """
     terms = catalog.terms()
     groups = catalog.descendants("target_groups", target_group) if target_group else None
     counts = select(Effect.intervention, Effect.outcome, Effect.study_id)
@@ -59,6 +66,9 @@ def gap_map(target_group: str | None) -> dict:
     for p in db.session().scalars(params):
         by_cell.setdefault((p.intervention, p.outcome), []).append(p)
     interventions, outcomes = catalog.tree("interventions"), catalog.tree("outcomes")
+    if groups is not None:
+        interventions = [i for i in interventions if any(key[0] == i.slug for key in n)]
+        outcomes = [o for o in outcomes if any(key[1] == o.slug for key in n)]
     rows = []
     for i in interventions:
         cells = []
@@ -70,5 +80,5 @@ def gap_map(target_group: str | None) -> dict:
                                _anchor=f"{best.target_group}--{best.outcome}--{best.comparison or 'any'}--{best.followup}")
                 if best else None,
             })
-        rows.append({"intervention": i, "cells": cells})
+        rows.append({"intervention": i, "cells": cells, "studied": [c for c in cells if c["studies"]]})
     return {"outcomes": outcomes, "rows": rows}

@@ -51,7 +51,10 @@ def _line(row: overview.Row, slug: str) -> Line:
         words = wording.describe(p.result, outcome, unit)
         headline, numbers, measure_line = words.headline, words.numbers, words.measure_line
         url = url_for("interventions.show", slug=row.intervention, _anchor=_anchor(p))
-        level, followup = level_text(p.result), labels.followup(p.followup)
+        level, followup = level_text(p.result, short=True), labels.followup(p.followup)
+        if row.others:
+            followup += " · " + ngettext("%(num)s more pooled result on the intervention page",
+                                         "%(num)s more pooled results on the intervention page", row.others)
         pooled_k = len({r["study"] for r in p.result.get("rows") or []}) or p.k
         pooled = ngettext("pooled from %(num)s study", "pooled from %(num)s studies", pooled_k) \
             if pooled_k != row.k else None

@@ -70,14 +70,15 @@ def sections(intervention: str, measure: str | None = None) -> list[Section]:
 RANDOMISED = ("rct", "cluster-rct")
 
 
-def level_text(r: dict) -> str:
+def level_text(r: dict, short: bool = False) -> str:
     """The evidence level with the share of its studies that are randomised ("Level 1: 12 of 13 randomised")."""
     designs = {}
     for row in r.get("rows") or []:
         designs.setdefault(row["study"], row.get("design"))
     n, rct = len(designs), sum(d in RANDOMISED for d in designs.values())
     share = ngettext("%(rct)s of %(num)s study is randomised", "%(rct)s of %(num)s studies are randomised", n, rct=rct)
-    return f"{labels.level(r.get('evidence_level'))} ({share})"
+    name = labels.level_short if short else labels.level
+    return f"{name(r.get('evidence_level'))} ({share})"
 
 
 def studies_text(r: dict) -> str:

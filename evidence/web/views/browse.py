@@ -9,6 +9,7 @@ from ...db.extension import db
 from ...db.models import Parameter
 from ...services import overview
 from .. import catalog, gapmap, overviewpage
+from ..i18n import current_lang
 
 bp = Blueprint("browse", __name__)
 KINDS = {"target-groups": ("target_groups", "target_group"), "outcomes": ("outcomes", "outcome")}
@@ -74,8 +75,16 @@ def outcomes():
 
 @bp.get("/map")
 def gap_map():
+    """Narrowed by ``target_group`` or, without one, by ``area`` (a root of the target groups)."""
     wanted = request.args.get("target_group", "")[:100] or None
+    wanted_area = request.args.get("area", "")[:100] or None
     target_group = wanted if catalog.term("target_groups", wanted) else None
-    return render_template("map.html", map=gapmap.gap_map(target_group), target_group=target_group,
-                           unknown_group=wanted if wanted and not target_group else None,
-                           groups=catalog.tree("target_groups"))
+    area_term = catalog.term("target_groups", wanted_area)
+    area = wanted_area if area_term is not None and area_term.parent is None else None
+    if target_group is not None:
+        area = catalog.lineage("target_groups", target_group)[0].slug
+    unknown = [w for w, found in ((wanted, target_group), (wanted_area, area)) if w and not found]
+    areas = overview.areas(db.session(), current_lang())
+    groups = next((a.groups for a in areas if a.term.slug == area), []) if area else catalog.tree("target_groups")
+    return render_template("map.html", map=gapmap.gap_map(target_group or area), target_group=target_group,
+                           area=area, areas=areas, unknown_group=unknown[0] if unknown else None, groups=groups)

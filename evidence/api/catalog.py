@@ -15,7 +15,7 @@ from . import queries, sources
 from .blueprint import VERSION_HEADERS, Blueprint
 from .common import page_of
 from .dumping import compile_schema
-from .problems import bad_request, not_found
+from .problems import not_found, unknown_term
 from .schemas import (SearchArgs, SearchResultSchema, StudyArgs, StudyListSchema, StudySchema, TermDetailSchema,
                       TermListSchema)
 
@@ -27,6 +27,7 @@ FILTER_NAMES = ("intervention", "target_group", "outcome", "design", "evidence_l
 @studies_bp.route("/studies")
 @studies_bp.arguments(StudyArgs, location="query")
 @studies_bp.response(200, StudyListSchema, headers=VERSION_HEADERS)
+@studies_bp.not_found("vocabulary term")
 def list_studies(args):
     """Studies, ordered by id. Vocabulary filters include the terms below (a group's sub-groups)."""
     filters = queries.StudyFilters(**{k: args.get(k) for k in FILTER_NAMES})
@@ -34,8 +35,8 @@ def list_studies(args):
         total, items = queries.studies(db.session(), sources.vocabulary(), filters, args["page"], args["per_page"])
     except queries.UnknownTerm as exc:
         name = queries.FIELD[exc.kind]
-        raise bad_request(f"Unknown {name.replace('_', ' ')} '{exc.slug}'.",
-                          errors={name: [f"unknown value '{exc.slug}'"]}, suggestions=exc.suggestions) from None
+        raise unknown_term(f"Unknown {name.replace('_', ' ')} '{exc.slug}'.",
+                           errors={name: [f"unknown value '{exc.slug}'"]}, suggestions=exc.suggestions) from None
     return {"dataset_version": sources.current_version(), **page_of(total, args["page"], args["per_page"]),
             "items": items}
 

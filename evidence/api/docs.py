@@ -18,18 +18,16 @@ problems.attach(bp)
 
 PROBLEM_TYPES = {
     "invalid-parameter": "A query parameter has a bad value (a number out of range, an unknown method, a "
-                         "misspelt name, an unknown slug). `errors` names each parameter; `suggestions` lists "
+                         "misspelt name). `errors` names each parameter; `suggestions` lists "
                          "close matches for slugs. Status 400.",
+    "unknown-term": "A filter (`intervention`, `target_group`, `outcome`) names no vocabulary term. `errors` names "
+                    "the parameter; `suggestions` lists close slugs. Status 404.",
     "not-found": "The id or slug in the path does not exist. `suggestions` lists close matches. Status 404.",
     "unknown-release": "`version` names no release and is not the current dataset_version. `available` lists "
                        "every release. Status 404.",
     "unavailable": "The database or search index has not been built. Retry later. Status 503.",
     "release-damaged": "A release's files no longer match the checksums in its manifest. Status 500.",
 }
-STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}"
-         "code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse;width:100%;margin:.5rem 0}"
-         "td,th{border:1px solid #ccc;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.92em}"
-         "h3{margin-top:2rem;border-top:1px solid #ddd;padding-top:1rem}.m{font-weight:bold;color:#06c}")
 
 
 def _schema_text(schema: dict) -> str:
@@ -65,7 +63,8 @@ def _operation(path: str, method: str, op: dict) -> list[str]:
     return out
 
 
-def page_html(spec: dict, spec_url: str) -> str:
+def page_html(spec: dict, spec_url: str, style_url: str = "/static/css/api-docs.css") -> str:
+    """The reference page; styled by a stylesheet file, as the site's CSP (no inline style) requires."""
     info = spec.get("info", {})
     body = [f"<h1>{escape(info.get('title', 'API'))} {escape(str(info.get('version', '')))}</h1>",
             f"<p>{escape(info.get('description', ''))}</p>",
@@ -82,11 +81,12 @@ def page_html(spec: dict, spec_url: str) -> str:
     for kind, text in PROBLEM_TYPES.items():
         body.append(f'<h3 id="problem-{kind}"><code>{kind}</code></h3><p>{escape(text)}</p>')
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(info.get('title', 'API'))}"
-            f"</title><style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
+            f'</title><link rel="stylesheet" href="{escape(style_url)}"></head><body>{"".join(body)}</body></html>')
 
 
 @bp.route("/api/v1/docs")
 def docs_page():
     api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
-    html = page_html(api.spec.to_dict(), url_for("api-docs.openapi_json"))
+    html = page_html(api.spec.to_dict(), url_for("api-docs.openapi_json"),
+                     url_for("static", filename="css/api-docs.css"))
     return Response(html, mimetype="text/html")

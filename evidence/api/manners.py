@@ -27,7 +27,9 @@ except PackageNotFoundError:  # pragma: no cover
 
 def etag_for(dataset_version: str) -> str:
     args = sorted(request.args.items(multi=True))
-    normal = "\n".join([CODE, dataset_version, request.path, *(f"{k}={v}" for k, v in args)])
+    # a view whose answer changes without a new build (the list of releases) names what else it depends on
+    normal = "\n".join([CODE, dataset_version, g.get("etag_extra", ""), request.path,
+                        *(f"{k}={v}" for k, v in args)])
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
 
 

@@ -11,7 +11,7 @@ from ..services.parameters import FILTERS, Choice, Source, unknown_filters
 from . import sources
 from .blueprint import VERSION_HEADERS, Blueprint
 from .parameter_schemas import ChoiceArgs, ParameterArgs, ParameterDetailSchema, ParametersDocumentSchema
-from .problems import bad_request, not_found
+from .problems import Problem, not_found, unknown_term
 
 bp = Blueprint("Parameters", __name__, description="Pooled default parameters for calculators, "
                "with their uncertainty, studies and evidence rating")
@@ -20,34 +20,49 @@ FILE_DOC = {"json": "the export document (same as GET /parameters)",
             "xlsx": "a parameters sheet, a sheet explaining every column (da/en) and an about sheet"}
 
 
-def _selected(args: dict) -> tuple[Source, Choice, dict]:
+def _selected(args: dict) -> tuple[Source, Choice, dict, object]:
+    """The source, pooling choice, filters and the vocabulary that rolls parent terms up."""
     source = sources.for_version(args.get("version"))
     choice = Choice(args["method"], args["test"], args.get("baseline_risk"))
     filters = {name: args.get(name) for name in FILTERS if args.get(name) is not None}
-    unknown = unknown_filters(source, filters, sources.vocabulary() if source.release is None else None)
+    vocab = _vocabulary()
+    unknown = unknown_filters(source, filters, vocab if source.release is None else None)
     if unknown:
         name, suggestions = next(iter(unknown.items()))
-        raise bad_request(f"Unknown {name.replace('_', ' ')} '{filters[name]}'.",
-                          errors={n: [f"unknown value '{filters[n]}'"] for n in unknown}, suggestions=suggestions)
-    return source, choice, filters
+        raise unknown_term(f"Unknown {name.replace('_', ' ')} '{filters[name]}'.",
+                           errors={n: [f"unknown value '{filters[n]}'"] for n in unknown}, suggestions=suggestions)
+    return source, choice, filters, vocab
+
+
+def _vocabulary():
+    """The current build's vocabulary (also for a release: parent terms roll up as today's pages show them)."""
+    try:
+        return sources.vocabulary()
+    except Problem:  # nothing built: a release is still served, its filters exact
+        return None
 
 
 @bp.route("/parameters")
 @bp.arguments(ParameterArgs, location="query")
 @bp.response(200, ParametersDocumentSchema, headers=VERSION_HEADERS)
+@bp.not_found("vocabulary term or release")
 def list_parameters(args):
     """All parameters (or those matching the filters) as one export document.
+
+    A parent term includes every term below it (`intervention=housing-first`
+    gives its variants' parameters; `target_group=offenders` the sub-groups'
+    and the roll-up over them). An unknown term is a 404 with `suggestions`.
 
     Stored values are REML with z-tests; any other `method`/`test`, or a
     `baseline_risk`, pools again from the stored per-study rows.
     """
-    source, choice, filters = _selected(args)
-    return document(source, choice, **filters)
+    source, choice, filters, vocab = _selected(args)
+    return document(source, choice, vocab, **filters)
 
 
 def _export(fmt: str, args: dict) -> Response:
-    source, choice, filters = _selected(args)
-    rendered = render(document(source, choice, **filters), fmt)
+    source, choice, filters, vocab = _selected(args)
+    rendered = render(document(source, choice, vocab, **filters), fmt)
     disposition = "inline" if fmt == "json" else "attachment"
     response = Response(rendered.body, content_type=rendered.media_type)
     response.headers["Content-Disposition"] = f'{disposition}; filename="{rendered.filename}"'
@@ -60,6 +75,7 @@ def _file_route(fmt: str):
         {"$ref": "#/components/schemas/ParametersDocument"} if fmt == "json" else {"type": "string"})
 
     @bp.arguments(ParameterArgs, location="query")
+    @bp.not_found("vocabulary term or release")
     @bp.doc(responses={200: {"description": FILE_DOC[fmt], "headers": VERSION_HEADERS,
                              "content": {media: {"schema": schema}}}})
     def view(args):

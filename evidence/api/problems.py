@@ -39,6 +39,11 @@ def not_found(detail: str, suggestions: list[str] | None = None, kind: str = "no
     return Problem(404, detail, kind, suggestions=suggestions or [], **extra)
 
 
+def unknown_term(detail: str, errors: dict, suggestions: list[str]) -> Problem:
+    """A filter names a vocabulary term that does not exist: 404, with close matches."""
+    return Problem(404, detail, "unknown-term", errors=errors, suggestions=suggestions)
+
+
 def bad_request(detail: str, errors: dict | None = None, suggestions: list[str] | None = None) -> Problem:
     return Problem(400, detail, "invalid-parameter", errors=errors, suggestions=suggestions)
 

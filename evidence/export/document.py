@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..services.parameters import SCHEMA, Choice, Source
+from ..records.vocabulary import Vocabulary
+from ..services.parameters import SCHEMA, Choice, Source, rolled_up
 from . import tabular, xlsx
 
 MEDIA_TYPES = {
@@ -22,13 +23,15 @@ MEDIA_TYPES = {
 FORMATS = tuple(MEDIA_TYPES)
 
 
-def document(source: Source, choice: Choice = Choice(), **filters) -> dict:
+def document(source: Source, choice: Choice = Choice(), vocab: Vocabulary | None = None, **filters) -> dict:
+    """The document of the parameters matching ``filters``; with ``vocab``, a parent term includes the terms
+    below it (``settings.filters`` keeps what was asked)."""
     settings = choice.settings()
     used = {k: v for k, v in filters.items() if v is not None}
     if used:
         settings["filters"] = used
     return {"schema": SCHEMA, "dataset_version": source.dataset_version, "generated_at": source.generated_at,
-            "settings": settings, "parameters": source.select(choice, **used)}
+            "settings": settings, "parameters": source.select(choice, **rolled_up(used, vocab))}
 
 
 def to_json(doc: dict) -> bytes:

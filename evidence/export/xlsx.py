@@ -1,6 +1,8 @@
 """The parameters export as an Excel workbook (openpyxl), byte-for-byte reproducible.
 
-Sheets: ``parameters`` (the CSV's table with real number cells), ``columns``
+Sheets: ``Til beregning`` (one row per intervention × target group × outcome,
+Danish headers, natural units: see ``calculation.py``; the workbook opens on
+it), ``parameters`` (the CSV's table with real number cells), ``columns``
 (every column explained in English and Danish) and ``about`` (dataset version,
 settings, how to cite). The zip entries and document properties carry the
 build time, not the wall clock, so one build always gives the same file.
@@ -17,6 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from . import calculation
 from .columns import COLUMNS, NAMES
 from .tabular import rows
 
@@ -25,7 +28,8 @@ BOLD = Font(bold=True)
 
 def to_xlsx(doc: dict) -> bytes:
     wb = Workbook()
-    _parameters(wb.active, doc)
+    calculation.write(wb.active, doc)
+    _parameters(wb.create_sheet("parameters"), doc)
     _columns(wb.create_sheet("columns"))
     _about(wb.create_sheet("about"), doc)
     stamp = _timestamp(doc["generated_at"])

@@ -102,7 +102,9 @@ class Source:
         unknown = set(wanted) - set(FILTERS)
         if unknown:
             raise ValueError(f"unknown filter(s): {', '.join(sorted(unknown))}")
-        chosen = [p for p in self.parameters if all(p[k] == v for k, v in wanted.items())]
+        # a set (a parent term rolled up, see ``rolled_up``) matches any of its values
+        chosen = [p for p in self.parameters
+                  if all(p[k] in v if isinstance(v, frozenset) else p[k] == v for k, v in wanted.items())]
         if choice.stored:
             return chosen
         return [self._repooled(p, choice) for p in chosen]
@@ -142,6 +144,22 @@ def unknown_filters(source: Source, filters: dict, vocab: Vocabulary | None = No
         known = set(source.values(name)) | (set(vocab.terms[kind]) if vocab is not None else set())
         if value not in known:
             out[name] = difflib.get_close_matches(value, sorted(known), n=3, cutoff=0.5)
+    return out
+
+
+def rolled_up(filters: dict, vocab: Vocabulary | None) -> dict:
+    """Vocabulary filters widened to the term and every term below it, as the pages show a parent term.
+
+    ``intervention=housing-first`` then selects the parameters of Housing First's
+    variants, and ``target_group=offenders`` the groups below offenders with the
+    parameters that pool them. Without ``vocab``, or for a term it lacks, a filter
+    stays exact.
+    """
+    out = dict(filters)
+    for name, kind in LABEL_KINDS[:3]:
+        value = filters.get(name)
+        if value is not None and vocab is not None and (kind, value) in vocab:
+            out[name] = frozenset(vocab.descendants(kind, value))
     return out
 
 

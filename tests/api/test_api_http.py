@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from api_helpers import CBT, is_problem
 
@@ -90,3 +92,15 @@ def test_pages_keep_their_own_errors(client):
     """The API's handlers are its own: a page that does not exist is not answered with problem+json."""
     response = client.get("/no-such-page-at-all")
     assert response.status_code == 404 and response.mimetype != "application/problem+json"
+
+
+def test_the_docs_page_is_styled_under_the_sites_csp(client):
+    response = client.get(f"{API}/docs")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    page = response.get_data(as_text=True)
+    assert "<style" not in page and " style=" not in page, "inline style is blocked by the CSP"
+    sheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
+    with client.get(sheet) as css:  # a file response: closed, or pytest reports the open file
+        assert css.status_code == 200 and css.mimetype == "text/css" and "font-family" in css.get_data(as_text=True)
+    assert f"{API}/releases" in page and 'id="problem-unknown-term"' in page

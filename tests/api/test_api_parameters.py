@@ -27,19 +27,34 @@ def test_parameters_is_the_export_document(client):
     assert body["dataset_version"] == client.get(f"{API}/parameters").headers["X-Dataset-Version"]
 
 
-def test_filters_select_exactly(client):
+def test_filters_select_a_term_and_the_terms_below_it(client):
     body = client.get(f"{API}/parameters?intervention=cbt-offenders&target_group=offenders&measure=RR").get_json()
     ids = [p["id"] for p in body["parameters"]]
-    assert CBT in ids and all(p["target_group"] == "offenders" and p["measure"] == "RR" for p in body["parameters"])
+    assert CBT in ids and all(p["measure"] == "RR" for p in body["parameters"])
+    groups = {p["target_group"] for p in body["parameters"]}
+    assert groups == {"offenders", "juvenile-offenders", "adult-offenders"}  # the roll-up and the sub-groups
     assert body["settings"]["filters"] == {"intervention": "cbt-offenders", "target_group": "offenders",
                                            "measure": "RR"}
+    leaf = client.get(f"{API}/parameters?target_group=juvenile-offenders&measure=RR").get_json()
+    assert {p["target_group"] for p in leaf["parameters"]} == {"juvenile-offenders"}
     none = client.get(f"{API}/parameters?intervention=cbt-offenders&followup=37m-plus").get_json()
     assert none["parameters"] == []
 
 
-def test_an_unknown_slug_is_a_400_with_suggestions(client):
-    body = is_problem(client.get(f"{API}/parameters?intervention=cbt-ofenders"), 400)
+def test_a_parent_intervention_returns_its_variants_parameters(client):
+    body = client.get(f"{API}/parameters?intervention=housing-first").get_json()
+    found = {p["intervention"] for p in body["parameters"]}
+    assert found and found <= {"housing-first", "housing-first-act", "housing-first-icm"}
+    assert {"housing-first-act", "housing-first-icm"} <= found
+    csv_rows = client.get(f"{API}/parameters.csv?intervention=housing-first").data.decode("utf-8-sig").splitlines()
+    assert len(csv_rows) == len(body["parameters"]) + 1
+
+
+def test_an_unknown_slug_is_a_404_with_suggestions(client):
+    body = is_problem(client.get(f"{API}/parameters?intervention=cbt-ofenders"), 404)
     assert body["suggestions"][0] == "cbt-offenders" and "intervention" in body["errors"]
+    assert body["type"].endswith("#problem-unknown-term")
+    is_problem(client.get(f"{API}/parameters.xlsx?target_group=ofenders"), 404)
 
 
 @pytest.mark.parametrize("query, name", [

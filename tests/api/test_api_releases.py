@@ -55,3 +55,20 @@ def test_without_a_build_the_api_says_so(settings, private_app):
     assert "evidence build" in body["detail"]
     is_problem(client.get(f"{API}/studies"), 503)
     assert client.get(f"{API}/openapi.json").status_code == 200
+
+
+def test_releases_are_listed_oldest_first(cli, settings, private_app):
+    assert cli("build").exit_code == 0
+    client = private_app.test_client()
+    empty = client.get(f"{API}/releases")
+    assert empty.status_code == 200 and empty.get_json()["items"] == [] and empty.get_json()["total"] == 0
+    assert cli("release", "--name", "first").exit_code == 0
+    first = client.get(f"{API}/releases", headers={"If-None-Match": empty.headers["ETag"]})
+    assert first.status_code == 200, "a new release changes the list's ETag"
+    assert cli("release", "--name", "second").exit_code == 0
+    body = client.get(f"{API}/releases").get_json()
+    assert [r["name"] for r in body["items"]] == ["first", "second"] and body["total"] == 2
+    assert body["current_dataset_version"] == body["items"][0]["dataset_version"]
+    assert set(body["items"][0]) == {"name", "dataset_version", "built_at", "released_at"}
+    pinned = client.get(f"{API}/parameters?version={body['items'][0]['name']}")
+    assert pinned.status_code == 200

@@ -34,7 +34,7 @@ def test_study_filters_combine(client):
     assert body["total"] > 0
     for s in body["items"]:
         assert s["design"] == "rct" and 1990 <= s["year"] <= 1999 and s["country"] == "United States"
-    body = is_problem(client.get(f"{API}/studies?outcome=recidivsm"), 400)
+    body = is_problem(client.get(f"{API}/studies?outcome=recidivsm"), 404)
     assert "recidivism" in body["suggestions"]
 
 

@@ -92,7 +92,8 @@ def test_csv_quotes_like_rfc_4180():
 def test_xlsx_round_trips_and_explains_every_column(source):
     doc = document(source)
     book = load_workbook(io.BytesIO(render(doc, "xlsx").body))
-    assert book.sheetnames == ["parameters", "columns", "about"]
+    assert book.sheetnames == ["Til beregning", "parameters", "columns", "about"]
+    assert book.active.title == "Til beregning"
     rows = list(book["parameters"].iter_rows(values_only=True))
     assert list(rows[0]) == list(NAMES)
     assert len(rows) == len(doc["parameters"]) + 1
@@ -111,6 +112,30 @@ def test_xlsx_round_trips_and_explains_every_column(source):
     assert all(r[2] and r[3] for r in explained.values()), "English and Danish for every column"
     about = dict(book["about"].iter_rows(values_only=True))
     assert about["dataset_version"] == doc["dataset_version"]
+
+
+def test_xlsx_opens_on_one_row_per_intervention_group_and_outcome(source):
+    doc = document(source)
+    sheet = load_workbook(io.BytesIO(render(doc, "xlsx").body))["Til beregning"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    assert header[:3] == ("Indsats", "Målgruppe", "Udfald") and "Risiko uden indsats" in header
+    triples = {(p["intervention"], p["target_group"], p["outcome"]) for p in doc["parameters"]}
+    assert len(rows) == len(triples), "one row per intervention × target group × outcome (no RR/OR/RD repeats)"
+    by_id = {p["id"]: p for p in doc["parameters"]}
+    col = {name: header.index(name) for name in header}
+    for row in rows:
+        p = by_id[row[col["Parameter-id"]]]
+        if p["measure"] in ("RR", "OR"):
+            assert row[col["Effekt"]] == pytest.approx(p["estimate_natural"])  # a ratio, not a log
+        if p["outcome_type"] == "binary" and any(q["measure"] == "RR" and q["intervention"] == p["intervention"]
+                                                 and q["target_group"] == p["target_group"]
+                                                 and q["outcome"] == p["outcome"] for q in doc["parameters"]):
+            assert p["measure"] == "RR"
+    cbt = next(r for r in rows if r[col["Parameter-id"]] == "cbt-offenders.offenders.recidivism.control.0-12m.RR")
+    assert cbt[col["Andre resultater"]] == 5  # OR and RD, and the three at 13-36 months
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref.startswith("A1:")
+    effect = sheet.cell(2, col["Effekt"] + 1)
+    assert effect.number_format in ("0.00", "0.0", "0.000")
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])

@@ -24,6 +24,7 @@ from ..db.models import BuildInfo, Effect, Parameter, Study, Term
 from ..records.followup import LABELS as FOLLOWUP_LABELS
 from ..records.vocabulary import Term as VocabTerm
 from ..records.vocabulary import Vocabulary
+from ..stats import units
 from ..stats.rma import METHODS, TESTS
 from . import effects as effect_sizes
 from . import pooling
@@ -230,7 +231,44 @@ def load_current(session: Session) -> Source | None:
     for row in session.execute(select(Parameter).order_by(Parameter.id)).scalars():
         extras = [arms.get((r["study"], r["effect"]), dict.fromkeys(ROW_EXTRAS)) for r in row.result["rows"]]
         params.append(export_form(row.result, labels_for(row.result, terms), extras))
+    borrow_control_risk(params)
     return Source(info.dataset_version, info.built_at, params)
+
+
+def borrow_control_risk(params: list[dict]) -> None:
+    """An RD parameter without a control risk takes it from its RR or OR sibling of the same studies.
+
+    RR, OR and RD of one intervention × group × outcome × comparison × follow-up
+    are pooled from the same estimates when the studies give counts, and then
+    share the control risk pooled from their control arms; an RD whose rows
+    carry no control arm would otherwise say nothing in risks. The borrowed
+    risk is the sibling's (same studies, same pooled control arms), and the
+    treated risk and percentage-point change follow from the RD itself
+    (p1 = p0 + RD; Cochrane Handbook 15.4.4). In place; a no-op when every RD
+    has its own.
+    """
+    siblings: dict[tuple, dict[str, dict]] = {}
+    for p in params:
+        key = (p["intervention"], p["target_group"], p["outcome"], p["comparison"], p["followup"])
+        siblings.setdefault(key, {})[p["measure"]] = p
+    for group in siblings.values():
+        rd = group.get("RD")
+        if rd is None or rd["control_risk"] is not None:
+            continue
+        donor = next((group[m] for m in ("RR", "OR") if m in group and group[m]["control_risk"] is not None
+                      and sorted(group[m]["studies"]) == sorted(rd["studies"])), None)
+        if donor is None:
+            continue
+        risk = donor["control_risk"]
+        treated = units.treated_risk(risk, "RD", rd["estimate"])
+        pp = units.risk_difference_pp(risk, "RD", rd["estimate"], rd["ci_low"], rd["ci_high"])
+        rd.update(control_risk=risk, control_risk_ci_low=donor["control_risk_ci_low"],
+                  control_risk_ci_high=donor["control_risk_ci_high"],
+                  control_risk_source=f"{donor['control_risk_source']} (as for the {donor['measure']} parameter "
+                                      f"of the same studies)",
+                  treated_risk=clean(float(treated)), treated_risk_conversion=treated.conversion,
+                  risk_difference_pp=clean(pp[0]), risk_difference_pp_ci_low=clean(pp[1]),
+                  risk_difference_pp_ci_high=clean(pp[2]), risk_difference_pp_conversion=pp.conversion)
 
 
 def labels_for(p: dict, terms: dict) -> dict:

@@ -141,3 +141,30 @@ def test_csv_and_xlsx_exports_carry_the_same_numbers(client):
     header, *values = book["parameters"].iter_rows(values_only=True)
     col = header.index("estimate")
     assert [v[col] for v in values] == pytest.approx([p["estimate"] for p in doc["parameters"]], rel=1e-15)
+
+
+def test_an_rd_parameter_has_a_control_risk_like_its_ratio_siblings(client):
+    body = client.get(f"{API}/parameters?intervention=cbt-offenders&target_group=adult-offenders"
+                      "&followup=0-12m").get_json()
+    by_measure = {p["measure"]: p for p in body["parameters"]}
+    assert {"RR", "OR", "RD"} <= set(by_measure)
+    assert by_measure["RD"]["control_risk"] == by_measure["RR"]["control_risk"] == by_measure["OR"]["control_risk"]
+    rd = by_measure["RD"]
+    assert rd["risk_difference_pp"] == pytest.approx(100 * rd["estimate"])
+
+
+def test_an_rd_without_control_arms_borrows_the_sibling_risk():
+    from evidence.services.parameters import FIELDS, borrow_control_risk
+
+    base = dict.fromkeys(FIELDS)
+    base.update(intervention="i", target_group="g", outcome="o", comparison=None, followup="0-12m", studies=["a", "b"])
+    rr = {**base, "measure": "RR", "control_risk": 0.4, "control_risk_ci_low": 0.3, "control_risk_ci_high": 0.5,
+          "control_risk_source": "pooled from the control arms of 2 studies"}
+    rd = {**base, "measure": "RD", "estimate": -0.1, "ci_low": -0.15, "ci_high": -0.05}
+    other = {**rd, "studies": ["a"], "comparison": "x"}
+    borrow_control_risk([rr, rd, other])
+    assert rd["control_risk"] == 0.4 and "RR parameter of the same studies" in rd["control_risk_source"]
+    assert rd["treated_risk"] == pytest.approx(0.3)
+    assert (rd["risk_difference_pp"], rd["risk_difference_pp_ci_low"], rd["risk_difference_pp_ci_high"]) == \
+        pytest.approx((-10, -15, -5))
+    assert other["control_risk"] is None  # no sibling of the same studies: nothing borrowed

@@ -99,7 +99,7 @@ def init_app(app) -> None:
     from . import reported, sections
 
     app.jinja_env.filters.update(num=num, signed=signed, pct=pct, integer=integer)
-    app.jinja_env.globals.update(labels=labels, rule_text=strength_text.rule,
+    app.jinja_env.globals.update(labels=labels, rule_text=strength_text.rule, rule_parts=strength_text.rule_parts,
                                   term_label=catalog.label, remembered=RememberedMacros(),
                                   studies_text=sections.studies_text, forest_value=natural_value,
                                   forest_interval=interval, reported_words=reported.words,

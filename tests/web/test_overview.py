@@ -165,3 +165,19 @@ def test_unit_of_mean_differences_ignores_a_site_in_parentheses(session):
 def test_reasons_for_not_pooling(session):
     e = session.scalars(select(Effect).where(Effect.study_id == "mentor-2014")).first()
     assert results.reason(e)[0] == results.REPORTED
+
+
+def test_words_singular_plural_and_the_rule_as_a_list(client):
+    da = client.get("/interventions/ips?lang=da").get_data(as_text=True)
+    assert "1 studie: start ved 1" in da and "1 studier" not in _text(da)
+    assert "(1 af 1 studie er randomiseret)" in da  # the evidence level says what share is randomised
+    panel = da[da.index('<div class="rule-panel">'):]
+    panel = panel[:panel.index("</div>")]
+    assert panel.count("<li>") >= 6 and "(e) over halvdelen" in panel  # one reason + the five weaknesses
+    en = client.get("/interventions/cbt-offenders?lang=en").get_data(as_text=True)
+    assert re.search(r"\(\d+ of \d+ studies are randomised\)", en)
+
+
+def test_a_mean_difference_always_names_its_unit(client):
+    html = client.get("/interventions/housing-first-icm?lang=da").get_data(as_text=True)
+    assert '<span lang="en">percentage of days stably housed</span>' in html

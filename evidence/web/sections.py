@@ -120,8 +120,8 @@ def _texts(section: Section, r: dict) -> forest.Texts:
     log = units.is_ratio(r["measure"])
     axis = _("%(measure)s (%(name)s), log scale", measure=r["measure"], name=labels.measure(r["measure"])) if log \
         else _("%(measure)s (%(name)s)", measure=r["measure"], name=labels.measure(r["measure"]))
-    if r["measure"] == "MD" and section.unit:
-        axis += f", {section.unit}"
+    if r["measure"] == "MD":
+        axis += ", " + (section.unit or _("in the studies' own units (not stated)"))
     favours_int, favours_ctl = _("favours the intervention"), _("favours the comparison")
     return forest.Texts(
         title=_("Forest plot: %(outcome)s, %(group)s", outcome=catalog.label("outcomes", section.outcome),

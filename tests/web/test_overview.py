@@ -181,3 +181,15 @@ def test_words_singular_plural_and_the_rule_as_a_list(client):
 def test_a_mean_difference_always_names_its_unit(client):
     html = client.get("/interventions/housing-first-icm?lang=da").get_data(as_text=True)
     assert '<span lang="en">percentage of days stably housed</span>' in html
+
+
+def test_studies_and_estimates_are_counted_apart(app, session):
+    """The pooling model with several rows per study adds k_effects (estimates) beside k (studies)."""
+    from evidence.web import sections
+
+    p = session.scalars(select(Parameter).where(Parameter.intervention == "housing-first-icm",
+                                                Parameter.measure == "MD")).first()
+    with app.test_request_context("/?lang=en"):
+        assert sections.studies_text(p.result) == "1 study, 2 estimates"  # two sites of one study
+        assert sections.studies_text({**p.result, "k": 1, "k_effects": 2}) == "1 study, 2 estimates"
+        assert sections.studies_text({"k": 3, "rows": []}) == "3 studies"

@@ -15,13 +15,13 @@ from markupsafe import Markup, escape
 from ..db.models import Effect
 from ..services import results
 from ..stats import units
-from .formatting import num, pct
+from .formatting import num, pct, signed
 from .i18n import current_lang
 
 Z = 1.959963984540054
 REASONS = {
-    results.REPORTED: _l("Reported without the numbers needed for an effect size with its uncertainty "
-                         "(such as the size of each group or a standard error), so it is shown as reported."),
+    results.REPORTED: _l("Reported without the numbers an effect size with its uncertainty needs "
+                         "(group sizes or a standard error)."),
     results.SINGLE_ARM: _l("One group without a comparison group: a result, not an effect, so it is not pooled."),
     results.FLAGGED: _l("Marked as not poolable in the record."),
     results.SAME_SAMPLE: _l("Another estimate from the same sample is pooled instead (a sample counts once)."),
@@ -65,7 +65,12 @@ def words(e: Effect, study_n: int | None = None) -> Markup:
     elif d.get("p1i") is not None and d.get("p2i") is not None:
         parts.append(escape(_("%(treated)s with the intervention and %(control)s without",
                               treated=_share(d["p1i"]), control=_share(d["p2i"]))))
-    if e.yi is not None and e.vi is not None and not parts:
+    if e.yi is not None and e.vi is not None and not parts and e.measure == "RD":
+        half = Z * math.sqrt(e.vi)
+        pp = (lambda v: signed(100 * v, 0 if abs(100 * e.yi) >= 5 else 1))
+        parts.append(escape(_("%(pp)s percentage points (95 %% CI %(low)s to %(high)s)", pp=pp(e.yi),
+                              low=pp(e.yi - half), high=pp(e.yi + half))))
+    elif e.yi is not None and e.vi is not None and not parts:
         se = math.sqrt(e.vi)
         ratio = units.is_ratio(e.measure)
         value = (lambda v: num(math.exp(v) if ratio else v, 2))

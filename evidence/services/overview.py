@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..db.models import Effect, Parameter, Study, Term
 from ..records.followup import WINDOWS
+from .results import pooled_index
 
 #: Countries counted as Danish or Nordic (records name countries in English).
 NORDIC = frozenset({"Denmark", "Norway", "Sweden", "Finland", "Iceland", "Faroe Islands", "Greenland"})
@@ -52,6 +53,7 @@ class Row:
     effects: list[Effect] = field(default_factory=list)  # every estimate behind the row (pooled or not)
     studies: list[Study] = field(default_factory=list)  # the studies with a result on this row
     others: int = 0  # other pooled results of this intervention × outcome (groups, follow-ups, comparisons)
+    unpooled: list[Effect] = field(default_factory=list)  # estimates in no pooled result, shown as reported
 
     @property
     def k(self) -> int:
@@ -59,7 +61,12 @@ class Row:
 
     @property
     def participants(self) -> int | None:
-        known = [s.sample_size for s in self.studies if s.sample_size]
+        """Participants over the row's studies: each study's sample size, else its largest estimate's n."""
+        known = []
+        for s in self.studies:
+            n = s.sample_size or max((e.n_participants or 0 for e in self.effects if e.study_id == s.id), default=0)
+            if n:
+                known.append(n)
         return sum(known) if known else None
 
     @property
@@ -174,8 +181,10 @@ def target_group(session: Session, slug: str) -> list[Row]:
         head = _headline(found, slug, depth, outcome.default_measure if outcome else None)
         own = effects.get(key, [])
         ids = sorted({e.study_id for e in own}, key=lambda i: (-(studies[i].year or 0), i))
+        pooled = pooled_index(found)
         rows.append(Row(key[0], key[1], head, own, [studies[i] for i in ids],
-                        others=len({(p.target_group, p.comparison, p.followup) for p in found}) - 1 if found else 0))
+                        others=len({(p.target_group, p.comparison, p.followup) for p in found}) - 1 if found else 0,
+                        unpooled=[e for e in own if (e.study_id, e.key) not in pooled]))
     return rows
 
 

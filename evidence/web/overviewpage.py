@@ -58,13 +58,13 @@ def _line(row: overview.Row, slug: str) -> Line:
         pooled_k = len({r["study"] for r in p.result.get("rows") or []}) or p.k
         pooled = ngettext("pooled from %(num)s study", "pooled from %(num)s studies", pooled_k) \
             if pooled_k != row.k else None
-        shown = []
+        shown = [(e, reported.words(e, e.study.sample_size)) for e in row.unpooled]
     else:
         headline = _("Not pooled: the results are shown as the studies report them")
         numbers = measure_line = level = pooled = None
         url = url_for("interventions.show", slug=row.intervention, _anchor="studies-title")
         followup = ", ".join(sorted({labels.followup(e.followup) for e in row.effects}))
-        shown = [(e, reported.words(e)) for e in row.effects]
+        shown = [(e, reported.words(e, e.study.sample_size)) for e in row.effects]
     nordic = None
     if row.nordic:
         nordic = ngettext("%(num)s Nordic", "%(num)s Nordic", row.nordic)

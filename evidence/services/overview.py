@@ -95,7 +95,8 @@ def below(pool: dict[str, Term], slug: str) -> set[str]:
 
 
 def areas(session: Session, lang: str = "da") -> list[Area]:
-    """The roots of the target-group hierarchy that have studies, each with its groups."""
+    """The roots of the target-group hierarchy that have studies, each with its groups (by label; roots with
+    groups first)."""
     pool = _terms(session, "target_groups")
     counts: dict[str, set] = {}
     for group, study in session.execute(select(Effect.target_group, Effect.study_id).distinct()):
@@ -111,7 +112,8 @@ def areas(session: Session, lang: str = "da") -> list[Area]:
                   and counts.get(t.slug)]
         groups.sort(key=lambda t: [pool[s].label(lang).lower() for s in t.path.split("/") if s in pool])
         out.append(Area(root, groups, n))
-    return out
+    # areas with target groups below them first (the SØM areas), then roots that stand alone
+    return sorted(out, key=lambda a: not a.groups)
 
 
 def study_counts(session: Session) -> dict[str, int]:

@@ -1,9 +1,11 @@
 """The server-rendered pages: search, interventions, studies, browsing, the gap map.
 
-Views are thin (``views/``); what they show is computed in plain modules
-(``pages.py``, ``wording.py``, ``forest.py``, ``citations.py``,
-``calculator.py``, ``gapmap.py``) and searched through
-:func:`evidence.search.service.search`.
+Views are thin (``views/``); what they show comes from the services
+(``evidence.services.overview`` for areas and a target group's ranked list,
+``evidence.services.results`` for which estimates are pooled) and is worded in
+plain modules (``sections.py``, ``overviewpage.py``, ``reported.py``,
+``wording.py``, ``forest.py``, ``citations.py``, ``calculator.py``,
+``gapmap.py``); search goes through :func:`evidence.search.service.search`.
 """
 
 from __future__ import annotations

@@ -61,7 +61,9 @@ def for_interventions(session: Session, slugs: set[str]) -> tuple[list[Parameter
     """The parameters of ``slugs`` and, per study (newest first), its estimates pooled or not."""
     params = list(session.scalars(select(Parameter).where(Parameter.intervention.in_(slugs))))
     index = pooled_index(params)
-    samples = {(r["study"], r.get("sample")) for p in params for r in p.result.get("rows") or []}
+    # an estimate left out because another of its sample is pooled in the same comparison (pooling.group)
+    samples = {(r["study"], r.get("sample"), p.intervention, p.outcome, p.comparison, p.followup)
+               for p in params for r in p.result.get("rows") or []}
     by_study: dict[str, StudyResults] = {}
     query = select(Effect, Study).join(Study).where(Effect.intervention.in_(slugs))
     for e, s in session.execute(query.order_by(Study.year.desc(), Study.id, Effect.position)):
@@ -70,7 +72,7 @@ def for_interventions(session: Session, slugs: set[str]) -> tuple[list[Parameter
         if found:
             entry.pooled.append((e, found))
         else:
-            code, note = reason(e, (s.id, e.sample) in samples)
+            code, note = reason(e, (s.id, e.sample, e.intervention, e.outcome, e.comparison, e.followup) in samples)
             entry.unpooled.append(Unpooled(e, s, code, note))
     return params, list(by_study.values())
 

@@ -27,10 +27,11 @@ def _computed(e: Effect) -> dict | None:
 def effects(study: Study, pooled: dict[str, list[Parameter]]) -> list[dict]:
     """Each effect with the parameters that pool it (``pooled``: effect id → parameters) or why none does."""
     out = []
-    samples = {e.sample for e in study.effects if e.key in pooled}
+    samples = {(e.sample, e.intervention, e.outcome, e.comparison, e.followup) for e in study.effects if e.key in pooled}
     for e in study.effects:
         params = pooled.get(e.key, [])
-        code, note = results.reason(e, e.sample in samples) if not params else (None, None)
+        same = (e.sample, e.intervention, e.outcome, e.comparison, e.followup) in samples
+        code, note = results.reason(e, same) if not params else (None, None)
         out.append({
             "effect": e,
             "intervention": catalog.label("interventions", e.intervention),

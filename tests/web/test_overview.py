@@ -193,3 +193,15 @@ def test_studies_and_estimates_are_counted_apart(app, session):
         assert sections.studies_text(p.result) == "1 study, 2 estimates"  # two sites of one study
         assert sections.studies_text({**p.result, "k": 1, "k_effects": 2}) == "1 study, 2 estimates"
         assert sections.studies_text({"k": 3, "rows": []}) == "3 studies"
+
+
+def test_why_an_estimate_is_not_pooled():
+    def effect(**kw):
+        return Effect(**{"poolable": True, "form": "counts", "yi": 0.1, "vi": 0.01, "not_poolable_reason": None, **kw})
+
+    assert results.reason(effect(), pooled_elsewhere=True) == (results.SAME_SAMPLE, None)
+    assert results.reason(effect(), pooled_elsewhere=False) == (results.NO_PARAMETER, None)
+    assert results.reason(effect(form="single_arm", yi=None, vi=None)) == (results.SINGLE_ARM, None)
+    assert results.reason(effect(form="reported", yi=None, vi=None)) == (results.REPORTED, None)
+    flagged = effect(poolable=False, not_poolable_reason="Percentages without arm sizes.")
+    assert results.reason(flagged) == (results.FLAGGED, "Percentages without arm sizes.")

@@ -23,7 +23,7 @@ def test_parameters_is_the_export_document(client):
     assert exported.headers["Content-Disposition"].startswith("inline; filename=\"evidence-parameters-")
     assert json.loads(exported.data) == body
     assert body["schema"] == "evidence-parameters/1"
-    assert body["settings"] == {"method": "REML", "test": "z", "level": 0.95}
+    assert body["settings"] == {"method": "REML", "test": "z", "level": 0.95, "rho": 0.8}
     assert body["dataset_version"] == client.get(f"{API}/parameters").headers["X-Dataset-Version"]
 
 

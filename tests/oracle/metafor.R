@@ -3,7 +3,7 @@
 #
 #   Rscript tests/oracle/metafor.R in.csv out.csv
 #
-# in.csv columns: dataset, model (rma | che | regtest), method, test, rho,
+# in.csv columns: dataset, model (rma | che | regtest | agg), method, test, rho,
 #                 yi, vi, study, subgroup (empty = none)
 # out.csv: dataset, error (empty when the fit worked) and the fields below,
 #          numbers with 17 significant digits, NA where a field does not apply.
@@ -44,12 +44,33 @@ fit_che <- function(d) {
   fit <- rma.mv(yi, V, random = ~ 1 | study/es, method = d$method[1], data = d)
   rob <- robust(fit, cluster = d$study, clubSandwich = TRUE)
   pr <- predict(rob)
+  # Multilevel I2 (metafor FAQ, "I^2 for multilevel and multivariate models")
+  W <- solve(V)
+  X <- model.matrix(fit)
+  P <- W - W %*% X %*% solve(t(X) %*% W %*% X) %*% t(X) %*% W
+  i2 <- 100 * sum(fit$sigma2) / (sum(fit$sigma2) + (fit$k - fit$p) / sum(diag(P)))
   list(estimate = num(rob$b), se = num(rob$se), stat = num(rob$zval),
        ci_lb = num(rob$ci.lb), ci_ub = num(rob$ci.ub), pval = num(rob$pval),
        df = num(rob$ddf), tau2 = num(fit$sigma2[1]), omega2 = num(fit$sigma2[2]),
        pi_lb = num(pr$pi.lb), pi_ub = num(pr$pi.ub), k = length(unique(d$study)),
        k_effects = fit$k, QE = num(fit$QE), QEp = num(fit$QEp), se_model = num(fit$se),
-       ll = num(logLik(fit)))
+       ll = num(logLik(fit)), I2 = num(i2))
+}
+
+# One study with several effect sizes: aggregated to one (aggregate.escalc with rho), then rma.
+fit_agg <- function(d) {
+  d$es <- seq_len(nrow(d))
+  dat <- escalc(measure = "GEN", yi = yi, vi = vi, data = d)
+  if (all(is.na(d$subgroup))) {
+    agg <- aggregate(dat, cluster = study, rho = d$rho[1])
+  } else {
+    V <- vcalc(vi, cluster = study, subgroup = subgroup, obs = es, rho = d$rho[1], data = d)
+    agg <- aggregate(dat, cluster = study, V = V)
+  }
+  res <- fit_rma(data.frame(yi = as.numeric(agg$yi), vi = as.numeric(agg$vi),
+                            method = d$method[1], test = d$test[1]))
+  res$k_effects <- nrow(d)
+  res
 }
 
 fit_regtest <- function(d) {
@@ -72,7 +93,7 @@ out <- list()
 for (name in unique(d_all$dataset)) {
   d <- d_all[d_all$dataset == name, , drop = FALSE]
   res <- tryCatch(withCallingHandlers(
-    switch(d$model[1], rma = fit_rma(d), che = fit_che(d), regtest = fit_regtest(d),
+    switch(d$model[1], rma = fit_rma(d), che = fit_che(d), regtest = fit_regtest(d), agg = fit_agg(d),
            stop(paste0("unknown model '", d$model[1], "'"))),
     warning = function(w) invokeRestart("muffleWarning")),
     error = function(e) conditionMessage(e))

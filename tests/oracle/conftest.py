@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .runner import r_available
+from evidence.oracle.runner import r_available
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -17,5 +17,5 @@ def pytest_terminal_summary(terminalreporter):
     from .test_knowledge_base import CHECKED
 
     if CHECKED:
-        counts = ", ".join(f"{n} {what}" for what, n in CHECKED.items())
-        terminalreporter.write_line(f"R oracle: checked every stored parameter against metafor/clubSandwich: {counts}")
+        terminalreporter.write_line("R oracle: every stored parameter of the knowledge base refitted in R and "
+                                    f"equal: {', '.join(f'{n} {what}' for what, n in CHECKED.items())}")

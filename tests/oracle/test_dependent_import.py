@@ -19,8 +19,8 @@ from evidence.config import load_settings
 from evidence.db.session import make_engine
 from evidence.services.parameters import Choice, load_current
 
-from .runner import fit_in_r
-from .test_knowledge_base import CHE_FIELDS, CHE_RTOL, VARIANCE_ATOL, VARIANCES, close
+from evidence.oracle.runner import fit_in_r
+from evidence.oracle.verify import CHE_FIELDS, CHE_RTOL, VARIANCE_ATOL, VARIANCES, close
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dependent" / "konstantopoulos2011.csv"
 PARAMETER = "district-school-programme.district-pupils.school-achievement.any.not-stated.SMD"

@@ -1,7 +1,7 @@
 # R oracle for evidence/stats: fits every dataset of one long CSV with
 # metafor (and clubSandwich for model "che") and writes one row per dataset.
 #
-#   Rscript tests/oracle/metafor.R in.csv out.csv
+#   Rscript evidence/oracle/metafor.R in.csv out.csv
 #
 # in.csv columns: dataset, model (rma | che | regtest | agg), method, test, rho,
 #                 yi, vi, study, subgroup (empty = none)

@@ -25,7 +25,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .versions import INDEX, MANIFEST, Layout, ReadSideError, Version, file_sizes, read_manifest, resolve
+from .versions import INDEX, MANIFEST, Layout, ReadSideError, Version, describe_files, read_manifest, resolve
 
 LOCK_SUFFIX = ".lock"
 
@@ -154,9 +154,10 @@ class Stage:
         else:
             studies = check_database(self.settings.database_url, dataset_version)
         check_index(self.index_dir, dataset_version, studies)
-        files = file_sizes(self.folder)
+        content = describe_files(self.folder)
+        files = {rel: os.stat(self.folder / rel).st_size for rel in content}
         manifest = {"dataset_version": dataset_version, "database": self.layout.db_name, "index": INDEX,
-                    "files": files}
+                    "files": files, "content": content}
         (self.folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         for rel in [*files, MANIFEST]:
             _fsync(self.folder / rel)

@@ -27,6 +27,7 @@ instead of a SIGBUS when its pages are touched.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -155,13 +156,50 @@ def verify(version: Version) -> None:
                                 f"not {size}: the file is damaged; run `evidence build`")
 
 
-def file_sizes(folder: Path) -> dict[str, int]:
-    """Every regular file under ``folder`` with its size (what the manifest records)."""
+def file_hash(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def describe_files(folder: Path) -> dict[str, dict]:
+    """Every regular file under ``folder``: its sha256 and modification time (what the manifest records)."""
     out = {}
     for dirpath, _dirs, names in os.walk(folder):
         for name in names:
             path = os.path.join(dirpath, name)
             rel = os.path.relpath(path, folder)
             if rel != MANIFEST:
-                out[rel] = os.stat(path).st_size
+                out[rel] = {"sha256": file_hash(path), "mtime_ns": os.stat(path).st_mtime_ns}
     return dict(sorted(out.items()))
+
+
+#: Files whose content was checked: (path, size, mtime_ns, inode) -> the hash found
+_checked: dict[tuple, str] = {}
+
+
+def verify_content(version: Version) -> None:
+    """:func:`verify`, and every file as published: a file written since (its modification time moved)
+    is hashed, and must hash as it did when published (a copy that did not keep times passes, once)."""
+    verify(version)
+    if version.folder is None:
+        return
+    described = read_manifest(version.folder).get("content", {})
+    for rel, expected in described.items():
+        path = version.folder / rel
+        try:
+            st = os.stat(path)
+            if st.st_mtime_ns == expected["mtime_ns"]:
+                continue
+            key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+            found = _checked.get(key)
+            if found is None:
+                found = _checked[key] = file_hash(path)
+        except OSError as exc:
+            raise ReadSideError(f"{rel} in the published build {version.folder.name} cannot be read "
+                                f"({exc.strerror}): run `evidence build`") from None
+        if found != expected["sha256"]:
+            raise ReadSideError(f"{rel} in the published build {version.folder.name} has changed since it was "
+                                "published: the file is damaged; run `evidence build`")

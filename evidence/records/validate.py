@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 
 from .followup import followup_window
 from .forms import NEVER_POOLED
+from .prices import load_prices
 from .schemas import OutcomeTermSchema, StudySchema, TermSchema
 from .vocabulary import FIELD_OF_KIND, KINDS, Term, Vocabulary
 from .yamlio import Loaded, YamlError, load, loads
@@ -235,6 +236,7 @@ def load_corpus(data_dir: Path, read=None, workers: int | None = None,
         corpus.problems.append(Problem(display_path(data_dir), "", "the data folder does not exist"))
         return corpus
     load_vocabulary(data_dir / "vocabularies", corpus)
+    check_prices(data_dir / "prices", corpus)
     paths, stray = study_paths(data_dir)
     for p in stray:
         corpus.problems.append(Problem(display_path(p), "", "study records are .yaml files; rename or remove this file"))
@@ -251,6 +253,13 @@ def load_corpus(data_dir: Path, read=None, workers: int | None = None,
         if record is not None and check_id(record, stems, corpus):
             corpus.studies.append(record)
     return corpus
+
+
+def check_prices(prices_dir: Path, corpus: Corpus) -> None:
+    """The price catalogue's problems, located like every other (the catalogue is read by the app itself)."""
+    outcomes = set(corpus.vocabulary.terms["outcomes"]) or None
+    _, problems = load_prices(prices_dir, outcomes)
+    corpus.problems.extend(Problem(p.path, p.field, p.message, p.line) for p in problems)
 
 
 def _init_worker(vocabulary: Vocabulary) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .schemas import Text, slug_field
+from .problems import Problem, display_path, flatten
 from .yamlio import YamlError, load
 
 PAYERS = ("kommune", "region", "stat")
@@ -96,33 +97,7 @@ class Price:
                 "notes_da": self.notes_da, "notes_en": self.notes_en}
 
 
-@dataclass(frozen=True)
-class PriceProblem:
-    path: str
-    field: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.field or '(file)'}: {self.message}"
-
-
-def _flatten(messages, prefix: str = "") -> list[tuple[str, str]]:
-    if isinstance(messages, dict):
-        out = []
-        for key, value in messages.items():
-            key = "" if key == "_schema" else str(key)
-            out.extend(_flatten(value, f"{prefix}.{key}" if prefix and key else (key or prefix)))
-        return out
-    if isinstance(messages, list):
-        return [pair for m in messages for pair in (_flatten(m, prefix) if isinstance(m, (dict, list))
-                                                     else [(prefix, str(m))])]
-    return [(prefix, str(messages))]
-
-
-def load_prices(prices_dir: Path, outcomes: set[str] | None = None,
-                shown_root: Path | None = None) -> tuple[list[Price], list[PriceProblem]]:
+def load_prices(prices_dir: Path, outcomes: set[str] | None = None) -> tuple[list[Price], list[Problem]]:
     """Every price under ``prices_dir`` (sorted by id) and every problem, located.
 
     ``outcomes`` (the vocabulary's outcome slugs), when given, must hold every
@@ -133,26 +108,26 @@ def load_prices(prices_dir: Path, outcomes: set[str] | None = None,
         return prices, problems
     schema = PriceSchema()
     for path in sorted(prices_dir.glob("*.yaml")):
-        shown = _shown(path, shown_root)
+        shown = display_path(path)
         try:
             loaded = load(path)
         except YamlError as exc:
-            problems.append(PriceProblem(shown, "", str(exc), exc.line))
+            problems.append(Problem(shown, "", str(exc), exc.line))
             continue
         if not isinstance(loaded.data, dict):
-            problems.append(PriceProblem(shown, "", "must be a mapping (one price per file)", 1))
+            problems.append(Problem(shown, "", "must be a mapping (one price per file)", 1))
             continue
         try:
             data = schema.load(loaded.data)
         except ValidationError as exc:
-            problems.extend(PriceProblem(shown, f, m, loaded.line_of(f)) for f, m in _flatten(exc.messages))
+            problems.extend(Problem(shown, f, m, loaded.line_of(f)) for f, m in flatten(exc.messages))
             continue
         if data["id"] != path.stem:
-            problems.append(PriceProblem(shown, "id", f"must equal the file name '{path.stem}'", loaded.line_of("id")))
+            problems.append(Problem(shown, "id", f"must equal the file name '{path.stem}'", loaded.line_of("id")))
             continue
         unknown = [(i, o) for i, o in enumerate(data["outcomes"]) if outcomes is not None and o not in outcomes]
         for i, slug in unknown:
-            problems.append(PriceProblem(shown, f"outcomes.{i}", f"unknown outcome '{slug}'",
+            problems.append(Problem(shown, f"outcomes.{i}", f"unknown outcome '{slug}'",
                                          loaded.line_of(f"outcomes.{i}")))
         if unknown:
             continue
@@ -161,10 +136,3 @@ def load_prices(prices_dir: Path, outcomes: set[str] | None = None,
                             data["notes"].get("da"), data["notes"].get("en")))
     return prices, problems
 
-
-def _shown(path: Path, root: Path | None) -> str:
-    base = root or Path.cwd()
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return f"prices/{path.name}"

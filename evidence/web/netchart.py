@@ -9,10 +9,11 @@ look comes from classes and presentation attributes, so the strict CSP holds
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
+
+from .forest import nice_linear
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 96, 16, 28, 52
@@ -26,15 +27,6 @@ class Texts:
     axis: str
     legend_bar: str
     legend_band: str
-
-
-def _ticks(lo: float, hi: float) -> list[float]:
-    span = hi - lo or 1.0
-    raw = span / 5
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.ceil(lo / step) * step
-    return [start + i * step for i in range(int((hi - start) / step + 1e-9) + 1)]
 
 
 def render(years: list[dict], key: str, texts: Texts, number, uid: str) -> Markup:
@@ -56,7 +48,7 @@ def render(years: list[dict], key: str, texts: Texts, number, uid: str) -> Marku
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="netchart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
            f'aria-labelledby="{uid}-t {uid}-d" preserveAspectRatio="xMinYMin meet">',
            f'<title id="{uid}-t">{escape(texts.title)}</title><desc id="{uid}-d">{escape(texts.description)}</desc>']
-    for t in _ticks(lo, hi):
+    for t in nice_linear(lo, hi):
         out.append(f'<line x1="{LEFT}" y1="{y(t):.1f}" x2="{WIDTH - RIGHT}" y2="{y(t):.1f}" class="nc-grid"/>'
                    f'<text x="{LEFT - 6}" y="{y(t) + 4:.1f}" text-anchor="end" class="nc-num">'
                    f'{escape(number(t))}</text>')

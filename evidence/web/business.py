@@ -46,16 +46,26 @@ def words(case: dict) -> list[str]:
     lang = current_lang()
     outcome = lower_first(p[f"outcome_label_{lang}"] or p["outcome"])
     events = totals["events_avoided"]
+    if events["estimate"] < 0:  # the pooled estimate points the wrong way: say so, with the band turned round
+        events = {"estimate": -events["estimate"], "low": -events["high"], "high": -events["low"]}
+        worse = True
+    else:
+        worse = False
     count = num(events["estimate"], 1)
     band = _range(events, lambda v: num(v, 1))
-    if p["outcome_desirable"] == "lower":
+    n, years = num(a["participants"], 0), a["horizon"]
+    if p["outcome_desirable"] == "lower" and not worse:
         first = _("With %(n)s participants, %(count)s fewer cases of %(outcome)s are expected over %(years)s "
-                  "years (%(band)s).", n=num(a["participants"], 0), count=count, outcome=outcome,
-                  years=a["horizon"], band=band)
-    else:
+                  "years (%(band)s).", n=n, count=count, outcome=outcome, years=years, band=band)
+    elif p["outcome_desirable"] == "lower":
+        first = _("With %(n)s participants, %(count)s more cases of %(outcome)s are expected over %(years)s "
+                  "years (%(band)s).", n=n, count=count, outcome=outcome, years=years, band=band)
+    elif not worse:
         first = _("With %(n)s participants, %(count)s more participants with %(outcome)s are expected over "
-                  "%(years)s years (%(band)s).", n=num(a["participants"], 0), count=count, outcome=outcome,
-                  years=a["horizon"], band=band)
+                  "%(years)s years (%(band)s).", n=n, count=count, outcome=outcome, years=years, band=band)
+    else:
+        first = _("With %(n)s participants, %(count)s fewer participants with %(outcome)s are expected over "
+                  "%(years)s years (%(band)s).", n=n, count=count, outcome=outcome, years=years, band=band)
     out = [first]
     for payer in [*case["payers"], "total"]:
         pv = totals["present_value"][payer]

@@ -87,3 +87,28 @@ def test_xlsx_opens_and_holds_assumptions_with_sources_and_the_yearly_table(clie
     pv = results["Nutidsværdi netto / net present value, i alt / total"]
     assert pv[0] == pytest.approx(api["totals"]["present_value"]["total"]["estimate"], rel=1e-12)
     assert pv[4] == api["totals"]["probability_net_positive"]["total"]
+
+
+def test_without_a_pooled_control_risk_the_page_asks_for_a_baseline(client):
+    mst = "multisystemic-therapy.young-people-antisocial-behaviour.out-of-home-placement.usual-practice.13-36m.OR"
+    first = client.get(f"/beregn/{mst}")
+    assert first.status_code == 200 and "ingen basisrisiko at gå ud fra" in _text(first.get_data(as_text=True))
+    html = client.get(f"/beregn/{mst}?baseline_risk=0.2&price=foster-family-year-2019").get_data(as_text=True)
+    api = client.get(f"/api/v1/business-case?parameter={mst}&baseline_risk=0.2&price=foster-family-year-2019")
+    kommune = round(api.get_json()["totals"]["present_value"]["kommune"]["estimate"])
+    amount = f"{abs(kommune):,}".replace(",", ".")
+    sign = "\u2212" if kommune < 0 else ""
+    assert f"Nettoresultat for kommunen efter 5 år, i nutidsværdi: {sign}{amount} kr." in _text(html)
+
+
+def test_an_effect_pointing_the_wrong_way_is_worded_as_such(client):
+    mst = "multisystemic-therapy.young-people-antisocial-behaviour.out-of-home-placement.usual-practice.13-36m.OR"
+    api = client.get(f"/api/v1/business-case?parameter={mst}&baseline_risk=0.2").get_json()
+    assert api["totals"]["events_avoided"]["estimate"] < 0  # the single study's OR is above 1
+    text = _text(client.get(f"/beregn/{mst}?baseline_risk=0.2").get_data(as_text=True))
+    more = num_da(-api["totals"]["events_avoided"]["estimate"])
+    assert f"forventes {more} flere tilfælde af anbringelse" in text, text[:3000]
+
+
+def num_da(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")

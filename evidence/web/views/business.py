@@ -53,7 +53,8 @@ def show(parameter_id):
         context.update(words=business.words(case), chart=business.chart(case, "nc-" + str(abs(hash(found["id"])) % 10**8)),
                        table=business.table(case),
                        xlsx_url=url_for("business.workbook", parameter_id=found["id"], **request.args))
-    return render_template("business_case.html", **context), 200 if not errors else 400
+    # a first visit is not bad input, even where the studies give no baseline risk to start from
+    return render_template("business_case.html", **context), 400 if errors and request.args else 200
 
 
 @bp.get("/beregn/<parameter_id>/business-case.xlsx")

@@ -90,7 +90,7 @@ class BusinessCaseArgs(Schema):
     interval = fields.String(load_default="ci", validate=validate.OneOf(("ci", "pi")),
                              metadata={"description": "ci: sampling distribution; pi: a new setting "
                                        "(prediction distribution)"})
-    draws = fields.Integer(load_default=model.DEFAULT_DRAWS, validate=validate.Range(100, 100_000))
+    draws = fields.Integer(load_default=model.DEFAULT_DRAWS, validate=validate.Range(100, model.MAX_DRAWS))
     effect = fields.Float(validate=validate.Range(-20, 20),
                           metadata={"description": "your own effect on the parameter's analysis scale (with effect_se)"})
     effect_se = fields.Float(validate=validate.Range(0, 20))

@@ -55,6 +55,7 @@ def _assumptions(ws, case: dict, page_url: str | None) -> None:
         ("Målgruppe / target group", p["target_group_label_da"] or p["target_group"], p["target_group_label_en"]),
         ("Opfølgning / follow-up", p["followup_label_da"] or p["followup"], p["followup_label_en"]),
         ("Effektmål / measure", p["measure"], f"{p['k']} studier / studies, random effects (REML)"),
+        ("Studier / studies", "; ".join(p["studies"] or []), "id'er i evidence / ids in evidence (/studies/<id>)"),
         ("Estimat (analyseskala) / estimate (analysis scale)", p["estimate"],
          "eget estimat / own estimate" if a["own_effect"] else "samlet estimat / pooled estimate"),
         ("Standardfejl / standard error", p["se"], None),

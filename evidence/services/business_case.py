@@ -185,7 +185,7 @@ def _effect(p: dict, inputs: Inputs) -> model.Effect:
 
 
 def _parameter_summary(p: dict, effect: model.Effect) -> dict:
-    keys = ("id", "intervention", "target_group", "outcome", "comparison", "followup", "measure", "k",
+    keys = ("id", "intervention", "target_group", "outcome", "comparison", "followup", "measure", "k", "studies",
             "outcome_desirable", "intervention_label_da", "intervention_label_en", "outcome_label_da",
             "outcome_label_en", "target_group_label_da", "target_group_label_en", "followup_label_da",
             "followup_label_en", "som_success_rate_pp", "som_success_rate_pp_ci_low", "som_success_rate_pp_ci_high")

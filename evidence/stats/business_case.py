@@ -44,6 +44,7 @@ DEFAULT_DISCOUNT_RATE = 0.035
 MAX_HORIZON = 10
 MAX_RATE = 0.20
 DEFAULT_DRAWS = 10_000
+MAX_DRAWS = 50_000  # a request holds about 8 arrays of draws × years: 50,000 × 10 × 8 bytes each
 DEFAULT_SEED = 20231
 LEVEL = 0.95
 
@@ -191,8 +192,8 @@ def business_case(effect: Effect, a: Assumptions, interval: str = "ci", draws: i
     """Per-year and total results with point estimates, Monte Carlo means, 95 % intervals and P(net > 0)."""
     if interval not in ("ci", "pi"):
         raise BusinessCaseError("interval", "must be 'ci' or 'pi'")
-    if not 100 <= draws <= 200_000:
-        raise BusinessCaseError("draws", "must be from 100 to 200000")
+    if not 100 <= draws <= MAX_DRAWS:
+        raise BusinessCaseError("draws", f"must be from 100 to {MAX_DRAWS}")
     theta, distribution, scale = _draws(effect, interval, draws, seed)
     s_point = float(success_rate(effect.measure, effect.estimate, a.baseline_risk, a.desirable))
     s_draws = success_rate(effect.measure, theta, a.baseline_risk, a.desirable)

@@ -97,6 +97,7 @@ def test_baseline_own_effect_and_own_price(client):
     ({"price": "foster-family-year-2019"}, "price"), ({"cost_year": 6}, "cost_year"),
     ({"effect": -0.2}, "effect_se"), ({"baseline_risk": 1}, "baseline_risk"),
     ({"price": PRICE, "price_amount": 5}, "price"), ({"participants": "many"}, "participants"),
+    ({"draws": 50_001}, "draws"), ({"draws": 99}, "draws"),
 ])
 def test_bad_input_is_a_400_problem_naming_the_parameter(client, query, name):
     body = is_problem(client.get(f"{URL}?{urlencode({'parameter': CBT, **query})}"), 400)

@@ -72,6 +72,8 @@ def test_xlsx_opens_and_holds_assumptions_with_sources_and_the_yearly_table(clie
     assert book.sheetnames == ["Forudsætninger", "År", "Resultat"]
     assumptions = {r[0]: r[1:] for r in book["Forudsætninger"].iter_rows(values_only=True)}
     assert assumptions["Parameter"][0] == CBT
+    studies = client.get(f"/api/v1/parameters/{CBT}").get_json()["studies"]
+    assert assumptions["Studier / studies"][0].split("; ") == studies
     assert assumptions["Beløb (kr.) / amount (DKK)"][0] == 1878
     assert "kriminalforsorgen.dk" in assumptions["Beløb (kr.) / amount (DKK)"][1]
     assert "fm.dk" in assumptions["Diskonteringsrente / discount rate"][1]

@@ -114,3 +114,9 @@ def test_an_effect_pointing_the_wrong_way_is_worded_as_such(client):
 
 def num_da(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
+
+
+def test_stray_query_names_do_not_break_the_links(client):
+    for query in ("parameter_id=x&_external=1&_anchor=y", "participants=5&price=nope&parameter_id=z"):
+        assert client.get(f"{PAGE}?{query}").status_code in (200, 400)
+        assert client.get(f"{PAGE}/business-case.xlsx?{query}").status_code in (200, 400)

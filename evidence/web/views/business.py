@@ -44,6 +44,11 @@ def _case(parameter_id: str):
     return case, found, form, {}, prices
 
 
+def _kept() -> dict:
+    """The query as the links repeat it: the form's fields and the language, nothing else."""
+    return {k: v for k, v in request.args.items() if k in business.FIELDS or k == "lang"}
+
+
 @bp.get("/beregn/<parameter_id>")
 def show(parameter_id):
     case, found, form, errors, prices = _case(parameter_id)
@@ -52,7 +57,7 @@ def show(parameter_id):
     if case is not None:
         context.update(words=business.words(case), chart=business.chart(case, "nc-" + str(abs(hash(found["id"])) % 10**8)),
                        table=business.table(case),
-                       xlsx_url=url_for("business.workbook", parameter_id=found["id"], **request.args))
+                       xlsx_url=url_for("business.workbook", parameter_id=found["id"], **_kept()))
     # a first visit is not bad input, even where the studies give no baseline risk to start from
     return render_template("business_case.html", **context), 400 if errors and request.args else 200
 
@@ -62,7 +67,7 @@ def workbook(parameter_id):
     case, found, _form, errors, _prices = _case(parameter_id)
     if case is None:
         abort(400)
-    page = url_for("business.show", parameter_id=found["id"], _external=True, **request.args)
+    page = url_for("business.show", parameter_id=found["id"], _external=True, **_kept())
     return Response(to_xlsx(case, page),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="business-case.xlsx"'})

@@ -120,3 +120,13 @@ def test_stray_query_names_do_not_break_the_links(client):
     for query in ("parameter_id=x&_external=1&_anchor=y", "participants=5&price=nope&parameter_id=z"):
         assert client.get(f"{PAGE}?{query}").status_code in (200, 400)
         assert client.get(f"{PAGE}/business-case.xlsx?{query}").status_code in (200, 400)
+
+
+def test_the_price_page_shows_every_price_with_its_source_and_price_year(client):
+    html = client.get("/priser").get_data(as_text=True)
+    prices = client.get("/api/v1/prices").get_json()["items"]
+    for price in prices:
+        assert f'id="{price["id"]}"' in html and price["source"]["url"] in html
+        row = re.search(rf'<tr id="{price["id"]}">(.*?)</tr>', html, re.S).group(1)
+        assert f"<td>{price['price_year']}</td>" in row
+    assert "style=" not in html and 'href="/priser"' in client.get(PAGE).get_data(as_text=True)

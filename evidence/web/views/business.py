@@ -71,3 +71,11 @@ def workbook(parameter_id):
     return Response(to_xlsx(case, page),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="business-case.xlsx"'})
+
+
+@bp.get("/priser")
+def prices():
+    """The whole price catalogue with every source: what the business cases can value, and how sure."""
+    catalogue = service.catalogue(current_app.config["EVIDENCE"].data_dir).prices()
+    return render_template("prices.html", prices=catalogue, unit_name=business.unit_name,
+                           payer_title=business.payer_title)

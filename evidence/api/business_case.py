@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from ..services import business_case as service
 from ..stats import business_case as model
+from ..stats.rma import METHODS, TESTS
 from . import sources
 from .blueprint import VERSION_HEADERS, Blueprint
 from .common import slug, text
@@ -94,6 +95,10 @@ class BusinessCaseArgs(Schema):
     effect = fields.Float(validate=validate.Range(-20, 20),
                           metadata={"description": "your own effect on the parameter's analysis scale (with effect_se)"})
     effect_se = fields.Float(validate=validate.Range(0, 20))
+    method = fields.String(load_default="REML", validate=validate.OneOf(METHODS),
+                           metadata={"description": "tau² estimator (the parameter is pooled again if not REML)"})
+    test = fields.String(load_default="z", validate=validate.OneOf(TESTS),
+                         metadata={"description": "z, or knha (Knapp-Hartung: Student t draws with the fit's df)"})
 
 
 class StatSchema(Schema):

@@ -63,6 +63,8 @@ class Inputs:
     draws: int = model.DEFAULT_DRAWS
     effect: float | None = None  # the user's own effect on the parameter's analysis scale
     effect_se: float | None = None
+    method: str = "REML"  # tau² estimator; other than the stored REML/z, the parameter is pooled again
+    test: str = "z"  # z or knha (Knapp-Hartung: the draws are then Student t with the fit's df)
 
 
 class Catalogue:
@@ -114,8 +116,9 @@ def calculate(source: Source, prices: Catalogue, inputs: Inputs) -> dict:
     if not is_binary(p):
         raise InputError("parameter", f"Parameter '{p['id']}' is in {p['measure']}; a business case needs a "
                          f"binary outcome in {', '.join(BINARY)} (the same result has them).")
-    if inputs.baseline_risk is not None:
-        p = source.get(inputs.parameter, Choice(baseline_risk=inputs.baseline_risk))
+    choice = Choice(inputs.method, inputs.test, inputs.baseline_risk)
+    if not choice.stored:
+        p = source.get(inputs.parameter, choice)
     baseline = p["control_risk"]
     if baseline is None:
         raise InputError("baseline_risk", "The studies report no control-group risk for this parameter: "
@@ -142,6 +145,7 @@ def calculate(source: Source, prices: Catalogue, inputs: Inputs) -> dict:
             "cost": inputs.cost, "cost_year": inputs.cost_year, "cost_payer": inputs.cost_payer,
             "discount_rate": inputs.discount_rate, "discount_rate_source": DISCOUNT_SOURCE,
             "interval": inputs.interval, "seed": inputs.seed, "draws": inputs.draws,
+            "method": inputs.method, "test": inputs.test,
             "own_effect": inputs.effect is not None,
         },
         "price": price,

@@ -133,3 +133,14 @@ def test_som_success_rate_in_the_parameter_and_the_exports(client):
     cells = dict(zip(sheet[0], next(r for r in sheet if r[0] == CBT)))
     assert cells["som_success_rate_pp"] == pytest.approx(p["som_success_rate_pp"], rel=1e-15)
     assert cells["som_success_rate_pp_ci_high"] == pytest.approx(p["som_success_rate_pp_ci_high"], rel=1e-15)
+
+
+def test_knapp_hartung_draws_are_student_t_with_the_fits_df(client):
+    knha = client.get(f"/api/v1/parameters/{CBT}?test=knha").get_json()
+    body = _case(client, test="knha", price=PRICE, draws=2000)
+    assert knha["df"] == knha["k"] - 1
+    assert body["monte_carlo"]["distribution"] == f"t({knha['df']})"
+    assert body["parameter"]["se"] == knha["se"] and body["assumptions"]["test"] == "knha"
+    dl = _case(client, method="DL", price=PRICE, draws=500)
+    assert dl["parameter"]["tau2"] == client.get(f"/api/v1/parameters/{CBT}?method=DL").get_json()["tau2"]
+    assert "method" in is_problem(client.get(f"{URL}?parameter={CBT}&method=XX"), 400)["errors"]

@@ -130,3 +130,21 @@ def test_the_price_page_shows_every_price_with_its_source_and_price_year(client)
         row = re.search(rf'<tr id="{price["id"]}">(.*?)</tr>', html, re.S).group(1)
         assert f"<td>{price['price_year']}</td>" in row
     assert "style=" not in html and 'href="/priser"' in client.get(PAGE).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", [PAGE, f"{PAGE}?participants=-1", "/priser"])
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_pages_are_structured_like_the_others(client, url, lang):
+    from test_accessibility import Collector
+
+    page = Collector()
+    page.feed(client.get(url + ("&" if "?" in url else "?") + f"lang={lang}").get_data(as_text=True))
+    names = [t for t, _ in page.tags]
+    assert names.count("h1") == 1 and {"header", "nav", "main", "footer"} <= set(names)
+    labelled = {a.get("for") for t, a in page.tags if t == "label"}
+    for tag, attrs in page.tags:
+        if tag in ("input", "select") and attrs.get("type") != "hidden":
+            assert attrs.get("id") in labelled, attrs
+    assert len(page.ids) == len(set(page.ids))
+    assert all(a.get("role") == "img" and a.get("aria-labelledby") for t, a in page.tags
+               if t == "svg" and a.get("class") == "netchart")

@@ -72,6 +72,10 @@ def che_rve(yi, vi, cluster, subgroup=None, rho: float = DEFAULT_RHO, method: st
         raise ValueError(f"CHE-RVE needs at least 2 clusters (studies), got {groups.k}")
     fit = rma_mv(y, vcalc_blocks(v, cluster, rho, subgroup), cluster, method=method, level=level)
     rob = robust(fit, level=level)
+    notes = fit.notes
+    if rob.se == 0:
+        notes += ("robust SE is 0 (every residual is 0): t is infinite and p is 0, "
+                  "as metafor would report them",)
     return CheFit("che-rve", method, float(level), rho, fit.k, fit.k_effects, rob.estimate, rob.se,
                   rob.ci_lb, rob.ci_ub, rob.stat, rob.pval, rob.df, fit.tau2, fit.omega2,
-                  rob.pi_lb, rob.pi_ub, fit.se, fit.QE, fit.QEp, fit.weights, fit.converged, fit.notes)
+                  rob.pi_lb, rob.pi_ub, fit.se, fit.QE, fit.QEp, fit.weights, fit.converged, notes)

@@ -61,7 +61,7 @@ class RobustFit:
 def _inv_sqrt_psd(g: np.ndarray) -> np.ndarray:
     vals, vecs = np.linalg.eigh(g)
     powered = np.where(vals > EIGEN_TOL, np.abs(vals) ** -0.5, 0.0)
-    return np.einsum("mij,mj,mkj->mik", vecs, powered, vecs)
+    return (vecs * powered[:, None, :]) @ np.swapaxes(vecs, 1, 2)
 
 
 def cr2_components(fit: MultilevelFit) -> tuple[float, float]:
@@ -80,7 +80,7 @@ def cr2_components(fit: MultilevelFit) -> tuple[float, float]:
         upper = np.swapaxes(lower, 1, 2)
         r1 = upper.sum(axis=2)  # R 1
         g = upper @ m @ lower - np.einsum("mi,mj->mij", r1, r1) / S
-        a = np.einsum("mji,mjk,mkl->mil", upper, _inv_sqrt_psd(g), upper)  # R' G^-1/2 R
+        a = lower @ _inv_sqrt_psd(g) @ upper  # R' G^-1/2 R
         w = minv.sum(axis=2)
         wa = np.einsum("mi,mij->mj", w, a)  # w'A (row)
         c.append(np.einsum("mj,mj->m", wa, ys - mu))

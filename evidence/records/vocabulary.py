@@ -36,6 +36,7 @@ class Term:
     desirable: str | None = None  # outcomes only: higher | lower
     default_measure: str | None = None  # outcomes only
     needs_curation: bool = False
+    areas: tuple[str, ...] = ()  # SØM areas: root target-group slugs (interventions and outcomes)
 
     def label(self, lang: str = "da") -> str:
         return self.label_en if lang == "en" else self.label_da
@@ -91,6 +92,13 @@ class Vocabulary:
                     found.add(term.slug)
                     changed = True
         return found
+
+    def area_of(self, slug: str) -> str | None:
+        """The SØM area (root target group) a target group sits under, or None if unknown."""
+        if slug not in self.terms["target_groups"]:
+            return None
+        lineage = [slug, *self.ancestors("target_groups", slug)]
+        return lineage[-1]
 
     def counts(self) -> dict[str, int]:
         return {kind: len(terms) for kind, terms in self.terms.items()}

@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 from .followup import followup_window
 from .forms import NEVER_POOLED
 from .schemas import OutcomeTermSchema, StudySchema, TermSchema
-from .vocabulary import FIELD_OF_KIND, KINDS, Term, Vocabulary
+from .vocabulary import AREAS, FIELD_OF_KIND, KINDS, Term, Vocabulary
 from .yamlio import Loaded, YamlError, load, loads
 
 #: One schema for every record: building a marshmallow schema is costly, loading with one is not.
@@ -133,8 +133,8 @@ def load_vocabulary(vocab_dir: Path, corpus: Corpus) -> None:
 
 
 def _check_areas(vocab_dir: Path, corpus: Corpus) -> None:
-    """An intervention's or outcome's ``areas`` name root target groups (the SØM areas)."""
-    roots = {s for s, t in corpus.vocabulary.terms["target_groups"].items() if t.parent is None}
+    """An intervention's or outcome's ``areas`` name SØM areas (root target groups)."""
+    roots = {s for s, t in corpus.vocabulary.terms["target_groups"].items() if t.parent is None and s in AREAS}
     for kind in ("interventions", "outcomes"):
         path = vocab_dir / f"{kind}.yaml"
         index = {}
@@ -147,8 +147,8 @@ def _check_areas(vocab_dir: Path, corpus: Corpus) -> None:
             for j, area in enumerate(term.areas):
                 if area not in roots:
                     where = f"{index.get(slug)}.areas.{j}"
-                    corpus.problems.append(Problem(display_path(path), where, f"unknown area '{area}'; areas are "
-                                                   f"the top-level target groups: {', '.join(sorted(roots))}",
+                    corpus.problems.append(Problem(display_path(path), where, f"unknown area '{area}'; the areas are "
+                                                   f"the top-level target groups {', '.join(sorted(roots))}",
                                                    loaded.line_of(where)))
 
 

@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 
 KINDS = ("interventions", "target_groups", "outcomes", "comparisons")
 
+#: SØM's five areas, in SØM's order: the root target groups every target group sits under. The slugs are a
+#: contract with the pages (``/map``) and with ``areas:`` on interventions and outcomes.
+AREAS = ("vulnerable-children-and-youth", "vulnerable-adults", "disability", "unemployed-and-sick-listed",
+         "older-people")
+
 #: The singular field name an effect uses for each vocabulary.
 FIELD_OF_KIND = {
     "interventions": "intervention",

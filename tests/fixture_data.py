@@ -19,11 +19,24 @@ FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"
 
 def assemble_data(target: Path) -> Path:
     """A data folder at ``target``: ``data/`` (without the source CSVs) with the fixture records and terms added."""
-    shutil.copytree(ROOT / "data", target, ignore=shutil.ignore_patterns("sources"))
+    shutil.copytree(ROOT / "data", target, ignore=shutil.ignore_patterns("sources", "vocabularies"))
     for path in sorted((FIXTURE_DATA / "studies").glob("*.yaml")):
         shutil.copy(path, target / "studies" / path.name)
+    assemble_vocabularies(target / "vocabularies")
+    return target
+
+
+def assemble_vocabularies(target: Path) -> Path:
+    """The repository's vocabularies with the fixture terms appended, at ``target``."""
+    shutil.copytree(ROOT / "data" / "vocabularies", target)
     for path in sorted((FIXTURE_DATA / "vocabularies").glob("*.yaml")):
         # Each vocabulary file is one YAML list, so the fixture terms append as text.
-        with open(target / "vocabularies" / path.name, "a", encoding="utf-8") as fh:
+        with open(target / path.name, "a", encoding="utf-8") as fh:
             fh.write(path.read_text(encoding="utf-8"))
     return target
+
+
+def study_file(sid: str) -> Path:
+    """A study record of the test data: in ``data/studies`` or among the fixtures."""
+    published = ROOT / "data" / "studies" / f"{sid}.yaml"
+    return published if published.exists() else FIXTURE_DATA / "studies" / f"{sid}.yaml"

@@ -139,9 +139,9 @@ def test_add_terms_adds_flagged_terms_with_the_records(empty_data_dir, tmp_path)
 
 def test_a_typo_in_an_option_gets_a_suggestion_once(empty_data_dir, tmp_path):
     path = _write(tmp_path, "study,yi,vi\nA (1992),0.65,0.07\nB (1993),0.6,0.07\n")
-    options = ["--intervention", "writing-to-lern", *WTL[2:]]
+    options = ["--intervention", "cbt-ofenders", *CBT[2:]]
     output = _refused(empty_data_dir, path, *options)
-    line = "extraction.csv: --intervention: unknown intervention 'writing-to-lern'; did you mean 'writing-to-learn'?"
+    line = "extraction.csv: --intervention: unknown intervention 'cbt-ofenders'; did you mean 'cbt-offenders'?"
     assert output.count(line) == 1, output
 
 

@@ -135,9 +135,15 @@ def _study(row: Row, table: Table, problems: list[ImportProblem]) -> tuple[str, 
         return None
     columns = {"citation": column, "citation.year": column}
     m = _STUDY.fullmatch(study)
-    if m and m.group("who").strip(" ,(") and FIRST_YEAR <= int(m.group("year")) <= dt.date.today().year + 1:
-        authors, et_al = split_names(m.group("who").strip(" ,("))
-        return study, {"authors": authors, "et_al": et_al, "year": int(m.group("year"))}, columns
+    if m and m.group("who").strip(" ,("):
+        year, last = int(m.group("year")), dt.date.today().year + 1
+        if FIRST_YEAR <= year <= last:
+            authors, et_al = split_names(m.group("who").strip(" ,("))
+            return study, {"authors": authors, "et_al": et_al, "year": year}, columns
+        if "(" in study:  # "Guerra (2999)": written as a year, but not one — a typo, not a name
+            problems.append(ImportProblem(table.path, where, column, f"{year} is not a year between {FIRST_YEAR}"
+                                          f" and {last}: correct it, or give the year in a 'year' column"))
+            return None
     if re.fullmatch(r"[\d\s.,#-]+", study):
         problems.append(ImportProblem(table.path, where, column,
                                       f"'{study}' is a number, not a study: give \"Author (Year)\" or the study's name"))

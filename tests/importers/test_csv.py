@@ -169,7 +169,7 @@ def test_a_typo_in_an_option_gets_a_suggestion_once(empty_data_dir, tmp_path):
     ("study,ai,bi,ci,di\n1,10,19,23,29\n", "extraction.csv:row 2: study: '1' is a number, not a study"),
     ("author,ai,bi,ci,di\nGuerra,10,19,23,29\n", "extraction.csv:row 1: year: name the study"),
     ("author,year,ai,bi,ci,di\nGuerra,199O,10,19,23,29\n", "extraction.csv:row 2: year: '199O' is not a year"),
-    ("study,ai,bi,ci,di\nGuerra (2999),10,19,23,29\n", "extraction.csv:row 2: study: 2999 is in the future"),
+    ("study,ai,bi,ci,di\nGuerra (2999),10,19,23,29\n", "extraction.csv:row 2: study: 2999 is not a year between 1900 and"),
     ("study,ai,bi,ci,di,ai\nGuerra (1990),10,19,23,29,1\n", "extraction.csv:row 1: ai: column 6 repeats"),
     ("study,ai,bi,ci,di\nGuerra (1990),10,19,23,29,5\n", "extraction.csv:row 2: 6 cells but the header names 5"),
     ("study,ai,bi,ci,di\n\"Guerra (1990),10,19,23,29\n", "extraction.csv:row 2: cannot read the CSV"),

@@ -102,6 +102,7 @@ class _Estimate:
     effect: dict
     sources: dict[str, str]  # effect field -> column (as written) or option it came from
     descriptors: dict
+    esid: str | None = None  # the effect-size id: rows of one study with different ids are dependent estimates
 
     @property
     def group_key(self) -> tuple:
@@ -264,4 +265,5 @@ def read_row(row: Row, table: Table, options: CsvOptions, vocabulary: Vocabulary
         descriptors[table.headers["design"]] = cell  # the source's own coding, kept verbatim
     doi = clean_doi(row.values.get("doi", ""))
     return _Estimate(row, name, citation, citation_columns, design, design_from, row.values.get("country") or None,
-                     doi, row.values.get("bibkey") or None, effect, sources, descriptors)
+                     doi, row.values.get("bibkey") or None, effect, sources, descriptors,
+                     row.values.get("esid") or None)

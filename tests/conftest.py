@@ -13,7 +13,7 @@ from evidence.config import load_settings
 from fixture_data import assemble_data
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", ROOT.parent / "shared" / "data" / "reference"))
+REFERENCE_DIR = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", ROOT / "tests" / "stats" / "reference"))
 POSTGRES_URL = os.environ.get("EVIDENCE_TEST_DATABASE_URL")
 
 

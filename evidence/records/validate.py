@@ -12,8 +12,6 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
-from .followup import followup_window
-from .forms import NEVER_POOLED
 from .schemas import OutcomeTermSchema, StudySchema, TermSchema
 from .vocabulary import AREAS, FIELD_OF_KIND, KINDS, Term, Vocabulary
 from .yamlio import Loaded, YamlError, load, loads
@@ -188,24 +186,6 @@ def check_terms(study: dict, vocab: Vocabulary) -> list[tuple[str, str]]:
     return out
 
 
-def check_samples(study: dict) -> list[tuple[str, str]]:
-    """At most one estimate per study sample in one analysis."""
-    seen: dict[tuple, int] = {}
-    out = []
-    for i, e in enumerate(study["effects"]):
-        if e.get("poolable") is False or e["form"] in NEVER_POOLED:
-            continue
-        key = (e["intervention"], e.get("comparison"), e["target_group"], e["outcome"],
-               e["measure"], followup_window(e.get("followup_months")), e["sample"])
-        if key in seen:
-            out.append((f"effects.{i}.sample", f"effect {seen[key]} already gives this sample's estimate for the "
-                        "same intervention, comparison, target group, outcome, measure and follow-up window;"
-                        " give each independent sample its own 'sample' name, or mark one not poolable"))
-        else:
-            seen[key] = i
-    return out
-
-
 def load_study(path: Path, corpus: Corpus, content: bytes | None = None) -> StudyRecord | None:
     """Validate one record file (or ``content``, the file's bytes when already read)."""
     shown = display_path(path)
@@ -229,7 +209,7 @@ def load_study(path: Path, corpus: Corpus, content: bytes | None = None) -> Stud
     except ValidationError as exc:
         corpus.problems.extend(_schema_problems(exc, shown, loaded))
         return None
-    problems = check_terms(data, corpus.vocabulary) + check_samples(data)
+    problems = check_terms(data, corpus.vocabulary)
     for where, message in problems:
         corpus.problems.append(Problem(shown, where, message, loaded.line_of(where)))
     for effect in data["effects"]:

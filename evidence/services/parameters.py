@@ -38,7 +38,7 @@ CONTRACT = ("id", "intervention", "target_group", "outcome", "comparison", "foll
             "k", "n_participants", "evidence_level", "strength", "control_risk", "treated_risk",
             "risk_difference_pp", "studies")
 #: Extra fields, always present, after the contract (then ``rows`` and ``sensitivity``).
-EXTRA = ("method", "method_used", "test", "level", "stat", "df", "se_tau2", "h2", "estimate_natural",
+EXTRA = ("model", "k_effects", "rho", "omega2", "method", "method_used", "test", "level", "stat", "df", "se_tau2", "h2", "estimate_natural",
          "ci_low_natural", "ci_high_natural", "pi_low_natural", "pi_high_natural", "natural_scale_conversion",
          "control_risk_source", "control_risk_ci_low", "control_risk_ci_high", "risk_difference_pp_ci_low",
          "risk_difference_pp_ci_high", "risk_difference_pp_conversion", "treated_risk_conversion",
@@ -65,6 +65,7 @@ class Choice:
     method: str = DEFAULT_METHOD
     test: str = DEFAULT_TEST
     baseline_risk: float | None = None
+    rho: float = pooling.DEFAULT_RHO  # within-study correlation of dependent effect sizes (che-rve)
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -73,13 +74,16 @@ class Choice:
             raise ValueError(f"test must be one of {', '.join(TESTS)}")
         if self.baseline_risk is not None and not 0 < self.baseline_risk < 1:
             raise ValueError("baseline_risk must be strictly between 0 and 1")
+        if isinstance(self.rho, bool) or not isinstance(self.rho, (int, float)) or not 0 <= self.rho < 1:
+            raise ValueError("rho must be at least 0 and below 1")
 
     @property
     def stored(self) -> bool:
-        return (self.method, self.test, self.baseline_risk) == (DEFAULT_METHOD, DEFAULT_TEST, None)
+        return (self.method, self.test, self.baseline_risk, self.rho) == (DEFAULT_METHOD, DEFAULT_TEST, None,
+                                                                          pooling.DEFAULT_RHO)
 
     def settings(self) -> dict:
-        out = {"method": self.method, "test": self.test, "level": LEVEL}
+        out = {"method": self.method, "test": self.test, "level": LEVEL, "rho": self.rho}
         if self.baseline_risk is not None:
             out["baseline_risk"] = self.baseline_risk
         return out
@@ -156,8 +160,8 @@ def repool(p: dict, choice: Choice) -> dict:
                         conversions=tuple(r["conversions"])) for r in p["rows"]]
     vocab = Vocabulary()
     vocab.add(VocabTerm("outcomes", p["outcome"], "", "", desirable=p["outcome_desirable"]))
-    notes = [n for n in p["notes"] if "only the first estimate of sample" in n]
-    result = pooling.pool(pooling.Group(key, rows, notes), vocab, choice.method, choice.test, choice.baseline_risk)
+    result = pooling.pool(pooling.Group(key, rows), vocab, choice.method, choice.test, choice.baseline_risk,
+                          rho=choice.rho)
     return export_form(result, {name: p[name] for name in LABELS}, [_extras(r) for r in p["rows"]])
 
 
@@ -176,6 +180,8 @@ def export_form(result: dict, labels: dict, row_extras: list[dict]) -> dict:
     out["rows"] = [{**{name: clean(r.get(name)) for name in ROW_FIELDS}, **extra}
                    for r, extra in zip(result["rows"], row_extras, strict=True)]
     out["sensitivity"] = clean(result.get("sensitivity"))
+    out["study_effects"] = clean(result.get("study_effects"))
+    out["small_study_test"] = clean(result.get("small_study_test"))
     return out
 
 

@@ -8,8 +8,6 @@ Views are thin (``views/``); what they show is computed in plain modules
 
 from __future__ import annotations
 
-from ..search.reader import IndexHolder
-
 
 def init_app(app) -> None:
     from . import caching, errors, formatting, i18n, security
@@ -19,7 +17,6 @@ def init_app(app) -> None:
     i18n.init_app(app)
     security.init_app(app)
     formatting.init_app(app)
-    app.extensions["evidence.search"] = IndexHolder(app.config["EVIDENCE"].index_dir)
     for module in (search, interventions, studies, browse):
         app.register_blueprint(module.bp)
     errors.init_app(app)

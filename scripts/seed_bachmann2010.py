@@ -21,10 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seedlib import ROOT, SOURCES_DIR, assign_ids, history, num, read_rows, write  # noqa: E402
+from seedlib import (ROOT, SOURCES_DIR, assign_ids, descriptors, group_rows, history, num, read_rows,  # noqa: E402
+                     report, write)
 
 FOLDER = "bachmann2010-geriatric-rehab"
 MARKER = f"data/sources/{FOLDER}/"
+SCRIPT = "seed_bachmann2010.py"
 SOURCE = ("Bachmann, S., Finger, C., Huss, A., Egger, M., Stuck, A. E., & Clough-Gorr, K. M. (2010). Inpatient"
           " rehabilitation specifically designed for geriatric patients: Systematic review and meta-analysis of"
           " randomised controlled trials. BMJ, 340, c1718.")
@@ -76,13 +78,6 @@ def effect(row: dict) -> dict:
 def record(rows: list[dict]) -> dict:
     first = rows[0]
     kept = [r for r in rows if figures(r) is not None]
-    descriptors = {}
-    for column in DESCRIPTORS:
-        text = first[column]
-        try:
-            descriptors[column] = num(text)
-        except ValueError:
-            descriptors[column] = text
     return {
         "citation": {"authors": [first["author"]], "year": num(first["year"]), "publication_type": "journal-article"},
         "provenance": {
@@ -92,8 +87,8 @@ def record(rows: list[dict]) -> dict:
             "extraction": "secondary",
             "location": f"{ORIGIN}, as data/sources/{FOLDER}/data.csv rows {', '.join(str(r['_row']) for r in kept)}"
                         f" ('{first['author']}', {first['year']})",
-            "descriptors": descriptors,
-            "history": history("seed_bachmann2010.py", FOLDER),
+            "descriptors": descriptors([first], DESCRIPTORS),
+            "history": history(SCRIPT, FOLDER),
         },
         "design": {
             "type": "rct",
@@ -109,18 +104,12 @@ def record(rows: list[dict]) -> dict:
 
 def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
     rows = read_rows(SOURCES_DIR / FOLDER / "data.csv")
-    by_trial: dict[tuple, list[dict]] = {}
-    for row in rows:
-        by_trial.setdefault((row["author"], row["year"]), []).append(row)
+    by_trial = group_rows(rows, lambda r: (r["author"], r["year"]))
     records = [(f"{author} {year}", record(trial_rows)) for (author, year), trial_rows in by_trial.items()]
     files = assign_ids(studies_dir, MARKER, records)
     empty = [r for r in rows if figures(r) is None]
     effects = sum(len(r["effects"]) for _, r in records)
-    report = "\n".join([
-        "# Seed report: bachmann2010-geriatric-rehab",
-        "",
-        "Written by `scripts/seed_bachmann2010.py` (re-run it to re-derive the records).",
-        "",
+    text = report(FOLDER, SCRIPT, [
         f"- Rows read: {len(rows)}; trials: {len(by_trial)}; records written: {len(files)}; effects written: {effects}.",
         f"- Rows left out: {len(empty)}, all because the trial did not report that outcome at that time (the row"
         " holds no odds ratio and no counts):",
@@ -130,9 +119,8 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
         " dataset; the knowledge base derives it from the CI, as the Rd example does with conv.wald()).",
         "- Nursing-home admission and mortality: 2×2 counts (ai, n1i, ci, n2i), pooled as risk ratios as in the Rd"
         " example.",
-        "",
     ])
-    write(studies_dir, MARKER, files, report, SOURCES_DIR / FOLDER / "SEED-REPORT.md")
+    write(studies_dir, FOLDER, files, text)
 
 
 if __name__ == "__main__":

@@ -22,10 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seedlib import ROOT, SOURCES_DIR, assign_ids, authors_of, history, num, read_rows, write  # noqa: E402
+from seedlib import (ROOT, SOURCES_DIR, assign_ids, authors_of, descriptors, group_rows, history, num,  # noqa: E402
+                     read_rows, report, write)
 
 FOLDER = "dalgaard-group-based"
 MARKER = f"data/sources/{FOLDER}/"
+SCRIPT = "seed_dalgaard.py"
 SOURCE = ("Dalgaard, N. T., Jensen, J. K., Adada, J. S., Flensborg Jensen, M. C., Bengtsen, E., & Vembye, M. H."
           " (2025). Group-based community interventions to support the social reintegration of marginalized"
           " adults with mental illness: A systematic review and meta-analysis. Campbell Systematic Reviews."
@@ -79,21 +81,6 @@ DESCRIPTORS = ("studyid", "eppi_id", "cnt", "setting", "disorder_type", "sample_
 NOTE = ("Cluster- and small-sample-adjusted Hedges' g (gt_pop) with its sampling variance (vgt_pop), as in the"
         " review's main analysis; positive values favour the intervention (the review reverses scales where a"
         " lower score is better).")
-
-
-def _value(text: str):
-    try:
-        return num(text)
-    except ValueError:
-        return text or None
-
-
-def descriptors(rows: list[dict]) -> dict:
-    out = {}
-    for column in DESCRIPTORS:
-        values = [_value(r[column]) for r in rows]
-        out[column] = values[0] if len(set(map(repr, values))) == 1 else values
-    return out
 
 
 def design(rows: list[dict]) -> dict:
@@ -153,8 +140,8 @@ def record(rows: list[dict]) -> dict:
             "extraction": "secondary",
             "location": f"{ORIGIN}, as data/sources/{FOLDER}/data.csv rows "
                         f"{', '.join(str(r['_row']) for r in rows)} (study '{first['study']}')",
-            "descriptors": descriptors(rows),
-            "history": history("seed_dalgaard.py", FOLDER),
+            "descriptors": descriptors(rows, DESCRIPTORS),
+            "history": history(SCRIPT, FOLDER),
         },
         "design": design(rows),
         "effects": [effect(r, multi_arm) for r in rows],
@@ -163,20 +150,14 @@ def record(rows: list[dict]) -> dict:
 
 def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
     rows = read_rows(SOURCES_DIR / FOLDER / "data.csv")
-    by_study: dict[str, list[dict]] = {}
-    for row in rows:
-        by_study.setdefault(row["study"], []).append(row)
+    by_study = group_rows(rows, lambda r: r["study"])
     records = []
     for study_rows in by_study.values():
         rec = record(study_rows)
         records.append((f"{rec['citation']['authors'][0]} {rec['citation']['year']}", rec))
     files = assign_ids(studies_dir, MARKER, records)
     effects = sum(len(r["effects"]) for _, r in records)
-    report = "\n".join([
-        "# Seed report: dalgaard-group-based",
-        "",
-        "Written by `scripts/seed_dalgaard.py` (re-run it to re-derive the records).",
-        "",
+    text = report(FOLDER, SCRIPT, [
         f"- Rows read from data.csv: {len(rows)}; studies (`study`): {len(by_study)}; records written: {len(files)};"
         f" effects written: {effects}.",
         "- Rows left out: 0. The two analysis tables (reint_ma_dat.csv, mental_ma_dat.csv) are the same rows with"
@@ -185,9 +166,8 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
         "- Interventions (trt_group) and outcomes (analysis_plan), rows per term:",
         *[f"  - `{INTERVENTIONS[k]}` ← '{k}': {n}" for k, n in Counter(r["trt_group"] for r in rows).most_common()],
         *[f"  - `{OUTCOMES[k]}` ← '{k}': {n}" for k, n in Counter(r["analysis_plan"] for r in rows).most_common()],
-        "",
     ])
-    write(studies_dir, MARKER, files, report, SOURCES_DIR / FOLDER / "SEED-REPORT.md")
+    write(studies_dir, FOLDER, files, text)
 
 
 if __name__ == "__main__":

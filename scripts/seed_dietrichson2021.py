@@ -25,10 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seedlib import ROOT, SOURCES_DIR, assign_ids, authors_of, history, num, read_rows, write  # noqa: E402
+from seedlib import (ROOT, SOURCES_DIR, assign_ids, authors_of, descriptors, group_rows, history, num,  # noqa: E402
+                     read_rows, report, write)
 
 FOLDER = "dietrichson2021-k6"
 MARKER = f"data/sources/{FOLDER}/"
+SCRIPT = "seed_dietrichson2021.py"
 SOURCE = ("Dietrichson, J., Filges, T., Seerup, J. K., Klokker, R. H., Viinholt, B. C. A., Bøg, M., & Eiberg, M."
           " (2021). Targeted school-based interventions for improving reading and mathematics for students with"
           " or at risk of academic difficulties in Grades K-6: A systematic review. Campbell Systematic Reviews,"
@@ -91,24 +93,12 @@ def design(rows: list[dict]) -> dict:
     }
 
 
-def descriptors(rows: list[dict]) -> dict:
-    out = {}
-    for column in STUDY_DESCRIPTORS:
-        values = [num(r[column]) if column not in ("Study_ID", "Name") and _numeric(r[column]) else (r[column] or None)
-                  for r in rows]
-        out[column] = values[0] if len(set(map(repr, values))) == 1 else values
+def study_descriptors(rows: list[dict]) -> dict:
+    out = descriptors(rows, STUDY_DESCRIPTORS, as_text=("Study_ID", "Name"))
     reports = list(dict.fromkeys(f"{r['Authors']}: {r['Title']}" for r in rows))
     if len(reports) > 1:
         out["reports"] = reports
     return out
-
-
-def _numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def effect(row: dict, several_reports: bool) -> dict:
@@ -158,8 +148,8 @@ def record(rows: list[dict]) -> dict:
             "extraction": "secondary",
             "location": f"{ORIGIN}, as data/sources/{FOLDER}/data.csv rows "
                         f"{', '.join(str(r['_row']) for r in rows)} (Study_ID {first['Study_ID']})",
-            "descriptors": descriptors(rows),
-            "history": history("seed_dietrichson2021.py", FOLDER),
+            "descriptors": study_descriptors(rows),
+            "history": history(SCRIPT, FOLDER),
         },
         "design": {k: v for k, v in design(rows).items() if v is not None},
         "effects": [effect(r, several) for r in rows],
@@ -168,9 +158,7 @@ def record(rows: list[dict]) -> dict:
 
 def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
     rows = read_rows(SOURCES_DIR / FOLDER / "data.csv")
-    by_study: dict[str, list[dict]] = {}
-    for row in rows:
-        by_study.setdefault(row["Study_ID"], []).append(row)
+    by_study = group_rows(rows, lambda r: r["Study_ID"])
     records = []
     for study_rows in by_study.values():
         rec = record(study_rows)
@@ -180,11 +168,7 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
     effects = sum(len(r["effects"]) for _, r in records)
     follow = sum(1 for r in rows if r["Post"] != "1.0")
     combos = Counter(intervention(r) for r in rows)
-    report = "\n".join([
-        "# Seed report: dietrichson2021-k6",
-        "",
-        "Written by `scripts/seed_dietrichson2021.py` (re-run it to re-derive the records).",
-        "",
+    text = report(FOLDER, SCRIPT, [
         f"- Rows read: {len(rows)}; studies (Study_ID): {len(by_study)}; records written: {len(files)};"
         f" effects written: {effects}.",
         "- Rows left out: 0.",
@@ -193,9 +177,8 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
         "- Interventions: the combination of the review's instruction-method components coded 1 in the row"
         " (undocumented indicator columns, read by their names):",
         *[f"  - `{slug}`: {n} rows" for slug, n in combos.most_common()],
-        "",
     ])
-    write(studies_dir, MARKER, files, report, SOURCES_DIR / FOLDER / "SEED-REPORT.md")
+    write(studies_dir, FOLDER, files, text)
 
 
 if __name__ == "__main__":

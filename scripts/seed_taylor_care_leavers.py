@@ -28,10 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seedlib import ROOT, SOURCES_DIR, assign_ids, authors_of, history, num, read_rows, write, year_in  # noqa: E402
+from seedlib import (ROOT, SOURCES_DIR, assign_ids, authors_of, group_rows, history, num, read_rows,  # noqa: E402
+                     report, write, year_in)
 
 FOLDER = "taylor-care-leavers"
 MARKER = f"data/sources/{FOLDER}/"
+SCRIPT = "seed_taylor_care_leavers.py"
 SOURCE = ("Taylor, D., Albers, B., Mann, G., Lewis, J., Taylor, R., Mendes, P., Macdonald, G., & Shlonsky, A."
           " Systematic review and meta-analysis of policies and interventions that improve health, psychosocial"
           " and economic outcomes for young people leaving the out-of-home care system. Supplementary material"
@@ -134,7 +136,7 @@ def record(study: str, rows: list[dict]) -> dict:
             "location": f"{ORIGIN}, as data/sources/{FOLDER}/data.csv rows {', '.join(str(r['_row']) for r in rows)}"
                         f" (study '{study}')",
             "descriptors": {"study": study, "reports": reports},
-            "history": history("seed_taylor_care_leavers.py", FOLDER),
+            "history": history(SCRIPT, FOLDER),
         },
         "design": {k: v for k, v in {
             "type": "controlled-study",
@@ -152,9 +154,7 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
     for row in rows:
         reason = left_out(row)
         (dropped if reason else kept).append((row, reason))
-    by_study: dict[str, list[dict]] = {}
-    for row, _ in kept:
-        by_study.setdefault(row["study"], []).append(row)
+    by_study = group_rows([row for row, _ in kept], lambda r: r["study"])
     records = []
     for study, study_rows in by_study.items():
         rec = record(study, study_rows)
@@ -163,11 +163,7 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
     files = assign_ids(studies_dir, MARKER, records)
     effects = sum(len(r["effects"]) for _, r in records)
     reasons = Counter(reason for _, reason in dropped)
-    report = "\n".join([
-        "# Seed report: taylor-care-leavers",
-        "",
-        "Written by `scripts/seed_taylor_care_leavers.py` (re-run it to re-derive the records).",
-        "",
+    text = report(FOLDER, SCRIPT, [
         f"- Rows read: {len(rows)}; rows kept: {len(kept)}; programmes with rows kept: {len(by_study)};"
         f" records written: {len(files)}; effects written: {effects}.",
         f"- Rows left out: {len(dropped)}, by reason:",
@@ -181,9 +177,8 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
         "| row | study | outcome | reason |",
         "|---|---|---|---|",
         *[f"| {r['_row']} | {r['study']} | {r['outcome']} | {reason} |" for r, reason in dropped],
-        "",
     ])
-    write(studies_dir, MARKER, files, report, SOURCES_DIR / FOLDER / "SEED-REPORT.md")
+    write(studies_dir, FOLDER, files, text)
 
 
 if __name__ == "__main__":

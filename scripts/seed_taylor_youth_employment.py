@@ -22,10 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seedlib import ROOT, SOURCES_DIR, assign_ids, history, num, read_rows, write, year_in  # noqa: E402
+from seedlib import ROOT, SOURCES_DIR, assign_ids, history, num, read_rows, report, write, year_in  # noqa: E402
 
 FOLDER = "taylor-youth-employment-cnma"
 MARKER = f"data/sources/{FOLDER}/"
+SCRIPT = "seed_taylor_youth_employment.py"
 SOURCE = ("Taylor, D., Featherston, R., Ott, E. M., Newton, B., Tanner-Smith, E. E., & Shlonsky, A. Employment and"
           " skills interventions designed to assist young people to enter the labour market in high income"
           " countries: A component network meta-analysis. Manuscript (2024); supplementary material:"
@@ -99,7 +100,7 @@ def record(ref: str, rows: list[tuple[str, dict]], included: dict) -> dict:
                             "Primary reference": info["Primary reference"], "Study design": info["Study design"],
                             "complex_population": first["complex_population"],
                             "study_quality": first["study_quality"]},
-            "history": history("seed_taylor_youth_employment.py", FOLDER),
+            "history": history(SCRIPT, FOLDER),
         },
         "design": {"type": DESIGNS[first["study_design"]], "country": first["study_location"],
                    "sample_size": max(sizes),
@@ -127,11 +128,7 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
                for ref, rows in by_ref.items()]
     files = assign_ids(studies_dir, MARKER, records)
     effects = sum(len(r["effects"]) for _, r in records)
-    report = "\n".join([
-        "# Seed report: taylor-youth-employment-cnma",
-        "",
-        "Written by `scripts/seed_taylor_youth_employment.py` (re-run it to re-derive the records).",
-        "",
+    text = report(FOLDER, SCRIPT, [
         f"- Rows read: data.csv {counts['data.csv']} (employment), education_analysis_data.csv"
         f" {counts['education_analysis_data.csv']} (education completion); study references: {len(by_ref)};"
         f" records written: {len(files)}; effects written: {effects}.",
@@ -142,9 +139,8 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
         " carry the programme name as label and the year written in the study reference.",
         "- Target group: `young-unemployed-additional-barriers` where complex_population is 'Yes' (young people"
         " with reported additional barriers, per the supplementary material), else `young-people-entering-labour-market`.",
-        "",
     ])
-    write(studies_dir, MARKER, files, report, folder / "SEED-REPORT.md")
+    write(studies_dir, FOLDER, files, text)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,36 @@ def authors_of(label: str) -> tuple[list[str], bool]:
     return names, et_al
 
 
+def cell(text: str):
+    """A cell as a descriptor keeps it: the number it writes, or its text (None when empty)."""
+    try:
+        return num(text)
+    except ValueError:
+        return text or None
+
+
+def descriptors(rows: list[dict], columns, as_text=()) -> dict:
+    """The source's own coding of a study, verbatim: one value, or one per row (effect) when rows differ."""
+    out = {}
+    for column in columns:
+        values = [(r[column] or None) if column in as_text else cell(r[column]) for r in rows]
+        out[column] = values[0] if len(set(map(repr, values))) == 1 else values
+    return out
+
+
+def group_rows(rows: list[dict], key) -> dict:
+    """Rows by ``key(row)``, in the order each key first appears."""
+    out: dict = {}
+    for row in rows:
+        out.setdefault(key(row), []).append(row)
+    return out
+
+
+def report(folder: str, script: str, lines: list[str]) -> str:
+    return "\n".join([f"# Seed report: {folder}", "", f"Written by `scripts/{script}` (re-run it to re-derive the"
+                      " records).", "", *lines, ""])
+
+
 def owned_by(path: Path, marker: str) -> bool:
     return marker in path.read_text(encoding="utf-8")
 
@@ -89,12 +119,13 @@ def stale(studies_dir: Path, marker: str, files: dict[Path, str]) -> list[Path]:
     return [p for p in studies_dir.glob("*.yaml") if owned_by(p, marker) and p not in files]
 
 
-def write(studies_dir: Path, marker: str, files: dict[Path, str], report: str, report_path: Path) -> None:
-    """Write every record and the report together, remove this source's stale records, print the report."""
-    write_files({**files, report_path: report})
+def write(studies_dir: Path, folder: str, files: dict[Path, str], text: str) -> None:
+    """Write every record and the folder's SEED-REPORT.md together, remove this source's stale records, print the report."""
+    marker = f"data/sources/{folder}/"
+    write_files({**files, SOURCES_DIR / folder / "SEED-REPORT.md": text})
     for p in stale(studies_dir, marker, files):
         p.unlink()
-    print(report)
+    print(text)
 
 
 def history(script: str, folder: str) -> list[dict]:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import shutil
 from collections import defaultdict
 from pathlib import Path
 

@@ -33,7 +33,7 @@ from .services import pooling
 from .stats.escalc import EffectSizeError
 from .stats.strength import SOM_LEVELS
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: terms carry their SØM `areas`
 
 
 class BuildError(Exception):
@@ -193,7 +193,8 @@ def _terms(corpus: Corpus) -> list[dict]:
                         "synonyms_da": list(t.synonyms_da), "synonyms_en": list(t.synonyms_en),
                         "description_da": t.description_da, "description_en": t.description_en,
                         "outcome_type": t.outcome_type, "desirable": t.desirable,
-                        "default_measure": t.default_measure, "needs_curation": t.needs_curation})
+                        "default_measure": t.default_measure, "needs_curation": t.needs_curation,
+                        "areas": list(t.areas)})
     return out
 
 

@@ -8,6 +8,7 @@ study drafts.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -46,7 +47,10 @@ FORM_COLUMNS = {
 }
 _FORM_MARKERS = {"counts": ("ai", "bi", "ci", "di"), "means": ("m1i", "m2i", "sd1i", "sd2i"),
                  "effect": ("yi", "vi", "sei")}
-_STUDY = re.compile(r"(?P<who>.*?)[\s,]*\(?\s*(?P<year>\d{4})(?P<letter>[a-z])?\s*\)?")
+# "Guerra (1990)", "Robinson (1995a)", "Smith, 2004": the year stands alone — no digit or letter right
+# before it — so the digits of a registry id ("NCT00534404") or a number ("Study 123459") are not a year.
+_STUDY = re.compile(r"(?P<who>.*?)[\s,]*(?<![0-9A-Za-z])\(?\s*(?P<year>\d{4})(?P<letter>[a-z])?\s*\)?")
+FIRST_YEAR = 1900
 
 
 @dataclass
@@ -133,8 +137,14 @@ def _study(row: Row, table: Table, problems: list[ImportProblem]) -> tuple[str, 
     columns = {"citation": column, "citation.year": column}
     m = _STUDY.fullmatch(study)
     if m and m.group("who").strip(" ,("):
-        authors, et_al = split_names(m.group("who").strip(" ,("))
-        return study, {"authors": authors, "et_al": et_al, "year": int(m.group("year"))}, columns
+        year, last = int(m.group("year")), dt.date.today().year + 1
+        if FIRST_YEAR <= year <= last:
+            authors, et_al = split_names(m.group("who").strip(" ,("))
+            return study, {"authors": authors, "et_al": et_al, "year": year}, columns
+        if "(" in study:  # "Guerra (2999)": written as a year, but not one — a typo, not a name
+            problems.append(ImportProblem(table.path, where, column, f"{year} is not a year between {FIRST_YEAR}"
+                                          f" and {last}: correct it, or give the year in a 'year' column"))
+            return None
     if re.fullmatch(r"[\d\s.,#-]+", study):
         problems.append(ImportProblem(table.path, where, column,
                                       f"'{study}' is a number, not a study: give \"Author (Year)\" or the study's name"))

@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 from .prices import load_prices
 from .problems import Problem, display_path, flatten
 from .schemas import OutcomeTermSchema, StudySchema, TermSchema
-from .vocabulary import FIELD_OF_KIND, KINDS, Term, Vocabulary
+from .vocabulary import AREAS, FIELD_OF_KIND, KINDS, Term, Vocabulary
 from .yamlio import Loaded, YamlError, load, loads
 
 #: One schema for every record: building a marshmallow schema is costly, loading with one is not.
@@ -89,9 +89,31 @@ def load_vocabulary(vocab_dir: Path, corpus: Corpus) -> None:
                     desirable=term.get("desirable"),
                     default_measure=term.get("default_measure"),
                     needs_curation=term["needs_curation"],
+                    areas=tuple(term["areas"]),
                 )
             )
         _check_hierarchy(kind, shown, loaded, corpus)
+    _check_areas(vocab_dir, corpus)
+
+
+def _check_areas(vocab_dir: Path, corpus: Corpus) -> None:
+    """An intervention's or outcome's ``areas`` name SØM areas (root target groups)."""
+    roots = {s for s, t in corpus.vocabulary.terms["target_groups"].items() if t.parent is None and s in AREAS}
+    for kind in ("interventions", "outcomes"):
+        path = vocab_dir / f"{kind}.yaml"
+        index = {}
+        try:
+            loaded = load(path)
+            index = {raw.get("slug"): i for i, raw in enumerate(loaded.data or []) if isinstance(raw, dict)}
+        except (OSError, YamlError):
+            continue  # already reported above
+        for slug, term in corpus.vocabulary.terms[kind].items():
+            for j, area in enumerate(term.areas):
+                if area not in roots:
+                    where = f"{index.get(slug)}.areas.{j}"
+                    corpus.problems.append(Problem(display_path(path), where, f"unknown area '{area}'; the areas are "
+                                                   f"the top-level target groups {', '.join(sorted(roots))}",
+                                                   loaded.line_of(where)))
 
 
 def _check_hierarchy(kind: str, shown: str, loaded: Loaded, corpus: Corpus) -> None:

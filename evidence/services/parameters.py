@@ -249,5 +249,6 @@ def vocabulary(session: Session) -> Vocabulary:
                             synonyms_da=tuple(t.synonyms_da or ()), synonyms_en=tuple(t.synonyms_en or ()),
                             description_da=t.description_da, description_en=t.description_en,
                             outcome_type=t.outcome_type, desirable=t.desirable,
-                            default_measure=t.default_measure, needs_curation=t.needs_curation))
+                            default_measure=t.default_measure, needs_curation=t.needs_curation,
+                            areas=tuple(t.areas or ())))
     return vocab

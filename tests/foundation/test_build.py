@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from evidence.db.models import Effect, Parameter, Study
 from evidence.db.session import make_engine
+from evidence.records.vocabulary import AREAS
 
 
 def test_validate_build_stats_on_the_repository(cli):
@@ -22,6 +23,10 @@ def test_validate_build_stats_on_the_repository(cli):
     assert stats["effects"] >= stats["studies"]
     assert stats["parameters"] > 0
     assert {"interventions", "target_groups", "outcomes"} <= stats.keys()
+    assert list(stats["areas"]) == list(AREAS)  # coverage per SØM area (tests/foundation/test_coverage.py)
+    assert sum(area["effects"] for area in stats["areas"].values()) <= stats["effects"]
+    assert {"label_da", "label_en", "studies", "effects", "interventions", "parameters_k3",
+            "interventions_k3"} == stats["areas"]["older-people"].keys()
 
 
 def _snapshot(url: str) -> dict:

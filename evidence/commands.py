@@ -13,6 +13,7 @@ from .config import load_settings
 from .db.models import BuildInfo, Effect, Parameter, Study, Term
 from .db.session import make_engine
 from .records.validate import load_corpus
+from .services.coverage import area_coverage
 
 
 def _print_problems(problems) -> None:
@@ -66,7 +67,7 @@ def build_command(full):
 
 @click.command("stats")
 def stats_command():
-    """Print counts from the built database as one JSON object."""
+    """Print counts from the built database as one JSON object, with coverage per SØM area."""
     settings = load_settings()
     engine = make_engine(settings.database_url, readonly=True)
     try:
@@ -85,6 +86,7 @@ def stats_command():
                 "parameters": count(Parameter),
                 "dataset_version": info.dataset_version if info else None,
                 "built_at": info.built_at if info else None,
+                "areas": area_coverage(conn),
             }
     except Exception as exc:  # a missing or foreign database: say what to do
         raise click.ClickException(f"cannot read the database at {settings.database_url} ({exc.__class__.__name__});"

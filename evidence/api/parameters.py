@@ -23,7 +23,7 @@ FILE_DOC = {"json": "the export document (same as GET /parameters)",
 def _selected(args: dict) -> tuple[Source, Choice, dict, object]:
     """The source, pooling choice, filters and the vocabulary that rolls parent terms up."""
     source = sources.for_version(args.get("version"))
-    choice = Choice(args["method"], args["test"], args.get("baseline_risk"))
+    choice = Choice(args["method"], args["test"], args.get("baseline_risk"), args["rho"])
     filters = {name: args.get(name) for name in FILTERS if args.get(name) is not None}
     vocab = _vocabulary()
     unknown = unknown_filters(source, filters, vocab if source.release is None else None)
@@ -95,9 +95,9 @@ for _fmt in FORMATS:
 @bp.response(200, ParameterDetailSchema, headers=VERSION_HEADERS)
 @bp.not_found("parameter")
 def get_parameter(args, parameter_id):
-    """One parameter, pooled as asked (`method`, `test`, `baseline_risk`), from `version` if given."""
+    """One parameter, pooled as asked (`method`, `test`, `baseline_risk`, `rho`), from `version` if given."""
     source = sources.for_version(args.get("version"))
-    choice = Choice(args["method"], args["test"], args.get("baseline_risk"))
+    choice = Choice(args["method"], args["test"], args.get("baseline_risk"), args["rho"])
     found = source.get(parameter_id, choice)
     if found is None:
         ids = [p["id"] for p in source.parameters]

@@ -41,7 +41,8 @@ class Texts:
     favours_right: str
 
 
-def _nice_linear(lo: float, hi: float) -> list[float]:
+def nice_linear(lo: float, hi: float) -> list[float]:
+    """About five round ticks (1, 2, 2.5, 5 × 10^k apart) from ``lo`` to ``hi``."""
     span = hi - lo or 1.0
     raw = span / 5
     mag = 10 ** math.floor(math.log10(raw))
@@ -52,7 +53,7 @@ def _nice_linear(lo: float, hi: float) -> list[float]:
 
 def _ticks(log: bool, lo: float, hi: float) -> list[float]:
     if not log:
-        return _nice_linear(lo, hi)
+        return nice_linear(lo, hi)
     span = hi - lo
     candidates = LOG_TICKS_FINE if span < math.log(12) else LOG_TICKS
     ticks = [math.log(t) for t in candidates if lo <= math.log(t) <= hi]
@@ -64,22 +65,37 @@ def _fmt(value: float, log: bool, number, digits: int = 2) -> str:
 
 
 def study_rows(result: dict) -> list[dict]:
-    """One row per study sample: several estimates of one sample (outcomes, time points) are drawn as one
-    row, their compound-symmetric aggregate at the parameter's ``rho`` (0 when it has none), weighted by the
-    sum of their weights; ``rows`` keeps the estimates behind it. Independent samples of one study (sites)
-    stay apart, and a label that would repeat gets the sample's name."""
-    groups: dict[tuple, list[dict]] = {}
-    for r in result.get("rows") or []:
-        groups.setdefault((r["study"], r.get("sample")), []).append(r)
-    rho = result.get("rho") or 0.0
+    """One row per study, with ``rows``, the estimates behind it.
+
+    A parameter pooled with several estimates per study carries its own
+    ``study_effects`` (one per study, aggregated with the model's ``rho``, with
+    the study's weight): those are drawn. Without them, rows are grouped by
+    study sample, and several estimates of one sample are drawn as their
+    compound-symmetric aggregate at ``rho`` (0 when the parameter has none; see
+    ``services.aggregate``), weighted by the sum of their weights. Labels that
+    would repeat get the sample's name.
+    """
+    rows = result.get("rows") or []
     out = []
-    for (study, sample), rows in groups.items():
-        if len(rows) == 1:
-            out.append({**rows[0], "rows": rows})
-            continue
-        yi, vi = aggregate([r["yi"] for r in rows], [r["vi"] for r in rows], rho)
-        out.append({"study": study, "label": rows[0]["label"], "sample": sample, "yi": yi, "vi": vi,
-                    "weight": sum(r.get("weight") or 0 for r in rows), "rows": rows})
+    if result.get("study_effects"):
+        for s in result["study_effects"]:
+            behind = [r for r in rows if r["study"] == s["study"]]
+            samples = {r.get("sample") for r in behind}
+            out.append({"study": s["study"], "label": s["label"], "yi": s["yi"], "vi": s["vi"],
+                        "weight": s.get("weight"), "sample": samples.pop() if len(samples) == 1 else None,
+                        "rows": behind or [s]})
+    else:
+        groups: dict[tuple, list[dict]] = {}
+        for r in rows:
+            groups.setdefault((r["study"], r.get("sample")), []).append(r)
+        rho = result.get("rho") or 0.0
+        for (study, sample), behind in groups.items():
+            if len(behind) == 1:
+                out.append({**behind[0], "rows": behind})
+                continue
+            yi, vi = aggregate([r["yi"] for r in behind], [r["vi"] for r in behind], rho)
+            out.append({"study": study, "label": behind[0]["label"], "sample": sample, "yi": yi, "vi": vi,
+                        "weight": sum(r.get("weight") or 0 for r in behind), "rows": behind})
     counts: dict[str, int] = {}
     for r in out:
         counts[r["label"]] = counts.get(r["label"], 0) + 1

@@ -37,11 +37,11 @@ def test_two_clicks_from_the_front_page_to_a_ranked_list(live_server, sized, sho
     assert page.get_by_role("heading", name="Hvem vil du hjælpe?").is_visible()
     shot(page, f"overview-{name}-01-home", full_page=True)
 
-    page.locator(".area-card").filter(has_text="Kriminelle").get_by_role("link", name="Kriminelle", exact=True).click()
-    page.wait_for_url(re.compile(r"/target-groups/offenders$"))  # click 1: the area
+    page.locator(".area-card h3").get_by_role("link", name="Udsatte voksne", exact=True).click()
+    page.wait_for_url(re.compile(r"/target-groups/vulnerable-adults$"))  # click 1: the area
     shot(page, f"overview-{name}-02-area", full_page=True)
-    page.locator(".group-links").get_by_role("link", name="Voksne kriminelle").click()
-    page.wait_for_url(re.compile(r"/target-groups/adult-offenders$"))  # click 2: the target group
+    page.locator(".group-links").get_by_role("link", name="Kriminelle", exact=True).click()
+    page.wait_for_url(re.compile(r"/target-groups/offenders$"))  # click 2: the target group
     rows = page.locator("li.overview-row")
     assert rows.count() >= 1
     first = rows.first
@@ -57,7 +57,7 @@ def test_two_clicks_from_the_front_page_to_a_ranked_list(live_server, sized, sho
     assert not page.console_errors, page.console_errors
 
 
-@pytest.mark.parametrize("path", ["/", "/map", "/map?area=people-with-mental-illness", "/target-groups/unemployed",
+@pytest.mark.parametrize("path", ["/", "/map", "/map?area=vulnerable-adults", "/target-groups/unemployed",
                                   "/target-groups/offenders", "/interventions/cbt-offenders", "/interventions/ips",
                                   "/studies/mentor-2014"])
 def test_no_page_is_wider_than_the_screen(live_server, sized, shot, path):
@@ -86,13 +86,15 @@ def test_the_map_scrolls_inside_with_sticky_headers_and_is_a_list_on_a_phone(liv
         first_col = page.locator(".gap-map tbody th").first
         assert first_col.bounding_box()["x"] >= box.bounding_box()["x"] - 1, "the row headers stay put"
     shot(page, f"overview-{name}-map")
-    page.select_option("#area", "offenders")
-    page.wait_for_url(re.compile(r"area=offenders"))
+    page.select_option("#area", "vulnerable-adults")
+    page.wait_for_url(re.compile(r"area=vulnerable-adults"))
+    page.select_option("#target_group", "juvenile-offenders")
+    page.wait_for_url(re.compile(r"target_group=juvenile-offenders"))
     if name == "phone":
-        assert page.locator(".map-list > li").count() == 1  # only CBT for offenders
+        assert page.locator(".map-list > li").count() == 1  # only CBT for juvenile offenders
     else:
-        assert page.locator(".gap-map tbody tr").count() == 1  # only CBT for offenders
-    shot(page, f"overview-{name}-map-offenders", full_page=True)
+        assert page.locator(".gap-map tbody tr").count() == 1  # only CBT for juvenile offenders
+    shot(page, f"overview-{name}-map-juvenile-offenders", full_page=True)
     assert not page.console_errors, page.console_errors
 
 

@@ -34,8 +34,10 @@ def test_areas_are_the_roots_of_the_target_groups(session):
     assert found and {a.term.slug for a in found} <= roots
     with_studies = {r for r in roots if overview.study_counts(session).get(r)}
     assert {a.term.slug for a in found} == with_studies  # every root with studies, and only roots
-    offenders = next(a for a in found if a.term.slug == "offenders")
-    assert {g.slug for g in offenders.groups} == {"juvenile-offenders", "adult-offenders"}
+    adults = next(a for a in found if a.term.slug == "vulnerable-adults")
+    assert {"offenders", "juvenile-offenders", "adult-offenders"} <= {g.slug for g in adults.groups}
+    assert [g.slug for g in adults.groups].index("offenders") < [g.slug for g in adults.groups].index(
+        "juvenile-offenders")  # parents before their children
 
 
 def test_front_page_leads_with_areas_and_their_target_groups(client):
@@ -126,13 +128,22 @@ def test_reported_effects_are_never_said_to_be_pooled(client):
     assert html.count("Ikke samlet:") == 2
 
 
-def test_forest_plot_tells_two_sites_of_one_study_apart(client):
+def test_forest_plot_draws_a_study_once_with_the_estimates_behind_it(client):
     html = client.get("/interventions/housing-first-icm?lang=en").get_data(as_text=True)
     svg = html[html.index('<svg xmlns="http://www.w3.org/2000/svg" class="forest"'):]
     svg = svg[:svg.index("</svg>")]
     labels = re.findall(r'<g class="fp-study"><text[^>]*>([^<]+)</text>', svg)
-    assert len(labels) == 2 and len(set(labels)) == 2 and all("site" in label for label in labels)
-    assert "The estimates behind the plot" in html
+    assert len(labels) == 1 and labels[0].startswith("Stergiopoulos") and labels[0].endswith(" (2)")  # one row
+    behind = html[html.index("The estimates behind the plot"):]
+    behind = behind[:behind.index("</table>")]
+    assert "site-a" in behind and "site-b" in behind and "shown as one row" in behind
+
+
+def test_forest_labels_that_would_repeat_name_their_sample():
+    rows = [{"study": "s", "label": "S (2015)", "effect": e, "sample": e, "yi": 1.0, "vi": 1.0, "weight": 50}
+            for e in ("site-a", "site-b")]
+    shown = forest.study_rows({"rows": rows})  # a parameter without study_effects: one row per sample
+    assert [r["label"] + r["suffix"] for r in shown] == ["S (2015), site-a", "S (2015), site-b"]
 
 
 def test_forest_draws_one_row_per_study_sample_with_the_rows_behind_it():

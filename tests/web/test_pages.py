@@ -131,9 +131,9 @@ def test_gap_map_counts_and_gaps(client):
     # narrowed to a group, the map keeps only what was studied for it: CBT on recidivism
     assert narrowed.count('<th scope="row"') == 1 and "Cognitive-behavioural" in narrowed
     assert narrowed.count('<th scope="col">') == 2 and 'class="cell gap"' not in narrowed
-    area = client.get("/map?lang=en&area=people-with-mental-illness").get_data(as_text=True)
-    assert 'value="people-with-mental-illness" selected' in area
-    assert 'value="severe-mental-illness"' in area and 'value="juvenile-offenders"' not in area
+    area = client.get("/map?lang=en&area=vulnerable-adults").get_data(as_text=True)
+    assert 'value="vulnerable-adults" selected' in area
+    assert 'value="juvenile-offenders"' in area and 'value="geriatric-patients"' not in area
 
 
 def test_search_page_facets_and_state_in_links(client):

@@ -47,7 +47,7 @@ fit_che <- function(d, sparse = nrow(d) >= SPARSE_FROM) {
   }
   # tau2_fixed/omega2_fixed given: the same model with the variance components held at those values
   # (to evaluate another optimum, e.g. one on the boundary that nlminb on log(sigma2) cannot reach)
-  fixed <- if (is.na(d$tau2_fixed[1])) c(NA, NA) else c(d$tau2_fixed[1], d$omega2_fixed[1])
+  fixed <- if (is.null(d$tau2_fixed) || is.na(d$tau2_fixed[1])) c(NA, NA) else c(d$tau2_fixed[1], d$omega2_fixed[1])
   fit <- rma.mv(yi, V, random = ~ 1 | study/es, method = d$method[1], data = d, sparse = sparse,
                 sigma2 = fixed)
   rob <- robust(fit, cluster = d$study, clubSandwich = TRUE)

@@ -3,7 +3,7 @@
 Hypothesis draws the datasets (2-15 clusters, 1-6 effects each, some
 clusters split into independent subgroups, rho from 0 to 0.95, REML and ML;
 derandomized, so every run sees the same ones); the test collects them and
-``tests/oracle/runner.fit_in_r`` fits them all in a single Rscript run,
+``evidence.oracle.runner.fit_in_r`` fits them all in a single Rscript run,
 because R's start-up dominates the cost. The test data
 are synthetic (drawn here), never stored under data/.
 
@@ -26,7 +26,7 @@ from evidence.stats.che import che_rve
 from evidence.stats.dependent import vcalc_blocks
 from evidence.stats.multilevel import rma_mv
 from evidence.stats.regtest import regtest
-from tests.oracle.runner import fit_in_r, r_available
+from evidence.oracle.runner import fit_in_r, r_available
 
 REL_CHE = 1e-5  # as test_stats_dependent_golden
 REL_RMA = 1e-6

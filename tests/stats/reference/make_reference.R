@@ -4,13 +4,13 @@
 #   cd tests/stats/reference && Rscript make_reference.R
 #
 # Needs R with metafor 3.8-1 and clubSandwich 0.5.8 (Debian r-cran-metafor,
-# r-cran-clubsandwich). The fits are the ones of tests/oracle/metafor.R
+# r-cran-clubsandwich). The fits are the ones of evidence/oracle/metafor.R
 # (sourced), on the CSV files of this folder (sources in README.md).
 suppressPackageStartupMessages({
   library(metafor)
   library(clubSandwich)
 })
-source("../../oracle/metafor.R")
+source("../../../evidence/oracle/metafor.R")
 
 num17 <- function(x) ifelse(is.na(x), "null", sprintf("%.17g", x))
 json_value <- function(x) {

@@ -177,10 +177,19 @@ class Importer:
                 continue
             sid = unique(self._base_id(draft), taken)
             taken.add(sid)
-            for e in match.similar:
-                plan.notices.append(f"{draft.path}:{draft.where}: '{draft.name}' has the same first author and"
-                                    f" year as {display_path(e.path)}, but nothing confirms it is the same study"
-                                    f" (no common DOI, title or source): imported as {sid}")
+            if match.similar and not self.force:
+                # A near-duplicate is refused, not just noted: a slightly different --source must not
+                # quietly make a second record of one study.
+                where, column = draft.locate("citation")
+                for e in match.similar:
+                    plan.problems.append(ImportProblem(draft.path, where, column, (
+                        f"'{draft.name}' may be {display_path(e.path)} ({match.why[e.path]}), but nothing confirms"
+                        " it (no common DOI, title, bibkey or source): give the study's doi (or the same --source)"
+                        " if it is that study; if it is another study, import again with --force")))
+            for e in match.similar if self.force else ():
+                plan.notices.append(f"{draft.path}:{draft.where}: '{draft.name}' may be {display_path(e.path)}"
+                                    f" ({match.why[e.path]}), but nothing confirms it is the same study"
+                                    f" (no common DOI, title or source): imported as {sid} (--force)")
             results.append(_Result(studies_dir / f"{sid}.yaml", None, {"id": sid, **draft.record}, draft))
         vocabulary, term_changes = self._terms(results, plan)
         for result in results:

@@ -12,7 +12,7 @@ from ..search.reader import IndexHolder
 
 
 def init_app(app) -> None:
-    from . import caching, errors, formatting, i18n, security
+    from . import caching, errors, formatting, i18n, security, writeside
     from .views import browse, interventions, search, studies
 
     caching.init_app(app)  # first: its after-request hook then runs last, when the cookie is set
@@ -22,4 +22,5 @@ def init_app(app) -> None:
     app.extensions["evidence.search"] = IndexHolder(app.config["EVIDENCE"].index_dir)
     for module in (search, interventions, studies, browse):
         app.register_blueprint(module.bp)
+    writeside.init_app(app)  # /contribute and /curate, unless EVIDENCE_WRITE_SIDE=off
     errors.init_app(app)

@@ -34,6 +34,7 @@ def _file(key: str, default: str, suffixes: tuple[str, ...]) -> tuple[str | None
     if upload is None or not upload.filename:
         return None, None, None
     data = upload.stream.read(MAX_FILE + 1)
+    upload.close()  # a large upload is spooled to a temporary file: give it back now
     name = safe_name(upload.filename, default, suffixes)
     if len(data) > MAX_FILE:
         return name, None, f"{name}: the file is larger than {MAX_FILE >> 10} KiB"
@@ -70,8 +71,9 @@ def extraction_template():
 @bp.post("/contribute")
 def submit():
     with _engine().begin() as conn:
-        if not limits.allowed(conn, "submit", request.remote_addr or "unknown"):
-            abort(429)
+        allowed = limits.allowed(conn, "submit", request.remote_addr or "unknown")
+    if not allowed:
+        abort(429)
     values = _form_values()
     person = _person_problems(values)
     file_problems: list[str] = []

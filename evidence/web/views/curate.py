@@ -47,9 +47,12 @@ def login_post():
     email = (request.form.get("email") or "").strip()[:254]
     password = (request.form.get("password") or "")[:1000]
     with _engine().begin() as conn:
-        if not limits.allowed(conn, "login", request.remote_addr or "unknown"):
+        allowed = limits.allowed(conn, "login", request.remote_addr or "unknown")
+        if not allowed:
             audit.record(conn, email or "anonymous", "login-rate-limited")
-            abort(429)
+    if not allowed:
+        abort(429)
+    with _engine().begin() as conn:
         curator_id, error = accounts.authenticate(conn, email, password)
         if curator_id is None:
             return render_template("curate_login.html", error=error, email=email), 401

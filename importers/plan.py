@@ -289,8 +289,11 @@ class Importer:
             found = check_terms(data, vocabulary) + check_samples(data)
             if data["id"] != result.path.stem:
                 found.append(("id", f"the id '{data['id']}' must equal the file name '{result.path.stem}'"))
+        said = {(p.path, p.where, p.field) for p in plan.problems if p.message.startswith("unknown outcome")}
         for where, message in found:
             path, row, column = result.locate(where)
+            if message.startswith("unknown outcome") and (path, row, column) in said:
+                continue  # --add-terms has said why it cannot add this outcome
             plan.problems.append(ImportProblem(path, row, column, message))
 
     def _change(self, result: _Result) -> FileChange:

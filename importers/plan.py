@@ -246,10 +246,12 @@ class Importer:
                         continue
                     if kind == "outcomes":
                         path, where, column = result.locate(f"effects.{i}.{name}")
+                        hits = vocabulary.suggest(kind, slug)
+                        hint = f"; did you mean {' or '.join(repr(h) for h in hits)}?" if hits else ""
                         plan.problems.append(ImportProblem(path, where, column, (
                             f"unknown outcome '{slug}': --add-terms cannot add an outcome, because a curator must"
                             " say whether it is binary or continuous and whether higher is better; add it to"
-                            " data/vocabularies/outcomes.yaml first")))
+                            f" data/vocabularies/outcomes.yaml first{hint}")))
                         continue
                     term = {"slug": slug, "label": {"da": label_of(slug), "en": label_of(slug)},
                             "needs_curation": True}

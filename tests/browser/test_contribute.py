@@ -74,6 +74,7 @@ def test_submit_fix_review_approve_and_publish(write_server, browser, shot):
     rows = [[c.strip() for c in problems.nth(i).locator("td").all_inner_texts()] for i in range(2)]
     assert rows[0][:3] == ["nielsen.csv", "2", "ci"] and "'twenty' is not a number" in rows[0][3]
     assert rows[1][:3] == ["nielsen.csv", "3", "outcome"] and "unknown outcome 'recidivsm'" in rows[1][3]
+    assert "did you mean 'recidivism'?" in rows[1][3]
     shot(page, "20-contribute-two-problems")
     assert page.get_by_label("Affiliation").input_value() == "Aarhus University"  # kept for the second try
 

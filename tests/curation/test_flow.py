@@ -72,3 +72,21 @@ def test_reject_with_a_reason_the_submitter_sees(write_app, write_settings):
     status = researcher.get(follow + "?lang=en").get_data(as_text=True)
     assert "Not accepted" in status and "The trial is already in the base." in status
     assert not (write_settings.data_dir / "studies" / "nielsen-2019.yaml").exists()
+
+
+def test_one_study_typed_into_the_form(write_app, write_settings):
+    client = write_app.test_client()
+    page = client.get("/contribute").get_data(as_text=True)
+    assert "Bidrag med et studie" in page and 'name="csrf_token"' in page
+    fields = {"mode": "single", "study": "Nielsen (2019)", "country": "Denmark", "ai": "12", "bi": "38",
+              "ci": "20", "di": "x", **OPTIONS, **PERSON, "csrf_token": token_of(page)}
+    response = client.post("/contribute?lang=en", data=fields)
+    assert response.status_code == 422
+    assert "<td>form</td><td>2</td><td>di</td><td>&#39;x&#39; is not a number</td>" in response.get_data(as_text=True)
+    response = client.post("/contribute", data={**fields, "di": "30"})
+    assert response.status_code == 303
+    curator = write_app.test_client()
+    login(curator)
+    sid = re.search(r'href="/curate/submissions/(\d+)"', curator.get("/curate").get_data(as_text=True)).group(1)
+    page = curator.get(f"/curate/submissions/{sid}").get_data(as_text=True)
+    assert "+id: nielsen-2019" in page and "+      di: 30" in page

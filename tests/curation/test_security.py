@@ -162,6 +162,18 @@ def test_payloads_in_every_submitted_field_render_as_text(write_app, write_setti
     assert "Evil &lt;script&gt;" in html
 
 
+def test_payloads_sent_back_with_a_refused_submission_render_as_text(write_app):
+    fields = {"name": PAYLOADS[0], "affiliation": PAYLOADS[1], "note": PAYLOADS[2], "source": PAYLOADS[1],
+              "intervention": PAYLOADS[0], "study": PAYLOADS[2], "mode": "single", "email": "not an address"}
+    client = write_app.test_client()
+    response = client.post("/contribute", data={**fields, "csrf_token": token_of(client.get("/contribute").get_data(
+        as_text=True))})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "<script>alert" not in html and "<img src=x" not in html and "<svg onload" not in html
+    assert "&lt;script&gt;" in html
+
+
 def test_no_path_traversal_through_names_or_ids(write_app, write_settings, tmp_path):
     outside = sorted(p for p in tmp_path.rglob("*") if "data" not in p.parts and "instance" not in p.parts)
     researcher = write_app.test_client()

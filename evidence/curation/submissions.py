@@ -25,6 +25,7 @@ from importers.problems import ImportProblem, in_file_order
 from importers.rows import CsvOptions
 
 from ..config import Settings
+from ..records.validate import display_path
 from . import audit
 from .store import now, submissions
 
@@ -72,6 +73,11 @@ class Review:
     @property
     def problems(self) -> list[ImportProblem]:
         return in_file_order(self.plan.problems)
+
+    @property
+    def enriched(self) -> list[str]:
+        """Study records already in the knowledge base that the submission adds to (matched, not new)."""
+        return [name for name, status, _ in self.diffs if status == "changed" and name.startswith("studies/")]
 
 
 def importer(settings: Settings, upload: Upload, *, by: str = "", change: str | None = None,
@@ -151,6 +157,8 @@ def review(settings: Settings, row, *, curator: str | None = None, confirm: bool
     plan = check(settings, upload_of(row), by=by, change=change, allow_duplicates=confirm, term_edits=term_edits)
     out = Review(plan)
     root = settings.data_dir
+    # the server's folders are nobody's business on a web page: files are named inside data/
+    plan.notices = [n.replace(f"{root}/", "").replace(display_path(root) + "/", "") for n in plan.notices]
     for c in plan.changes:
         if c.status == "unchanged":
             continue

@@ -82,3 +82,16 @@ def test_curator_add_from_the_command_line(write_settings):
     assert result.exit_code == 1 and "at least 12 characters" in result.output
     db = (write_settings.instance_dir / "curation.db").read_bytes()
     assert b"a long enough password" not in db and b"scrypt:" in db
+
+
+def test_the_same_study_by_doi_is_shown_as_enriched_not_new(write_app, write_settings):
+    record = yaml.safe_load((write_settings.data_dir / "studies" / "guerra-1990.yaml").read_text())
+    assert not record["citation"].get("doi")
+    path = write_settings.data_dir / "studies" / "guerra-1990.yaml"
+    path.write_text(path.read_text().replace("  year: 1990\n", "  year: 1990\n  doi: 10.1037/0012-1649.26.2.269\n"))
+    curator, sid, page = submit_and_open(write_app, "study,doi,outcome,ai,bi,ci,di,design\n"
+                                         "Guerra (1990),10.1037/0012-1649.26.2.269,employment,8,21,20,32,rct\n",
+                                         target_group="juvenile-offenders", source="Another review (2020)")
+    assert "the submission adds to studies/guerra-1990.yaml" in page.replace("\n", " ") or \
+        "indsendelsen føjer til studies/guerra-1990.yaml" in page
+    assert "+++ b/studies/guerra-1990.yaml" in page and "guerra-1990-b" not in page

@@ -90,3 +90,10 @@ def test_one_study_typed_into_the_form(write_app, write_settings):
     sid = re.search(r'href="/curate/submissions/(\d+)"', curator.get("/curate").get_data(as_text=True)).group(1)
     page = curator.get(f"/curate/submissions/{sid}").get_data(as_text=True)
     assert "+id: nielsen-2019" in page and "+      di: 30" in page
+
+
+def test_the_template_and_the_way_in(write_app):
+    client = write_app.test_client()
+    assert 'href="/contribute"' in client.get("/").get_data(as_text=True)
+    with client.get("/contribute/extraction-template.csv") as response:
+        assert response.status_code == 200 and response.data.startswith(b"study,doi,bibkey,design")

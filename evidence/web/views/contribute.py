@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 
-from ...app import ROOT
 from ...curation import limits
 from ...curation.store import engine_for
 from ...curation.submissions import MAX_FILE, OPTION_FIELDS, Upload, by_token, check, create, safe_name
@@ -17,6 +17,7 @@ from ..writeside import no_store, protect
 from .contribute_form import SINGLE_FIELDS, single_study_csv
 
 bp = Blueprint("contribute", __name__)
+TEMPLATE = Path(__file__).resolve().parents[3] / "templates" / "extraction-template.csv"
 bp.before_request(protect)
 bp.after_request(no_store)
 
@@ -64,7 +65,7 @@ def form():
 
 @bp.get("/contribute/extraction-template.csv")
 def extraction_template():
-    return send_file(ROOT / "templates" / "extraction-template.csv", mimetype="text/csv", as_attachment=True,
+    return send_file(TEMPLATE, mimetype="text/csv", as_attachment=True,
                      download_name="extraction-template.csv")
 
 

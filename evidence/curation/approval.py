@@ -28,7 +28,7 @@ class Outcome:
 
 
 @contextmanager
-def _one_at_a_time(settings: Settings):
+def one_at_a_time(settings: Settings):
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     with open(settings.instance_dir / "curation.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -40,9 +40,7 @@ def _one_at_a_time(settings: Settings):
 
 def approve(settings: Settings, engine: Engine, sid: int, curator: str, *, confirm: bool = False,
             term_edits: dict | None = None) -> Outcome:
-    from ..build import BuildError, build  # the build is heavy: loaded when a curator approves
-
-    with _one_at_a_time(settings):
+    with one_at_a_time(settings):
         with engine.connect() as conn:
             row = by_id(conn, sid)
         if row is None or row.status != "pending":
@@ -63,15 +61,25 @@ def approve(settings: Settings, engine: Engine, sid: int, curator: str, *, confi
             # written inside the transaction: if writing fails, the submission stays pending
             result.plan.write()
             audit.record(conn, curator, "approved", sid, "wrote " + (", ".join(written) or "nothing (unchanged)"))
-        try:
-            prepared = build(settings, incremental=True)
-        except BuildError as exc:
-            with engine.begin() as conn:
-                audit.record(conn, curator, "build-failed", sid, "; ".join(str(p) for p in exc.problems)[:4000])
-            return Outcome(True, [f"written, but the build failed: {p}" for p in exc.problems], written)
+        built = rebuild(settings, engine, curator, sid)
+        if not built.startswith("built"):
+            return Outcome(True, [built], written)
+        return Outcome(True, [], written, built.removeprefix("built dataset "))
+
+
+def rebuild(settings: Settings, engine: Engine, curator: str, sid: int | None = None) -> str:
+    """Run the incremental build after a write to data/; what happened, also in the audit log."""
+    from ..build import BuildError, build  # the build is heavy: loaded when a curator writes
+
+    try:
+        prepared = build(settings, incremental=True)
+    except BuildError as exc:
         with engine.begin() as conn:
-            audit.record(conn, curator, "built", sid, f"dataset {prepared.dataset_version}")
-        return Outcome(True, [], written, prepared.dataset_version)
+            audit.record(conn, curator, "build-failed", sid, "; ".join(str(p) for p in exc.problems)[:4000])
+        return "written, but the build failed: " + "; ".join(str(p) for p in exc.problems)[:1000]
+    with engine.begin() as conn:
+        audit.record(conn, curator, "built", sid, f"dataset {prepared.dataset_version}")
+    return f"built dataset {prepared.dataset_version}"
 
 
 def reject(engine: Engine, sid: int, curator: str, reason: str) -> Outcome:

@@ -20,7 +20,7 @@ def field_name(kind: str, slug: str, part: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [w.strip()[:MAX_TEXT] for w in re.split(r"[,;\n]", text or "") if w.strip()][:30]
+    return [w.strip()[:MAX_TEXT] for w in re.split(r"[,;\n]", text or "") if w.strip()][:50]
 
 
 def parse(settings: Settings, form, proposed: list[dict]) -> tuple[dict, list[str]]:

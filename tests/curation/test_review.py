@@ -95,3 +95,39 @@ def test_the_same_study_by_doi_is_shown_as_enriched_not_new(write_app, write_set
     assert "the submission adds to studies/guerra-1990.yaml" in page.replace("\n", " ") or \
         "indsendelsen føjer til studies/guerra-1990.yaml" in page
     assert "+++ b/studies/guerra-1990.yaml" in page and "guerra-1990-b" not in page
+
+
+def test_a_term_under_review_is_completed_on_the_terms_page(write_app, write_settings):
+    curator = write_app.test_client()
+    login(curator)
+    page = curator.get("/curate/terms").get_data(as_text=True)
+    assert "interventions: impact60" in page  # in the repository's vocabulary with needs_curation: true
+    path = write_settings.data_dir / "vocabularies" / "interventions.yaml"
+    before = path.read_text()
+    form = {"csrf_token": token_of(page), "term-interventions-impact60-da": "IMPACT60 (Aalborg Kommune)",
+            "term-interventions-impact60-en": "IMPACT60 (Aalborg Municipality)",
+            "term-interventions-impact60-parent": "impact60"}
+    curator.post("/curate/terms/interventions/impact60", data=form)
+    assert "the hierarchy would have a cycle" in curator.get("/curate/terms").get_data(as_text=True)
+    assert path.read_text() == before
+    form["term-interventions-impact60-parent"] = ""
+    form["term-interventions-impact60-synonyms-da"] = "IMPACT60, social investering"
+    form["term-interventions-impact60-synonyms-en"] = "IMPACT60, social investment"
+    curator.post("/curate/terms/interventions/impact60", data=form)
+    page = curator.get("/curate/terms").get_data(as_text=True)
+    assert "No term is under review" in page or "Intet begreb er under gennemsyn" in page
+    after = path.read_text()
+    begin = before.index("- slug: impact60\n")
+    end = before.find("\n- ", begin) + 1 or len(before)
+    tail = before[end:]
+    assert after[:begin] == before[:begin] and after.endswith(tail)  # only the term's own block changed
+    assert "needs_curation" not in after[begin:len(after) - len(tail)]
+    term = next(t for t in yaml.safe_load(after) if t["slug"] == "impact60")
+    assert term["description"]["en"].startswith("Social-investment project in Aalborg")  # kept
+    assert term["synonyms"] == {"da": ["IMPACT60", "social investering"], "en": ["IMPACT60", "social investment"]}
+    html = write_app.test_client().get("/interventions/impact60").get_data(as_text=True)
+    assert 'class="under-review"' not in html  # rebuilt: the page no longer says under review
+    result = CliRunner().invoke(main, ["validate", "--strict"], env={"EVIDENCE_DATA_DIR": str(write_settings.data_dir)})
+    assert result.exit_code == 0, result.output
+    log = curator.get("/curate/audit").get_data(as_text=True)
+    assert "<td>term-curated</td>" in log and "<td>built</td>" in log

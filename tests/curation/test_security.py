@@ -33,8 +33,9 @@ def pending_id(write_app) -> int:
 
 
 def actions(sid: int) -> list[tuple[str, dict]]:
+    term = {"term-interventions-impact60-da": "IMPACT60", "term-interventions-impact60-en": "IMPACT60"}
     return [(f"/curate/submissions/{sid}/approve", {}), (f"/curate/submissions/{sid}/reject", {"reason": "no"}),
-            ("/curate/logout", {})]
+            ("/curate/terms/interventions/impact60", term), ("/curate/logout", {})]
 
 
 def test_curator_posts_without_session_or_csrf_are_refused_and_change_nothing(write_app, write_settings):
@@ -63,7 +64,7 @@ def test_curator_posts_without_session_or_csrf_are_refused_and_change_nothing(wr
     assert "pending" in page  # still pending: nothing was approved or rejected
 
 
-@pytest.mark.parametrize("url", ["/curate", "/curate/audit", "/curate/submissions/1"])
+@pytest.mark.parametrize("url", ["/curate", "/curate/audit", "/curate/submissions/1", "/curate/terms"])
 def test_curator_pages_need_a_login(write_app, url):
     response = write_app.test_client().get(url)
     assert response.status_code == 302 and response.headers["Location"].startswith("/curate/login")

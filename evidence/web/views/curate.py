@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import (Blueprint, abort, current_app, flash, g, get_flashed_messages, redirect, render_template, request,
                    session, url_for)
 
-from ...curation import accounts, approval, audit, limits, terms
+from ...curation import accounts, approval, audit, limits, terms, vocabulary_edit
 from ...curation.store import engine_for
 from ...curation.submissions import by_id, queue, review
 from ..writeside import no_store, protect
@@ -130,3 +130,24 @@ def audit_log():
     with _engine().connect() as conn:
         log = audit.entries(conn, limit=500)
     return render_template("curate_audit.html", log=log)
+
+
+@bp.get("/curate/terms")
+def terms_under_review():
+    items = vocabulary_edit.uncurated(current_app.config["EVIDENCE"])
+    return render_template("curate_terms.html", items=items, field_name=terms.field_name,
+                           messages=get_flashed_messages())
+
+
+@bp.post("/curate/terms/<kind>/<slug>")
+def curate_term(kind, slug):
+    settings = current_app.config["EVIDENCE"]
+    try:
+        with approval.one_at_a_time(settings):
+            written, summary = vocabulary_edit.curate(settings, kind[:40], slug[:200], request.form)
+            with _engine().begin() as conn:
+                audit.record(conn, g.curator.email, "term-curated", detail=f"{written}: {summary}")
+            flash(f"wrote {written} ({summary}); {approval.rebuild(settings, _engine(), g.curator.email)}")
+    except vocabulary_edit.EditError as exc:
+        flash(str(exc))
+    return redirect(url_for("curate.terms_under_review"), code=303)

@@ -11,7 +11,7 @@ from .store import attempts, now
 #: kind -> (most attempts, in this many seconds)
 LIMITS = {
     "login": (10, 15 * 60),  # login attempts from one address
-    "submit": (10, 60 * 60),  # submissions (and their checks) from one address
+    "submit": (30, 60 * 60),  # submissions (and their checks, as a researcher fixes a file) from one address
 }
 #: An account is locked after this many failed logins in a row, for LOCK_SECONDS after the last one.
 LOCK_AFTER = 5

@@ -12,8 +12,9 @@ import re
 
 import pytest
 import sqlalchemy
-from conftest import CURATOR, GOOD_CSV, OPTIONS, PASSWORD, PERSON, login, state_hash, token_of
+from curation_helpers import CURATOR, GOOD_CSV, OPTIONS, PASSWORD, PERSON, login, state_hash, token_of
 
+from evidence.curation import limits
 from evidence.curation.store import engine_for
 
 PAYLOADS = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>', "</title><svg onload=alert(1)>"]
@@ -127,7 +128,7 @@ def test_submissions_are_rate_limited_and_size_limited(write_app, write_settings
     assert response.status_code == 422 and "big.csv: the file is larger than 1024 KiB" in response.get_data(as_text=True)
     body, kind = _multipart({**OPTIONS, **PERSON, "csrf_token": token}, "huge.csv", b"x" * (4 << 20))
     assert client.post("/contribute", data=body, content_type=kind).status_code == 413
-    for _ in range(9):
+    for _ in range(limits.LIMITS["submit"][0] - 1):  # the refused big file was the first
         submit(client, "study\n")
     assert submit(client, GOOD_CSV).status_code == 429
     assert not list((write_settings.data_dir / "studies").glob("nielsen*"))

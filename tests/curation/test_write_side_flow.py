@@ -6,7 +6,7 @@ import io
 import re
 
 import yaml
-from conftest import GOOD_CSV, OPTIONS, PERSON, login, token_of
+from curation_helpers import GOOD_CSV, OPTIONS, PERSON, login, token_of
 
 
 def submit(client, csv_text: str, name="nielsen.csv", **extra):

@@ -7,7 +7,7 @@ import re
 
 import yaml
 from click.testing import CliRunner
-from conftest import OPTIONS, PERSON, login, state_hash, token_of
+from curation_helpers import OPTIONS, PERSON, login, state_hash, token_of
 
 from evidence.cli import main
 

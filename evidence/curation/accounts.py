@@ -1,13 +1,15 @@
 """Curator accounts (made on the command line) and their server-side login sessions.
 
-Passwords are hashed with werkzeug's scrypt. A session is a random id in the store; the
-signed cookie holds only that id, so logging out (or an expired session) ends it on the
-server even if the cookie is replayed, and each login starts a new id (no session fixation).
+Passwords are hashed with werkzeug's scrypt. A session is a random id; the signed cookie
+holds that id and the store only its SHA-256 (a copy of the store gives no live session),
+so logging out (or an expired session) ends it on the server even if the cookie is
+replayed, and each login starts a new id (no session fixation).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 
@@ -61,10 +63,14 @@ def authenticate(conn: Connection, email: str, password: str) -> tuple[int | Non
     return row.id, ""
 
 
+def _key(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
 def start_session(conn: Connection, curator_id: int) -> str:
     sid = secrets.token_urlsafe(32)
     stamp = now()
-    conn.execute(insert(sessions).values(id=sid, curator_id=curator_id, started_at=stamp, seen_at=stamp))
+    conn.execute(insert(sessions).values(id=_key(sid), curator_id=curator_id, started_at=stamp, seen_at=stamp))
     return sid
 
 
@@ -76,16 +82,17 @@ def current(conn: Connection, sid: str | None):
     """The curator row of a live session, or None; a live session's last-seen time moves on."""
     if not sid or not isinstance(sid, str) or len(sid) > 64:
         return None
-    row = conn.execute(select(sessions).where(sessions.c.id == sid)).first()
+    row = conn.execute(select(sessions).where(sessions.c.id == _key(sid))).first()
     if row is None or row.ended_at or _age(row.seen_at) > IDLE_SECONDS or _age(row.started_at) > MAX_SESSION:
         return None
     curator = conn.execute(select(curators).where(curators.c.id == row.curator_id,
                                                   curators.c.active.is_(True))).first()
     if curator is not None:
-        conn.execute(update(sessions).where(sessions.c.id == sid).values(seen_at=now()))
+        conn.execute(update(sessions).where(sessions.c.id == _key(sid)).values(seen_at=now()))
     return curator
 
 
 def end_session(conn: Connection, sid: str | None) -> None:
     if sid and isinstance(sid, str):
-        conn.execute(update(sessions).where(sessions.c.id == sid, sessions.c.ended_at.is_(None)).values(ended_at=now()))
+        conn.execute(update(sessions).where(sessions.c.id == _key(sid), sessions.c.ended_at.is_(None))
+                     .values(ended_at=now()))

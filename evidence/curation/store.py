@@ -30,7 +30,7 @@ curators = Table(
 
 sessions = Table(
     "curation_sessions", metadata,
-    Column("id", String(64), primary_key=True),  # a random token; the cookie holds it, signed
+    Column("id", String(64), primary_key=True),  # SHA-256 of a random token; the cookie holds the token, signed
     Column("curator_id", Integer, ForeignKey("curation_curators.id"), nullable=False),
     Column("started_at", String(32), nullable=False),
     Column("seen_at", String(32), nullable=False),

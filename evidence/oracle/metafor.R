@@ -4,7 +4,8 @@
 #   Rscript evidence/oracle/metafor.R in.csv out.csv
 #
 # in.csv columns: dataset, model (rma | che | regtest | agg), method, test, rho,
-#                 yi, vi, study, subgroup (empty = none)
+#                 yi, vi, study, subgroup (empty = none), tau2_fixed, omega2_fixed
+#                 (che only; empty = estimated)
 # out.csv: dataset, error (empty when the fit worked) and the fields below,
 #          numbers with 17 significant digits, NA where a field does not apply.
 # Only base R + metafor + clubSandwich; an error in one dataset is reported
@@ -44,7 +45,11 @@ fit_che <- function(d, sparse = nrow(d) >= SPARSE_FROM) {
   } else {
     V <- vcalc(vi, cluster = study, subgroup = subgroup, obs = es, rho = d$rho[1], data = d)
   }
-  fit <- rma.mv(yi, V, random = ~ 1 | study/es, method = d$method[1], data = d, sparse = sparse)
+  # tau2_fixed/omega2_fixed given: the same model with the variance components held at those values
+  # (to evaluate another optimum, e.g. one on the boundary that nlminb on log(sigma2) cannot reach)
+  fixed <- if (is.null(d$tau2_fixed) || is.na(d$tau2_fixed[1])) c(NA, NA) else c(d$tau2_fixed[1], d$omega2_fixed[1])
+  fit <- rma.mv(yi, V, random = ~ 1 | study/es, method = d$method[1], data = d, sparse = sparse,
+                sigma2 = fixed)
   rob <- robust(fit, cluster = d$study, clubSandwich = TRUE)
   pr <- predict(rob)
   # Multilevel I2 (metafor FAQ, "I^2 for multilevel and multivariate models")
@@ -97,7 +102,8 @@ main <- function(args) {
   if (length(args) != 2) stop("usage: Rscript metafor.R in.csv out.csv")
   d_all <- read.csv(args[1], colClasses = c(dataset = "character", model = "character",
                     method = "character", test = "character", rho = "numeric", yi = "numeric",
-                    vi = "numeric", study = "character", subgroup = "character"),
+                    vi = "numeric", study = "character", subgroup = "character",
+                    tau2_fixed = "numeric", omega2_fixed = "numeric"),
                     na.strings = c("", "NA"))
   out <- list()
   for (name in unique(d_all$dataset)) {

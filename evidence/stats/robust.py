@@ -35,6 +35,7 @@ import numpy as np
 from scipy import special
 
 from .multilevel import MultilevelFit
+from .validation import check_level
 
 EIGEN_TOL = 1e-12  # clubSandwich matrix_power(tol = -12)
 
@@ -99,9 +100,7 @@ def robust(fit: MultilevelFit, level: float | None = None) -> RobustFit:
     """metafor ``robust(fit, cluster=<the fit's clusters>, clubSandwich=TRUE)``
     and ``predict()`` of it: CR2 SE, Satterthwaite df, t-based CI, p-value
     and prediction interval (module doc). ``level`` defaults to the fit's."""
-    level = fit.level if level is None else level
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValueError(f"level must be a number strictly between 0 and 1, got {level!r}")
+    level = check_level(fit.level if level is None else level)
     var, df = cr2_components(fit)
     se = math.sqrt(var)
     t = fit.estimate / se if se > 0 else math.copysign(math.inf, fit.estimate)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import caching, errors, formatting, i18n, security
+    from . import caching, errors, formatting, i18n, security, writeside
     from .views import browse, business, interventions, search, studies
 
     caching.init_app(app)  # first: its after-request hook then runs last, when the cookie is set
@@ -21,4 +21,5 @@ def init_app(app) -> None:
     formatting.init_app(app)
     for module in (search, interventions, studies, browse, business):
         app.register_blueprint(module.bp)
+    writeside.init_app(app)  # /contribute and /curate, unless EVIDENCE_WRITE_SIDE=off
     errors.init_app(app)

@@ -86,6 +86,7 @@ def test_identical_estimates_put_both_components_at_zero():
     assert fit.estimate == pytest.approx(0.2)
     assert fit.se == pytest.approx(0, abs=1e-12)  # no residual: the robust SE is 0
     assert any("boundary" in n for n in fit.notes)
+    assert any("numerically 0" in n for n in fit.notes)
 
 
 def test_no_within_cluster_variation_puts_omega2_at_zero():

@@ -77,9 +77,24 @@ def _id(f):
     return "-".join(str(f[k]) for k in ("dataset", "method", "rho", "test") if k in f)
 
 
+@functools.cache
+def _model(dataset, rho, method):
+    y, v, study = data(dataset)
+    return rma_mv(y, vcalc_blocks(v, study, rho), study, method=method)
+
+
+@functools.cache
+def _che(dataset, rho, method):
+    y, v, study = data(dataset)
+    return che_rve(y, v, study, rho=rho, method=method)
+
+
 def fit_model(ref):
-    y, v, study = data(ref["dataset"])
-    return rma_mv(y, vcalc_blocks(v, study, ref["rho"]), study, method=ref["method"])
+    return _model(ref["dataset"], ref["rho"], ref["method"])
+
+
+def fit_che(ref):
+    return _che(ref["dataset"], ref["rho"], ref["method"])
 
 
 CHE_FIELDS = ("estimate", "se", "stat", "ci_lb", "ci_ub", "pval", "df", "pi_lb", "pi_ub",
@@ -88,8 +103,7 @@ CHE_FIELDS = ("estimate", "se", "stat", "ci_lb", "ci_ub", "pval", "df", "pi_lb",
 
 @pytest.mark.parametrize("ref", fits("che"), ids=_id)
 def test_che_rve_matches_metafor_and_clubsandwich(ref):
-    y, v, study = data(ref["dataset"])
-    fit = che_rve(y, v, study, rho=ref["rho"], method=ref["method"])
+    fit = fit_che(ref)
     bad = [(f, getattr(fit, f), ref[f]) for f in CHE_FIELDS if not close(getattr(fit, f), ref[f], REL_CHE)]
     for name in ("tau2", "omega2"):
         ours, theirs = getattr(fit, name), ref[name]
@@ -106,8 +120,8 @@ def test_che_rve_matches_metafor_and_clubsandwich(ref):
 
 @pytest.mark.parametrize("ref", fits("che"), ids=_id)
 def test_che_weights_are_row_shares_of_the_gls_estimate(ref):
-    y, v, study = data(ref["dataset"])
-    fit = che_rve(y, v, study, rho=ref["rho"], method=ref["method"])
+    y, _, _ = data(ref["dataset"])
+    fit = fit_che(ref)
     w = np.array(fit.weights)
     assert w.sum() == pytest.approx(100, rel=1e-12)
     assert float(w @ y) / 100 == pytest.approx(fit.estimate, rel=1e-10)

@@ -164,3 +164,21 @@ def test_aggregate_with_subgroups_matches_metafor():
     assert agg.cluster == ("a", "b", "c")
     assert np.allclose(agg.yi, [0.35474808676806424, 0.012500000000000001, 0.59999999999999998], rtol=1e-12)
     assert np.allclose(agg.vi, [0.016615057737202683, 0.014999999999999999, 0.049999999999999975], rtol=1e-12)
+
+
+def test_weakly_identified_split_converges():
+    """One two-effect cluster among singletons: omega2 rests on one pair of
+    effects. Fisher scoring alone crawled here (> 500 iterations); the Newton
+    steps converge to a Kuhn-Tucker point in a few."""
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        n = int(rng.integers(6, 13))
+        cluster = [0] + list(range(n))
+        v = rng.uniform(0.005, 0.5, n + 1)
+        y = rng.normal(0, 0.3, n)[cluster] + rng.normal(0, 0.3, n + 1) + rng.normal(0, np.sqrt(v))
+        for method in ("REML", "ML"):
+            fit = rma_mv(y, vcalc_blocks(v, cluster, 0.5), cluster, method=method)
+            assert fit.converged and fit.iterations <= 50
+            score = evaluate(fit.data, fit.tau2, fit.omega2, method == "REML").score
+            for value, g in zip((fit.tau2, fit.omega2), score):
+                assert (abs(g) < 1e-6) if value > 0 else (g <= 1e-9)

@@ -339,7 +339,9 @@ def build(settings: Settings, track=None, built_at: str | None = None, increment
                 return done
         prepared = prepare(settings.data_dir, track)
         stage.start()
+        publish.trace("prepared")
         indexer.write_index(stage.index_dir, prepared)  # complete before the database is touched
+        publish.trace("indexed")
         write_database(settings, prepared, built_at, stage.database_url)
         stage.publish(prepared.dataset_version)
     return prepared

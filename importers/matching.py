@@ -92,22 +92,54 @@ def _narrow(draft: dict, candidates: list[Existing]) -> list[Existing]:
     return candidates
 
 
-def find(draft: dict, existing: list[Existing], *, by_source: bool) -> Match:
-    """The existing record ``draft`` (a record without an id) describes, if any."""
+class Index:
+    """The existing records by DOI, title and year, BibTeX key, source and first author and year.
+
+    Built once per import, so matching a row costs a few look-ups instead of a
+    pass over every record (which made an import's time grow with rows × records).
+    """
+
+    def __init__(self, existing: list[Existing]):
+        self.existing = existing
+        self.by: dict[tuple, list[Existing]] = {}
+        for e in existing:
+            cit = _citation(e.raw)
+            keys = [("doi", normalize_doi(cit.get("doi"))),
+                    ("title", normalize_title(cit.get("title")), cit.get("year")),
+                    ("bibkey", cit.get("bibkey")),
+                    ("source", fold(str((e.raw.get("provenance") or {}).get("source") or "")))]
+            authors = cit.get("authors")
+            if authors:
+                keys.append(("author", fold(surname(authors[0])), cit.get("year")))
+            for key in keys:
+                if key[1]:
+                    self.by.setdefault(key, []).append(e)
+
+    def get(self, *key) -> list[Existing]:
+        return self.by.get(key, []) if key[1] else []
+
+
+def find(draft: dict, existing, *, by_source: bool) -> Match:
+    """The existing record ``draft`` (a record without an id) describes, if any.
+
+    ``existing``: an :class:`Index` (or a list of records, indexed here).
+    """
+    index = existing if isinstance(existing, Index) else Index(existing)
     cit = _citation(draft)
-    pool = [e for e in existing if not _differ(draft, e.raw)]
     doi = normalize_doi(cit.get("doi"))
     title = normalize_title(cit.get("title"))
     source = fold(str((draft.get("provenance") or {}).get("source") or ""))
+
+    def pool(candidates: list[Existing]) -> list[Existing]:
+        """Candidates in file order, without those whose DOI or title says they are another study."""
+        return [e for e in candidates if not _differ(draft, e.raw)]
+
     rules = [
-        ("DOI", doi and [e for e in pool if normalize_doi(_citation(e.raw).get("doi")) == doi]),
-        ("title and year", title and cit.get("year") and [
-            e for e in pool if normalize_title(_citation(e.raw).get("title")) == title
-            and _citation(e.raw).get("year") == cit.get("year")]),
-        ("BibTeX key", cit.get("bibkey") and [e for e in pool if _citation(e.raw).get("bibkey") == cit.get("bibkey")]),
+        ("DOI", doi and pool(index.get("doi", doi))),
+        ("title and year", title and cit.get("year") and pool(index.get("title", title, cit.get("year")))),
+        ("BibTeX key", cit.get("bibkey") and pool(index.get("bibkey", cit.get("bibkey")))),
         ("source and study name", by_source and source and [
-            e for e in pool if fold(str((e.raw.get("provenance") or {}).get("source") or "")) == source
-            and _same_study_name(e.raw, draft)]),
+            e for e in pool(index.get("source", source)) if _same_study_name(e.raw, draft)]),
     ]
     for rule, found in rules:
         if found:
@@ -116,7 +148,5 @@ def find(draft: dict, existing: list[Existing], *, by_source: bool) -> Match:
                 return Match(found[0], rule)
             return Match(None, rule, ambiguous=found)
     authors = cit.get("authors") or []
-    similar = [e for e in pool if authors and _citation(e.raw).get("authors")
-               and fold(surname(_citation(e.raw)["authors"][0])) == fold(surname(authors[0]))
-               and _citation(e.raw).get("year") == cit.get("year")]
+    similar = pool(index.get("author", fold(surname(authors[0])), cit.get("year"))) if authors else []
     return Match(similar=similar)

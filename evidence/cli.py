@@ -17,6 +17,7 @@ COMMANDS = {
     "export": "evidence.export.cli:export_group",
     "release": "evidence.export.cli:release_command",
     "verify": "evidence.oracle.cli:verify_command",
+    "curator": "evidence.curation.cli:curator_group",
 }
 
 

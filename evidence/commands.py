@@ -12,6 +12,7 @@ from .build import BuildError, build
 from .config import load_settings
 from .db.models import BuildInfo, Effect, Parameter, Study, Term
 from .db.session import make_engine
+from .records.uncurated import uncurated_terms
 from .records.validate import load_corpus
 from .services.coverage import area_coverage
 
@@ -34,14 +35,25 @@ def _track():
 
 
 @click.command("validate")
-def validate_command():
-    """Check every study record and vocabulary; list every problem."""
+@click.option("--strict", is_flag=True, help="Terms still marked needs_curation are errors, not warnings.")
+def validate_command(strict):
+    """Check every study record and vocabulary; list every problem.
+
+    Terms marked ``needs_curation`` (added by ``import csv --add-terms`` with labels made from
+    their slugs) are listed as warnings; with --strict they are problems (exit status 1).
+    """
     settings = load_settings()
     corpus = load_corpus(settings.data_dir)
-    if corpus.problems:
-        _print_problems(corpus.problems)
+    uncurated = uncurated_terms(settings.data_dir, corpus.vocabulary)
+    problems = list(corpus.problems) + (uncurated if strict else [])
+    if not strict:
+        for term in uncurated:
+            click.echo(f"warning: {term}", err=True)
+    if problems:
+        _print_problems(problems)
         sys.exit(1)
-    click.echo(f"{len(corpus.studies)} studies and {sum(corpus.vocabulary.counts().values())} terms: all valid.")
+    click.echo(f"{len(corpus.studies)} studies and {sum(corpus.vocabulary.counts().values())} terms: all valid"
+               + (f" ({len(uncurated)} term(s) need curation)." if uncurated else "."))
 
 
 @click.command("build")

@@ -17,7 +17,22 @@ ENVIRONMENT = {
     "EVIDENCE_DATABASE_URL": "any SQLAlchemy URL (default sqlite:///<instance>/evidence.db)",
     "EVIDENCE_INDEX_DIR": "the Whoosh search index (default <instance>/index)",
     "EVIDENCE_RELEASES_DIR": "where `evidence release` writes snapshots (default <instance>/releases)",
+    "EVIDENCE_WRITE_SIDE": "on (default) serves /contribute and /curate; off on public, read-only app servers",
+    "EVIDENCE_CURATION_DATABASE_URL": "submissions, curators, audit log (default sqlite:///<instance>/curation.db)",
+    "EVIDENCE_SECRET_KEY": "signs the write side's session cookies (default: made once, kept in <instance>/secret_key)",
+    "EVIDENCE_SECURE_COOKIES": "on (default): session cookies only over HTTPS; off for a local http:// server",
 }
+SWITCH = {"on": True, "1": True, "true": True, "yes": True, "off": False, "0": False, "false": False, "no": False}
+
+
+def switch(name: str, text: str | None, default: bool) -> bool:
+    """An on/off setting; anything else is refused, naming the variable."""
+    if text is None or text.strip() == "":
+        return default
+    try:
+        return SWITCH[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f"{name}={text!r}: use on or off") from None
 
 
 @dataclass(frozen=True)
@@ -27,6 +42,10 @@ class Settings:
     database_url: str
     index_dir: Path
     releases_dir: Path
+    write_side: bool = True
+    curation_database_url: str = ""
+    secret_key: str | None = None
+    secure_cookies: bool = True
     extra: dict = field(default_factory=dict)
 
     @property
@@ -71,11 +90,20 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         or env.get("EVIDENCE_RELEASES_DIR")
         or instance_dir / "releases"
     ).resolve()
+    write_side = overrides.pop("write_side", None)
+    secure_cookies = overrides.pop("secure_cookies", None)
     return Settings(
         data_dir=data_dir,
         instance_dir=instance_dir,
         database_url=database_url,
         index_dir=index_dir,
         releases_dir=releases_dir,
+        write_side=switch("EVIDENCE_WRITE_SIDE", env.get("EVIDENCE_WRITE_SIDE"), True)
+        if write_side is None else write_side,
+        curation_database_url=overrides.pop("curation_database_url", None)
+        or env.get("EVIDENCE_CURATION_DATABASE_URL") or f"sqlite:///{instance_dir / 'curation.db'}",
+        secret_key=overrides.pop("secret_key", None) or env.get("EVIDENCE_SECRET_KEY") or None,
+        secure_cookies=switch("EVIDENCE_SECURE_COOKIES", env.get("EVIDENCE_SECURE_COOKIES"), True)
+        if secure_cookies is None else secure_cookies,
         extra=overrides,
     )

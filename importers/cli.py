@@ -13,12 +13,11 @@ from evidence.config import load_settings
 from evidence.records.validate import display_path
 
 from .bibtex import parse_bibtex
-from .csvfile import read_table
-from .linking import link
+from .csvimport import missing_source, plan_csv
 from .plan import Importer, Plan
 from .problems import ImportProblem, in_file_order
 from .ris import parse_ris
-from .studies import CsvOptions, table_to_drafts
+from .studies import CsvOptions
 
 FILE = click.Path(path_type=Path)
 
@@ -57,11 +56,6 @@ def _read(path: Path, plan: Plan) -> bytes | None:
 def _importer(path: Path, by: str | None, force: bool, add_terms: bool = False) -> Importer:
     return Importer(load_settings().data_dir, file_name=path.name, today=dt.date.today().isoformat(),
                     by=by or os.environ.get("USER") or "evidence import", force=force, add_terms=add_terms)
-
-
-def _references(path: Path, data: bytes):
-    shown = display_path(path)
-    return parse_ris(data, shown) if path.suffix.lower() in (".ris", ".txt") else parse_bibtex(data, shown)
 
 
 def _finish(plan: Plan, dry_run: bool) -> None:
@@ -104,32 +98,16 @@ def csv_command(file, intervention, target_group, outcome, comparison, measure, 
                 dry_run, force, by):
     """Import effect estimates, one per row, in metafor's escalc column names."""
     plan = Plan()
-    shown = display_path(file)
-    if not (source or "").strip():
-        plan.problems.append(ImportProblem(shown, "", "--source", "say where the numbers come from: the review or"
-                                           " dataset they were extracted from, e.g. --source \"Landenberger &"
-                                           " Lipsey (2005). Journal of Experimental Criminology, 1(4), 451–476.\""))
     data = _read(file, plan)
     bib_data = _read(bib, plan) if bib is not None else None
     importer = _importer(file, by, force, add_terms)
     if data is None or not importer.load(plan):
+        if not (source or "").strip():  # said now too: every problem at once
+            plan.problems.append(missing_source(display_path(file)))
         _finish(plan, dry_run)
-    # Every row is read and checked even when an option is missing, so all problems show at once.
-    table, problems = read_table(data, shown)
-    plan.problems += problems
-    if table is not None:
-        options = CsvOptions(intervention, target_group, outcome, comparison, measure, design,
-                             (source or "").strip() or None)
-        drafts, problems, notices = table_to_drafts(table, options, importer.vocabulary, file.name,
-                                                    importer.history)
-        plan.problems += problems
-        plan.notices += notices
-        if bib_data is not None:
-            references, problems = _references(bib, bib_data)
-            plan.problems += problems
-            plan.notices += link(drafts, references, display_path(bib), plan.problems)
-        if options.source:
-            importer.apply(drafts, plan, create=True)
+    options = CsvOptions(intervention, target_group, outcome, comparison, measure, design, source)
+    plan_csv(importer, plan, display_path(file), data, options,
+             display_path(bib) if bib_data is not None else None, bib_data)
     _finish(plan, dry_run)
 
 

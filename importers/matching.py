@@ -15,6 +15,7 @@ if that still leaves several, the import stops and asks for a DOI.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +39,12 @@ class Match:
     record: Existing | None = None
     rule: str = ""
     ambiguous: list[Existing] = field(default_factory=list)
-    similar: list[Existing] = field(default_factory=list)  # same first author and year, not confirmed
+    # near-duplicates: same first author and year, or a similar title, with nothing to confirm them
+    similar: list[Existing] = field(default_factory=list)
+    why: dict[Path, str] = field(default_factory=dict)  # near-duplicate's path -> what they share
+
+#: Titles at least this alike (difflib's ratio over folded titles) make two records near-duplicates.
+SIMILAR_TITLE = 0.9
 
 
 def name_of(record: dict) -> str:
@@ -115,8 +121,27 @@ def find(draft: dict, existing: list[Existing], *, by_source: bool) -> Match:
             if len(found) == 1:
                 return Match(found[0], rule)
             return Match(None, rule, ambiguous=found)
+    # titles that differ a little are what a near-duplicate looks like: only another DOI rules one out
+    doi_pool = [e for e in existing if not (doi and normalize_doi(_citation(e.raw).get("doi")) not in (None, doi))]
+    near = near_duplicates(draft, doi_pool)
+    return Match(similar=[e for e, _ in near], why={e.path: why for e, why in near})
+
+
+def near_duplicates(draft: dict, existing: list[Existing]) -> list[tuple[Existing, str]]:
+    """Records that may be the same study as ``draft`` though no rule above confirms it, with the reason:
+    the same first author and year, or a similar title (case, accents and punctuation ignored)."""
+    cit = _citation(draft)
     authors = cit.get("authors") or []
-    similar = [e for e in pool if authors and _citation(e.raw).get("authors")
-               and fold(surname(_citation(e.raw)["authors"][0])) == fold(surname(authors[0]))
-               and _citation(e.raw).get("year") == cit.get("year")]
-    return Match(similar=similar)
+    title = normalize_title(cit.get("title"))
+    out = []
+    for e in existing:
+        other = _citation(e.raw)
+        theirs = normalize_title(other.get("title"))
+        if title and theirs:  # both titled: the titles decide (one author's two papers of a year differ in them)
+            if difflib.SequenceMatcher(None, title, theirs).ratio() >= SIMILAR_TITLE:
+                out.append((e, f"a similar title ('{other.get('title')}')"))
+            continue
+        if authors and other.get("authors") and other.get("year") == cit.get("year") \
+                and fold(surname(other["authors"][0])) == fold(surname(authors[0])):
+            out.append((e, f"the same first author and year ({surname(authors[0])}, {cit.get('year')})"))
+    return out

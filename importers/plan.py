@@ -55,6 +55,8 @@ class Plan:
     changes: list[FileChange] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # (file, row, study name as the file gives it, the existing record's file, what they share)
+    near_duplicates: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
     @property
     def writes(self) -> dict[Path, str]:
@@ -115,11 +117,17 @@ class Importer:
     """Everything an import needs to know about the data folder, loaded once."""
 
     def __init__(self, data_dir: Path, *, file_name: str, by: str, today: str, force: bool = False,
-                 add_terms: bool = False):
+                 add_terms: bool = False, allow_duplicates: bool | None = None, change: str | None = None,
+                 term_edits: dict[tuple[str, str], dict] | None = None):
+        """``allow_duplicates`` (default: ``force``) imports a near-duplicate as a new study;
+        ``change`` is the history entry's text; ``term_edits`` maps (kind, slug) of a term the
+        import adds to a curator's ``label``/``parent``/``synonyms`` for it (then it is curated)."""
         self.data_dir = data_dir
         self.file_name = file_name
-        self.history = {"date": today, "by": by, "change": f"Imported from {file_name}"}
+        self.history = {"date": today, "by": by, "change": change or f"Imported from {file_name}"}
         self.force = force
+        self.allow_duplicates = force if allow_duplicates is None else allow_duplicates
+        self.term_edits = term_edits or {}
         self.add_terms = add_terms
         self.vocabulary = Vocabulary()
         self.existing: list[Existing] = []
@@ -177,10 +185,21 @@ class Importer:
                 continue
             sid = unique(self._base_id(draft), taken)
             taken.add(sid)
-            for e in match.similar:
-                plan.notices.append(f"{draft.path}:{draft.where}: '{draft.name}' has the same first author and"
-                                    f" year as {display_path(e.path)}, but nothing confirms it is the same study"
-                                    f" (no common DOI, title or source): imported as {sid}")
+            plan.near_duplicates += [(draft.path, draft.where, draft.name, display_path(e.path), match.why[e.path])
+                                     for e in match.similar]
+            if match.similar and not self.allow_duplicates:
+                # A near-duplicate is refused, not just noted: a slightly different --source must not
+                # quietly make a second record of one study.
+                where, column = draft.locate("citation")
+                for e in match.similar:
+                    plan.problems.append(ImportProblem(draft.path, where, column, (
+                        f"'{draft.name}' may be {display_path(e.path)} ({match.why[e.path]}), but nothing confirms"
+                        " it (no common DOI, title, bibkey or source): give the study's doi (or the same --source)"
+                        " if it is that study; if it is another study, import again with --force")))
+            for e in match.similar if self.allow_duplicates else ():
+                plan.notices.append(f"{draft.path}:{draft.where}: '{draft.name}' may be {display_path(e.path)}"
+                                    f" ({match.why[e.path]}), but nothing confirms it is the same study"
+                                    f" (no common DOI, title or source): imported as {sid} (--force)")
             results.append(_Result(studies_dir / f"{sid}.yaml", None, {"id": sid, **draft.record}, draft))
         vocabulary, term_changes = self._terms(results, plan)
         for result in results:
@@ -227,16 +246,21 @@ class Importer:
                         continue
                     if kind == "outcomes":
                         path, where, column = result.locate(f"effects.{i}.{name}")
+                        hits = vocabulary.suggest(kind, slug)
+                        hint = f"; did you mean {' or '.join(repr(h) for h in hits)}?" if hits else ""
                         plan.problems.append(ImportProblem(path, where, column, (
                             f"unknown outcome '{slug}': --add-terms cannot add an outcome, because a curator must"
                             " say whether it is binary or continuous and whether higher is better; add it to"
-                            " data/vocabularies/outcomes.yaml first")))
+                            f" data/vocabularies/outcomes.yaml first{hint}")))
                         continue
                     term = {"slug": slug, "label": {"da": label_of(slug), "en": label_of(slug)},
                             "needs_curation": True}
-                    TermSchema().load(copy.deepcopy(term))
+                    if (kind, slug) in self.term_edits:  # a curator's labels, parent and synonyms
+                        term = {"slug": slug, **self.term_edits[kind, slug]}
+                    loaded = TermSchema().load(copy.deepcopy(term))
                     new.setdefault(kind, []).append(term)
-                    vocabulary.add(Term(kind, slug, label_of(slug), label_of(slug), needs_curation=True))
+                    vocabulary.add(Term(kind, slug, loaded["label"]["da"], loaded["label"]["en"],
+                                        parent=loaded.get("parent"), needs_curation=loaded["needs_curation"]))
         changes = []
         for kind, terms in new.items():
             path = self.data_dir / "vocabularies" / f"{kind}.yaml"
@@ -267,8 +291,11 @@ class Importer:
             found = check_terms(data, vocabulary)
             if data["id"] != result.path.stem:
                 found.append(("id", f"the id '{data['id']}' must equal the file name '{result.path.stem}'"))
+        said = {(p.path, p.where, p.field) for p in plan.problems if p.message.startswith("unknown outcome")}
         for where, message in found:
             path, row, column = result.locate(where)
+            if message.startswith("unknown outcome") and (path, row, column) in said:
+                continue  # --add-terms has said why it cannot add this outcome
             plan.problems.append(ImportProblem(path, row, column, message))
 
     def _change(self, result: _Result) -> FileChange:

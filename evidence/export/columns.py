@@ -152,6 +152,15 @@ _TABLE = [
     ("target_groups_pooled", "list", False, "Target groups of the pooled studies", "Målgrupper i de samlede studier"),
     ("notes", "text-list", False, "Notes from pooling (fallbacks, duplicates left out)",
      "Noter fra analysen (alternativer, udeladte dubletter)"),
+    ("som_success_rate_pp", "number", True,
+     "SØM success rate: the change in the share with the good result, net of what happens anyway (the "
+     "comparison group), in percentage points at the baseline risk; positive is good. Binary outcomes only",
+     "SØM-succesrate: ændringen i andelen med det gode resultat ud over det, der sker alligevel "
+     "(sammenligningsgruppen), i procentpoint ved basisrisikoen; positivt er godt. Kun binære udfald"),
+    ("som_success_rate_pp_ci_low", "number", True, "Lower 95% bound of som_success_rate_pp",
+     "Nedre 95 %-grænse for som_success_rate_pp"),
+    ("som_success_rate_pp_ci_high", "number", True, "Upper 95% bound of som_success_rate_pp",
+     "Øvre 95 %-grænse for som_success_rate_pp"),
     ("intervention_label_da", "string", True, "Intervention, Danish name", "Indsats, dansk navn"),
     ("intervention_label_en", "string", True, "Intervention, English name", "Indsats, engelsk navn"),
     ("target_group_label_da", "string", True, "Target group, Danish name", "Målgruppe, dansk navn"),

@@ -8,7 +8,9 @@ returns one dict per dataset, in the order given. Each dataset is a dict:
      "test": "z", "rho": 0.8, "yi": [...], "vi": [...],
      "study": [...], "subgroup": [...] or None}
 
-``study`` and ``subgroup`` are needed for ``che`` only. Every result has the
+``study`` and ``subgroup`` are needed for ``che`` only; a ``che`` dataset may also
+give ``tau2_fixed`` and ``omega2_fixed`` to evaluate the model with its variance
+components held at those values. Every result has the
 keys of ``FIELDS`` (floats, None where R gave NA) plus ``name`` and
 ``error`` (None, or R's message for that dataset: one failing fit does not
 stop the others).
@@ -26,7 +28,8 @@ SCRIPT = Path(__file__).with_name("metafor.R")
 FIELDS = ("estimate", "se", "stat", "ci_lb", "ci_ub", "pval", "df", "tau2", "omega2",
           "pi_lb", "pi_ub", "k", "k_effects", "se_tau2", "I2", "H2", "QE", "QEp",
           "se_model", "ll", "slope", "slope_se")
-COLUMNS = ("dataset", "model", "method", "test", "rho", "yi", "vi", "study", "subgroup")
+COLUMNS = ("dataset", "model", "method", "test", "rho", "yi", "vi", "study", "subgroup", "tau2_fixed",
+           "omega2_fixed")
 
 
 class OracleError(RuntimeError):
@@ -63,7 +66,7 @@ def _rows(ds: dict):
     for i in range(n):
         yield (name, ds.get("model", "rma"), ds.get("method", "REML"), ds.get("test", "z"),
                _text(float(ds.get("rho", 0.8))), _text(float(yi[i])), _text(float(vi[i])),
-               _text(study[i]), _text(subgroup[i]))
+               _text(study[i]), _text(subgroup[i]), _text(ds.get("tau2_fixed")), _text(ds.get("omega2_fixed")))
 
 
 def _number(text: str):

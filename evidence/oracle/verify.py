@@ -23,6 +23,8 @@ CHE_RTOL = 1e-5
 VARIANCE_ATOL = 1e-8
 #: Statistics near zero (an estimate of 0.000…) are compared absolutely.
 ATOL = 1e-9
+#: Relative tolerance on a restricted log-likelihood when deciding whose optimum is higher.
+LL_TOL = 1e-10
 
 RMA_FIELDS = {"estimate": "estimate", "se": "se", "ci_low": "ci_lb", "ci_high": "ci_ub", "pval": "pval",
               "pi_low": "pi_lb", "pi_high": "pi_ub", "tau2": "tau2", "se_tau2": "se_tau2", "i2": "I2",
@@ -106,23 +108,59 @@ def _compare(report: Report, label: str, ours: dict, theirs: dict, fields: dict,
             report.mismatches.append(f"{label} {name}: stored {ours[name]!r}, R {theirs[r_name]!r}")
 
 
-def verify(parameters: list[dict], fitted: dict[str, dict] | None = None) -> Report:
-    """Compare every parameter (and its rho fits and small-study test) with R's fit of its rows."""
-    if fitted is None:
-        fitted = {r["name"]: r for r in fit_in_r(datasets(parameters))}
+def verify(parameters: list[dict]) -> Report:
+    """Compare every parameter (and its rho fits and small-study test) with R's fit of its rows.
+
+    A che-rve fit that differs from R's, or that R cannot fit, gets a second
+    look: R evaluates the same model with the variance components held at
+    ours. If R's restricted likelihood there is at least as high as at its own
+    optimum (``LL_TOL``), ours is the better maximum — metafor's nlminb on
+    log(sigma²) stops short of a boundary or fails on a flat likelihood — and
+    every other number must then equal R's at those components.
+    """
+    fitted = {r["name"]: r for r in fit_in_r(datasets(parameters))}
     report = Report()
+    second: list[tuple[str, dict, dict, dict]] = []  # (label, ours, fields, dataset at our optimum)
     for i, p in enumerate(parameters):
         che = p["model"] == "che-rve"
-        _compare(report, f"{p['id']} ({p['model']})", p, fitted[f"p{i}"], CHE_FIELDS if che else RMA_FIELDS,
-                 CHE_RTOL if che else RMA_RTOL, K1_SKIPPED if p["k"] == 1 else set())
+        label = f"{p['id']} ({p['model']})"
+        if che:
+            _che_compare(report, second, label, p, fitted[f"p{i}"], CHE_FIELDS,
+                         _dataset(f"p{i}-fixed", p, "che", p["rho"]))
+        else:
+            _compare(report, label, p, fitted[f"p{i}"], RMA_FIELDS, RMA_RTOL,
+                     K1_SKIPPED if p["k"] == 1 else set())
         report.count(f"{p['model']} parameters")
         for other in (p.get("sensitivity") or {}).get("rho", []):
-            _compare(report, f"{p['id']} at rho {other['rho']}", other, fitted[f"p{i}-rho{other['rho']}"],
-                     RHO_FIELDS, CHE_RTOL)
+            name = f"p{i}-rho{other['rho']}"
+            _che_compare(report, second, f"{p['id']} at rho {other['rho']}", other, fitted[name], RHO_FIELDS,
+                         _dataset(f"{name}-fixed", p, "che", other["rho"]))
             report.count("rho-sensitivity fits")
         test = p.get("small_study_test")
         if test is not None:
             _compare(report, f"{p['id']} small-study test", test, fitted[f"p{i}-regtest"], REGTEST_FIELDS,
                      RMA_RTOL)
             report.count("small-study tests")
+    if second:
+        at_ours = {r["name"]: r for r in fit_in_r([ds for *_, ds in second])}
+        for label, ours, fields, ds in second:
+            theirs = at_ours[ds["name"]]
+            r_own_ll = ds["r_own_ll"]
+            if theirs["error"] is None and r_own_ll is not None and theirs["ll"] < r_own_ll - LL_TOL * abs(r_own_ll):
+                report.mismatches.append(f"{label}: R's own optimum has the higher likelihood "
+                                         f"({r_own_ll!r} against {theirs['ll']!r} at ours)")
+                continue
+            _compare(report, f"{label} at our variance components", ours, theirs, fields, CHE_RTOL)
+            report.count("che-rve fits where our optimum beats metafor's nlminb")
     return report
+
+
+def _che_compare(report: Report, second: list, label: str, ours: dict, theirs: dict, fields: dict,
+                 at_ours: dict) -> None:
+    """Compare a che-rve fit; one that differs is queued to be evaluated by R at our variance components."""
+    trial = Report()
+    _compare(trial, label, ours, theirs, fields, CHE_RTOL)
+    if trial.ok:
+        return
+    at_ours.update(tau2_fixed=ours["tau2"], omega2_fixed=ours["omega2"], r_own_ll=theirs["ll"])
+    second.append((label, ours, fields, at_ours))

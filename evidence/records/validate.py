@@ -12,24 +12,14 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
+from .prices import load_prices
+from .problems import Problem, display_path, flatten
 from .schemas import OutcomeTermSchema, StudySchema, TermSchema
 from .vocabulary import AREAS, FIELD_OF_KIND, KINDS, Term, Vocabulary
 from .yamlio import Loaded, YamlError, load, loads
 
 #: One schema for every record: building a marshmallow schema is costly, loading with one is not.
 STUDY_SCHEMA = StudySchema()
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    field: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.field or '(file)'}: {self.message}"
 
 
 @dataclass
@@ -47,30 +37,6 @@ class Corpus:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def flatten(messages, prefix: str = "") -> list[tuple[str, str]]:
-    """marshmallow's nested error dict as (``a.0.b``, message) pairs."""
-    if isinstance(messages, dict):
-        out = []
-        for key, value in messages.items():
-            key = "" if key == "_schema" else str(key)
-            child = f"{prefix}.{key}" if prefix and key else (key or prefix)
-            out.extend(flatten(value, child))
-        return out
-    if isinstance(messages, list):
-        out = []
-        for item in messages:
-            out.extend(flatten(item, prefix) if isinstance(item, (dict, list)) else [(prefix, str(item))])
-        return out
-    return [(prefix, str(messages))]
 
 
 def _schema_problems(exc: ValidationError, shown: str, loaded: Loaded, base: str = "") -> list[Problem]:
@@ -237,6 +203,7 @@ def load_corpus(data_dir: Path, read=None, workers: int | None = None,
         corpus.problems.append(Problem(display_path(data_dir), "", "the data folder does not exist"))
         return corpus
     load_vocabulary(data_dir / "vocabularies", corpus)
+    check_prices(data_dir / "prices", corpus)
     paths, stray = study_paths(data_dir)
     for p in stray:
         corpus.problems.append(Problem(display_path(p), "", "study records are .yaml files; rename or remove this file"))
@@ -253,6 +220,12 @@ def load_corpus(data_dir: Path, read=None, workers: int | None = None,
         if record is not None and check_id(record, stems, corpus):
             corpus.studies.append(record)
     return corpus
+
+
+def check_prices(prices_dir: Path, corpus: Corpus) -> None:
+    """The price catalogue's problems, located like every other (the catalogue is read by the app itself)."""
+    outcomes = set(corpus.vocabulary.terms["outcomes"]) or None
+    corpus.problems.extend(load_prices(prices_dir, outcomes)[1])
 
 
 def _init_worker(vocabulary: Vocabulary) -> None:

@@ -25,6 +25,7 @@ from ..records.followup import LABELS as FOLLOWUP_LABELS
 from ..records.vocabulary import Term as VocabTerm
 from ..records.vocabulary import Vocabulary
 from ..stats.rma import METHODS, TESTS
+from ..stats.som import success_rate_pp
 from . import effects as effect_sizes
 from . import pooling
 
@@ -45,7 +46,8 @@ EXTRA = ("model", "k_effects", "rho", "omega2", "method", "method_used", "test",
          "wwc_improvement_index", "wwc_improvement_index_conversion", "log_or_from_smd", "log_or_from_smd_ci_low",
          "log_or_from_smd_ci_high", "log_or_from_smd_conversion", "smd_from_log_or", "smd_from_log_or_ci_low",
          "smd_from_log_or_ci_high", "smd_from_log_or_conversion", "direction", "n_participants_complete",
-         "strength_reasons", "rollup", "target_groups_pooled", "notes")
+         "strength_reasons", "rollup", "target_groups_pooled", "notes",
+         "som_success_rate_pp", "som_success_rate_pp_ci_low", "som_success_rate_pp_ci_high")
 LABEL_KINDS = (("intervention", "interventions"), ("target_group", "target_groups"),
                ("outcome", "outcomes"), ("comparison", "comparisons"))
 LABELS = tuple(f"{name}_label_{lang}" for name, _ in LABEL_KINDS for lang in ("da", "en")) + (
@@ -177,6 +179,9 @@ def export_form(result: dict, labels: dict, row_extras: list[dict]) -> dict:
     """
     out = {name: clean(result.get(name)) for name in CONTRACT + EXTRA}
     out.update({name: labels.get(name) for name in LABELS})
+    som = success_rate_pp(out["risk_difference_pp"], out["risk_difference_pp_ci_low"],
+                          out["risk_difference_pp_ci_high"], out["outcome_desirable"])
+    out["som_success_rate_pp"], out["som_success_rate_pp_ci_low"], out["som_success_rate_pp_ci_high"] = som
     out["rows"] = [{**{name: clean(r.get(name)) for name in ROW_FIELDS}, **extra}
                    for r, extra in zip(result["rows"], row_extras, strict=True)]
     out["sensitivity"] = clean(result.get("sensitivity"))

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .dependent import DEFAULT_RHO, check_effects, check_rho, group_rows, vcalc_blocks
+from .dependent import DEFAULT_RHO, check_rho, group_rows, vcalc_blocks
 from .multilevel import METHODS, rma_mv
 from .robust import robust
+from .validation import check_choice, check_level, effect_vectors
 
 
 @dataclass(frozen=True)
@@ -61,17 +62,19 @@ def che_rve(yi, vi, cluster, subgroup=None, rho: float = DEFAULT_RHO, method: st
     missing cluster or subgroup, lengths that differ, rho outside [0, 1),
     an unknown method, a level outside (0, 1), or fewer than 2 clusters.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValueError(f"level must be a number strictly between 0 and 1, got {level!r}")
+    check_choice("method", method, METHODS)
+    level = check_level(level)
     rho = check_rho(rho)
-    y, v = check_effects(yi, vi)
+    y, v = effect_vectors(yi, vi)
     groups = group_rows(cluster, y.size)
     if groups.k < 2:
         raise ValueError(f"CHE-RVE needs at least 2 clusters (studies), got {groups.k}")
     fit = rma_mv(y, vcalc_blocks(v, cluster, rho, subgroup), cluster, method=method, level=level)
     rob = robust(fit, level=level)
-    return CheFit("che-rve", method, float(level), rho, fit.k, fit.k_effects, rob.estimate, rob.se,
+    notes = fit.notes
+    if rob.se <= 1e-10 * fit.se:
+        notes += ("robust SE is numerically 0 (every residual is about 0, e.g. identical "
+                  "estimates): t and p are not meaningful",)
+    return CheFit("che-rve", method, level, rho, fit.k, fit.k_effects, rob.estimate, rob.se,
                   rob.ci_lb, rob.ci_ub, rob.stat, rob.pval, rob.df, fit.tau2, fit.omega2,
-                  rob.pi_lb, rob.pi_ub, fit.se, fit.QE, fit.QEp, fit.weights, fit.converged, fit.notes)
+                  rob.pi_lb, rob.pi_ub, fit.se, fit.QE, fit.QEp, fit.weights, fit.converged, notes)

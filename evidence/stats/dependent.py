@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .validation import effect_vectors
+
 DEFAULT_RHO = 0.8
 
 
@@ -70,27 +72,6 @@ def check_rho(rho) -> float:
             or not math.isfinite(rho) or not 0 <= rho < 1:
         raise ValueError(f"rho must be a number in [0, 1), got {rho!r}")
     return float(rho)
-
-
-def check_effects(yi, vi) -> tuple[np.ndarray, np.ndarray]:
-    """Finite yi, finite vi > 0, equal lengths, at least one row."""
-    try:
-        y = np.asarray(yi, dtype=float).reshape(-1)
-        v = np.asarray(vi, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        raise ValueError("yi and vi must be sequences of numbers") from None
-    if y.size == 0:
-        raise ValueError("no effect sizes: yi is empty")
-    if y.size != v.size:
-        raise ValueError(f"yi and vi have different lengths ({y.size} and {v.size})")
-    for name, a in (("yi", y), ("vi", v)):
-        bad = np.flatnonzero(~np.isfinite(a))
-        if bad.size:
-            raise ValueError(f"{name} is not a finite number in row {bad[0] + 1}")
-    bad = np.flatnonzero(v <= 0)
-    if bad.size:
-        raise ValueError(f"vi must be > 0; row {bad[0] + 1} has {v[bad[0]]:g}")
-    return y, v
 
 
 def _block(v: np.ndarray, rho: float, sub: list | None) -> np.ndarray:
@@ -151,7 +132,7 @@ def aggregate(yi, vi, cluster, rho: float = DEFAULT_RHO, subgroup=None) -> Aggre
     y_j = (1'W y)/(1'W 1), v_j = 1/(1'W 1) (the GLS mean of the cluster and
     its variance; Borenstein et al. 2009 ch. 24).
     """
-    y, v = check_effects(yi, vi)
+    y, v = effect_vectors(yi, vi)
     groups = group_rows(cluster, y.size)
     blocks = vcalc_blocks(v, cluster, rho, subgroup)
     ys, vs = [], []

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from .validation import check_choice, check_level, effect_vectors
+
 METHODS = ("EE", "DL", "HE", "ML", "REML")
 TESTS = ("z", "knha")
 THRESHOLD = 1e-5  # metafor control: threshold
@@ -141,24 +143,21 @@ def _tau2(y, v, X, method):
     return tau2, se, converged, notes
 
 
-def _validate(yi, vi, X, method, test, level):
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if test not in TESTS:
-        raise ValueError(f"test must be one of {TESTS}, got {test!r}")
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValueError(f"level must be a number strictly between 0 and 1, got {level!r}")
-    y = np.asarray(yi, dtype=float).reshape(-1)
-    v = np.asarray(vi, dtype=float).reshape(-1)
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X[:, None]
-    if y.size != v.size or X.shape[0] != y.size:
-        raise ValueError(f"yi ({y.size}), vi ({v.size}) and the moderator rows ({X.shape[0]}) differ in number")
-    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v)) and np.all(np.isfinite(X))):
-        raise ValueError("yi, vi and the moderators must be finite numbers")
-    if np.any(v <= 0):
-        raise ValueError("every sampling variance vi must be > 0")
+def _validate(yi, vi, mods, method, test, level):
+    check_choice("method", method, METHODS)
+    check_choice("test", test, TESTS)
+    check_level(level)
+    y, v = effect_vectors(yi, vi)
+    try:
+        m = np.asarray(mods, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("the moderators must be numbers") from None
+    m = m[:, None] if m.ndim == 1 else m
+    if m.ndim != 2 or m.shape[0] != y.size:
+        raise ValueError(f"yi has {y.size} rows but the moderators {m.shape[0] if m.ndim else 0}")
+    if not np.all(np.isfinite(m)):
+        raise ValueError("the moderators must be finite numbers")
+    X = np.column_stack([np.ones(y.size), m])
     if y.size <= X.shape[1]:
         raise ValueError(f"{X.shape[1]} coefficients need more than {X.shape[1]} studies, got {y.size}")
     if np.linalg.matrix_rank(X) < X.shape[1]:
@@ -169,8 +168,7 @@ def _validate(yi, vi, X, method, test, level):
 def rma_mods(yi, vi, mods, method: str = "REML", test: str = "z", level: float = 0.95) -> MetaregFit:
     """``rma(yi, vi, mods = ~ mods, method, test)``: ``mods`` is a vector (one
     moderator) or a k×m matrix; an intercept column is added."""
-    y, v, X = _validate(yi, vi, np.column_stack([np.ones(len(np.atleast_1d(yi))), mods]),
-                        method, test, level)
+    y, v, X = _validate(yi, vi, mods, method, test, level)
     k, p = X.shape
     tau2, se_tau2, converged, notes = _tau2(y, v, X, method)
     w = 1 / (v + tau2)

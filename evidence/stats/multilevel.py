@@ -25,6 +25,7 @@ import numpy as np
 from scipy import special
 
 from .dependent import group_rows
+from .validation import check_choice, check_level
 
 METHODS = ("REML", "ML")
 MAXITER = 500
@@ -263,10 +264,8 @@ def rma_mv(yi, V_or_blocks, cluster, method: str = "REML", level: float = 0.95) 
     boundary we report exactly 0 and metafor a tiny positive number (its
     log parameterisation cannot reach 0).
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValueError(f"level must be a number strictly between 0 and 1, got {level!r}")
+    check_choice("method", method, METHODS)
+    check_level(level)
     y = np.asarray(yi, dtype=float).reshape(-1)
     if not np.all(np.isfinite(y)):
         raise ValueError("yi contains a non-finite value (NaN or inf)")

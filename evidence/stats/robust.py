@@ -35,6 +35,7 @@ import numpy as np
 from scipy import special
 
 from .multilevel import MultilevelFit
+from .validation import check_level
 
 EIGEN_TOL = 1e-12  # clubSandwich matrix_power(tol = -12)
 
@@ -61,7 +62,7 @@ class RobustFit:
 def _inv_sqrt_psd(g: np.ndarray) -> np.ndarray:
     vals, vecs = np.linalg.eigh(g)
     powered = np.where(vals > EIGEN_TOL, np.abs(vals) ** -0.5, 0.0)
-    return np.einsum("mij,mj,mkj->mik", vecs, powered, vecs)
+    return (vecs * powered[:, None, :]) @ np.swapaxes(vecs, 1, 2)
 
 
 def cr2_components(fit: MultilevelFit) -> tuple[float, float]:
@@ -80,7 +81,7 @@ def cr2_components(fit: MultilevelFit) -> tuple[float, float]:
         upper = np.swapaxes(lower, 1, 2)
         r1 = upper.sum(axis=2)  # R 1
         g = upper @ m @ lower - np.einsum("mi,mj->mij", r1, r1) / S
-        a = np.einsum("mji,mjk,mkl->mil", upper, _inv_sqrt_psd(g), upper)  # R' G^-1/2 R
+        a = lower @ _inv_sqrt_psd(g) @ upper  # R' G^-1/2 R
         w = minv.sum(axis=2)
         wa = np.einsum("mi,mij->mj", w, a)  # w'A (row)
         c.append(np.einsum("mj,mj->m", wa, ys - mu))
@@ -99,9 +100,7 @@ def robust(fit: MultilevelFit, level: float | None = None) -> RobustFit:
     """metafor ``robust(fit, cluster=<the fit's clusters>, clubSandwich=TRUE)``
     and ``predict()`` of it: CR2 SE, Satterthwaite df, t-based CI, p-value
     and prediction interval (module doc). ``level`` defaults to the fit's."""
-    level = fit.level if level is None else level
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValueError(f"level must be a number strictly between 0 and 1, got {level!r}")
+    level = check_level(fit.level if level is None else level)
     var, df = cr2_components(fit)
     se = math.sqrt(var)
     t = fit.estimate / se if se > 0 else math.copysign(math.inf, fit.estimate)

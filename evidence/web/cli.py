@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 
@@ -15,6 +17,8 @@ def serve_command(host, port, debug):
     from ..config import load_settings
 
     settings = load_settings()
+    if host in ("127.0.0.1", "localhost", "::1") and not os.environ.get("EVIDENCE_SECURE_COOKIES"):
+        settings = settings.with_(secure_cookies=False)  # a local http:// server: the login must work there
     if not settings.index_dir.exists():
         click.echo(f"No search index at {settings.index_dir}: run `evidence build` first.", err=True)
     app = create_app(settings)

@@ -328,12 +328,31 @@ def test_a_bibkey_set_by_hand_links_and_the_extraction_still_reimports_unchanged
     assert "0 new" in result.output and "guerra-1990.yaml" in result.output
 
 
-def test_same_author_and_year_from_another_source_is_a_new_study_with_a_note(small_data_dir, tmp_path):
+def test_same_author_and_year_from_another_source_is_refused_unless_forced(small_data_dir, tmp_path):
     csv = _write(tmp_path, "l.csv", "study,ai,bi,ci,di\nGuerra (1990),10,19,23,29\n")
+    before = tree_hash(small_data_dir)
     result = run_import(small_data_dir, "csv", csv, *CBT[:-1], "Another review (2020)")
+    assert result.exit_code == 1, result.output
+    assert ("l.csv:row 2: study: 'Guerra (1990)' may be data/studies/guerra-1990.yaml" in result.output
+            or "l.csv:row 2: study: 'Guerra (1990)' may be " in result.output), result.output
+    assert "the same first author and year" in result.output and "--force" in result.output
+    assert tree_hash(small_data_dir) == before
+    result = run_import(small_data_dir, "csv", csv, *CBT[:-1], "Another review (2020)", "--force")
     assert result.exit_code == 0, result.output
-    assert "has the same first author and year as" in result.output and "imported as guerra-1990-b" in result.output
+    assert "imported as guerra-1990-b (--force)" in result.output
     assert (small_data_dir / "studies" / "guerra-1990-b.yaml").exists()
+
+
+def test_a_similar_title_is_a_near_duplicate(small_data_dir, tmp_path):
+    path = small_data_dir / "studies" / "rosenthal-1960.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  year: 1960\n", "  title: Effects of a programme for delinquent boys\n  year: 1960\n"))
+    bib = _write(tmp_path, "s.bib", "@article{smith61, author = {Smith, A.}, year = {1961},"
+                                    " title = {Effects of a program for delinquent boys}}\n")
+    csv = _write(tmp_path, "l.csv", "study,ai,bi,ci,di,bibkey\nSmith (1961),10,19,23,29,smith61\n")
+    result = run_import(small_data_dir, "csv", csv, *CBT, "--bib", bib, "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert "may be " in result.output and "rosenthal-1960.yaml (a similar title" in result.output
 
 
 def test_one_publication_with_two_studies_enriches_both(empty_data_dir, tmp_path):

@@ -145,6 +145,7 @@ def csv_command(file, intervention, target_group, outcome, comparison, measure, 
                              (source or "").strip() or None)
         drafts, problems, notices = table_to_drafts(table, options, importer.vocabulary, file.name,
                                                     importer.history)
+        table = data = None  # the drafts hold what the rows said: free the rows (a large file's memory)
         plan.problems += problems
         plan.notices += notices
         if bib_data is not None:

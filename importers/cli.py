@@ -41,7 +41,7 @@ def import_group():
 
 
 #: The largest import file, in MB (EVIDENCE_IMPORT_MAX_MB): an import holds every record it makes in memory
-#: (about 10 KB per row; a 5 MB CSV of 45,000 rows takes about 450 MB and 20 s of CPU).
+#: (about 8 KB per row; a 5 MB CSV of 45,000 rows takes about 400 MB and 22 s of CPU).
 DEFAULT_MAX_MB = 10
 
 

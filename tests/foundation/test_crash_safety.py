@@ -131,6 +131,20 @@ def _consistent(settings) -> str:
     return version.dataset_version
 
 
+def _repair(builder) -> None:
+    """An incremental build run to the end: it must clear what the kills left and repair the pair."""
+    builder.start(False)
+    assert builder.wait() == 0
+    time.sleep(0.2)  # the reader sees the repaired pair too
+
+
+def _stop(reader, builder, app) -> None:
+    reader.stop.set()
+    reader.join(30)
+    builder.close()
+    app.extensions["evidence.read"].dispose()
+
+
 class Reader(threading.Thread):
     """Requests the app without pause; records every failure and every version pair it saw."""
 
@@ -230,15 +244,10 @@ def test_kill_9_at_sampled_points_never_breaks_the_read_side(sqlite_settings, da
                 last = f"after {steps[-1]}" if steps else "before locking"
                 report[last] = report.get(last, 0) + 1
                 report["versions"].add(_consistent(settings))
-        builder.start(False)  # repairs: an incremental build that must clear what the kills left
-        assert builder.wait() == 0
+        _repair(builder)
         report["versions"].add(_consistent(settings))
-        time.sleep(0.2)
     finally:
-        reader.stop.set()
-        reader.join(30)
-        builder.close()
-        app.extensions["evidence.read"].dispose()
+        _stop(reader, builder, app)
     report.update(requests=reader.requests, failures=len(reader.failures), versions=len(report["versions"]))
     print(json.dumps(report))
     assert reader.failures == [], reader.failures[:5]
@@ -294,16 +303,11 @@ def test_postgres_builds_killed_at_every_step_are_repaired(postgres_settings, da
                 report["kills"] += 1
                 db, index = _pair(settings)
                 report["left mismatched"] += db != index
-        builder.start(False)
-        assert builder.wait() == 0
+        _repair(builder)
         db, index = _pair(settings)
         assert db == index, "the next build repairs a mismatch"
-        time.sleep(0.2)
     finally:
-        reader.stop.set()
-        reader.join(30)
-        builder.close()
-        app.extensions["evidence.read"].dispose()
+        _stop(reader, builder, app)
     print(json.dumps({**report, "requests": reader.requests, "failures": len(reader.failures)}))
     pages = [f for f in reader.failures if f[0] != "/healthz"]
     assert pages == [], pages[:5]

@@ -1,12 +1,13 @@
 # The two commands a new user needs (see README.md):
 #   make serve   set up, build the knowledge base and serve it on http://127.0.0.1:5000
-#   make test    set up, install Chromium and PostgreSQL if missing, run every test
+#   make test    set up, install Chromium, PostgreSQL and R if missing, run every test
+# For developers: make check   ruff and the quick tests (no PostgreSQL, browser, R or load test), < 2 minutes
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup serve build test
+.PHONY: setup serve build test check
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +26,9 @@ serve: build
 test: setup
 	scripts/install-test-deps
 	scripts/with-postgres $(BIN)/python -m pytest --browser $(PYTEST_ARGS)
+
+# The quick loop while developing; `make test` (what CI runs) stays the whole truth.
+check: setup
+	$(BIN)/ruff check evidence importers tests scripts benchmarks
+	$(BIN)/python -m pytest -q -x -m "not slow" tests/stats tests/importers tests/test_docs.py \
+		--ignore tests/stats/test_stats_dependent_oracle.py $(PYTEST_ARGS)

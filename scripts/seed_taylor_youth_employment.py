@@ -124,8 +124,11 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
         counts[table] = len(rows)
         for row in rows:
             by_ref.setdefault(row["study"], []).append((table, row))
-    records = [(f"{included[ref]['Study name']} {year_in(ref) or ''}", record(ref, rows, included))
-               for ref, rows in by_ref.items()]
+    records = []
+    for ref, rows in by_ref.items():
+        name, year = included[ref]["Study name"], year_in(ref)
+        wanted = name if year is None or str(year) in name else f"{name} {year}"  # no "… 2006 2006"
+        records.append((wanted, record(ref, rows, included)))
     files = assign_ids(studies_dir, MARKER, records)
     effects = sum(len(r["effects"]) for _, r in records)
     text = report(FOLDER, SCRIPT, [

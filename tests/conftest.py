@@ -40,8 +40,9 @@ def reference_dir() -> Path:
 
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
-    """A private, writable copy of the repository's data folder, with the test fixtures (see fixture_data)."""
-    return assemble_data(tmp_path / "data")
+    """A private, writable copy of the repository's data folder, with the test fixtures (see fixture_data):
+    every hand-made record and a sample of each seeded review (the whole base is ``built_settings``)."""
+    return assemble_data(tmp_path / "data", sample=True)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

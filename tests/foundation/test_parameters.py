@@ -54,10 +54,12 @@ def test_parent_target_group_pools_its_children(parameters):
     assert parent["target_groups_pooled"] == ["adult-offenders", "juvenile-offenders"]
 
 
-def test_no_parameter_holds_a_study_sample_twice(parameters):
+def test_no_parameter_holds_an_estimate_twice(parameters):
+    # A study sample may give several dependent effect sizes (told apart by their effect id; pooled with CHE),
+    # but no estimate enters a parameter twice.
     for pid, result in parameters[0].items():
-        samples = [(r["study"], r["sample"]) for r in result["rows"]]
-        assert len(set(samples)) == len(samples), pid
+        estimates = [(r["study"], r["sample"], r["effect"]) for r in result["rows"]]
+        assert len(set(estimates)) == len(estimates), pid
 
 
 def test_effects_shown_only_are_never_pooled(parameters):

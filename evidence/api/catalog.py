@@ -16,8 +16,15 @@ from .blueprint import VERSION_HEADERS, Blueprint
 from .common import page_of
 from .dumping import compile_schema
 from .problems import not_found, unknown_term
-from .schemas import (SearchArgs, SearchResultSchema, StudyArgs, StudyListSchema, StudySchema, TermDetailSchema,
-                      TermListSchema)
+from .schemas import (
+    SearchArgs,
+    SearchResultSchema,
+    StudyArgs,
+    StudyListSchema,
+    StudySchema,
+    TermDetailSchema,
+    TermListSchema,
+)
 
 studies_bp = Blueprint("Studies", __name__, description="Primary studies and their effect estimates")
 FILTER_NAMES = ("intervention", "target_group", "outcome", "design", "evidence_level", "country",

@@ -136,7 +136,8 @@ def render(result: dict, texts: Texts, number, uid: str) -> Markup:
     for i, (r, (a, b)) in enumerate(zip(rows, spans)):
         y = TOP + i * ROW + ROW / 2
         size = 3 + 6 * math.sqrt(max(r.get("weight") or 0, 0) / max_w)  # CHE weights can be negative
-        out.append(f'<g class="fp-study"><text x="4" y="{y + 4:.1f}">{escape(_short(r["label"], 30 - len(r["suffix"])) + r["suffix"])}</text>'
+        name = _short(r["label"], 30 - len(r["suffix"])) + r["suffix"]
+        out.append(f'<g class="fp-study"><text x="4" y="{y + 4:.1f}">{escape(name)}</text>'
                    f'<line x1="{x(a):.1f}" y1="{y:.1f}" x2="{x(b):.1f}" y2="{y:.1f}" class="fp-ci"/>'
                    f'{_arrows(a, b, lo, hi, x, y)}'
                    f'<rect x="{x(r["yi"]) - size / 2:.1f}" y="{y - size / 2:.1f}" width="{size:.1f}" '

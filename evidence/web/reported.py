@@ -67,13 +67,18 @@ def words(e: Effect, study_n: int | None = None) -> Markup:
                               treated=_share(d["p1i"]), control=_share(d["p2i"]))))
     if e.yi is not None and e.vi is not None and not parts and e.measure == "RD":
         half = Z * math.sqrt(e.vi)
-        pp = (lambda v: signed(100 * v, 0 if abs(100 * e.yi) >= 5 else 1))
+        digits = 0 if abs(100 * e.yi) >= 5 else 1
+
+        def pp(v):
+            return signed(100 * v, digits)
         parts.append(escape(_("%(pp)s percentage points (95 %% CI %(low)s to %(high)s)", pp=pp(e.yi),
                               low=pp(e.yi - half), high=pp(e.yi + half))))
     elif e.yi is not None and e.vi is not None and not parts:
         se = math.sqrt(e.vi)
         ratio = units.is_ratio(e.measure)
-        value = (lambda v: num(math.exp(v) if ratio else v, 2))
+
+        def value(v):
+            return num(math.exp(v) if ratio else v, 2)
         parts.append(escape(_("%(measure)s %(est)s (95 %% CI %(low)s to %(high)s)", measure=e.measure,
                               est=value(e.yi), low=value(e.yi - Z * se), high=value(e.yi + Z * se))))
     if d.get("text"):

@@ -53,7 +53,9 @@ def measure_line(r: dict) -> str:
     m = r["measure"]
     if m == "RD":  # a risk difference reads in percentage points, never as a bare proportion
         digits = 0 if max(abs(100 * r["ci_low"]), abs(100 * r["ci_high"])) >= 5 else 1
-        pp = (lambda v: signed(100 * v, digits))
+
+        def pp(v):
+            return signed(100 * v, digits)
         return "RD " + _("%(pp)s percentage points (95 %% CI %(low)s to %(high)s)", pp=pp(r["estimate"]),
                          low=pp(r["ci_low"]), high=pp(r["ci_high"]))
     digits = 2 if m in ("OR", "RR", "ROM", "SMD", "RD") else 1

@@ -50,7 +50,8 @@ def test_vocabularies_list_and_detail(client):
     offenders = next(t for t in groups["items"] if t["slug"] == "offenders")
     assert set(offenders["children"]) >= {"adult-offenders", "juvenile-offenders"}
     detail = client.get(f"{API}/target-groups/juvenile-offenders").get_json()
-    assert detail["ancestors"] == ["offenders", "vulnerable-adults"] and detail["study_count"] == len(detail["studies"]) > 0
+    assert detail["ancestors"] == ["offenders", "vulnerable-adults"]
+    assert detail["study_count"] == len(detail["studies"]) > 0
     outcome = client.get(f"{API}/outcomes/recidivism").get_json()
     assert outcome["desirable"] == "lower" and CBT in outcome["parameters"]
     assert client.get(f"{API}/interventions").get_json()["total"] > 0

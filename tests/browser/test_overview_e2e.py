@@ -28,7 +28,8 @@ def sized(request, browser):
 
 def _overflow(page) -> int:
     """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
-    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth")
+    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+                         " - window.innerWidth")
 
 
 def test_two_clicks_from_the_front_page_to_a_ranked_list(live_server, sized, shot):

@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, render_template, request
 
 from ...db.extension import db
 from ...search.facets import FACETS
-from ...services import overview
 from ...search.reader import IndexMissing
 from ...search.service import search as run_search
+from ...services import overview
 from .. import searchview, urlstate
 from ..i18n import current_lang
 

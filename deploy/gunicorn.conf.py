@@ -15,7 +15,11 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Searching is CPU-bound Python: one worker process per core, plus one to cover
 # the time a worker waits on PostgreSQL. Each worker holds its own open index.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-worker_class = "sync"
+# Threads, not one request per process: a slow or half-open client holds one thread (reading its
+# request or writing its response), not a whole worker, so a few of them cannot starve the server.
+# The app is thread-safe (one searcher per thread, sessions per request).
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
 
 # Load the app once in the master, then fork: the workers share its code and
 # read-only data pages, and a broken release fails before any worker starts.
@@ -71,5 +75,7 @@ def post_fork(server, worker):
         bind = getattr(extension, "kw", {}).get("bind") if hasattr(extension, "kw") else None
         if bind is not None and hasattr(bind, "dispose"):
             bind.dispose(close=False)
+        if hasattr(extension, "dispose") and hasattr(extension, "pinned"):  # evidence.readside.ReadSide
+            extension.dispose(close=False)
         if hasattr(extension, "current") and hasattr(extension, "_open"):
             extension._open = None

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from . import publish
 from .config import Settings
 from .db.models import Base, BuildFile, BuildInfo, Effect, Parameter, Study, Term
 from .db.session import make_engine
@@ -32,7 +33,7 @@ from .services import pooling
 from .stats.escalc import EffectSizeError
 from .stats.strength import SOM_LEVELS
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: terms carry their SØM `areas`
 
 
 class BuildError(Exception):
@@ -192,7 +193,8 @@ def _terms(corpus: Corpus) -> list[dict]:
                         "synonyms_da": list(t.synonyms_da), "synonyms_en": list(t.synonyms_en),
                         "description_da": t.description_da, "description_en": t.description_en,
                         "outcome_type": t.outcome_type, "desirable": t.desirable,
-                        "default_measure": t.default_measure, "needs_curation": t.needs_curation})
+                        "default_measure": t.default_measure, "needs_curation": t.needs_curation,
+                        "areas": list(t.areas)})
     return out
 
 
@@ -299,31 +301,21 @@ def _parameter_row(p: dict) -> dict:
     return {**{c: p[c] for c in cols}, "result": p}
 
 
-def write_database(settings: Settings, prepared: Prepared, built_at: str) -> None:
-    """Replace the database with ``prepared``: all of it, or nothing."""
-    path = settings.sqlite_path
-    if path is None:
-        engine = make_engine(settings.database_url)
-        try:
-            with engine.begin() as connection:  # PostgreSQL's DDL is transactional: all or nothing
-                Base.metadata.drop_all(connection)
-                _fill(connection, prepared, built_at)
-        finally:
-            engine.dispose()
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    aside = path.with_name(f".{path.name}.building-{os.getpid()}")
-    aside.unlink(missing_ok=True)
+def write_database(settings: Settings, prepared: Prepared, built_at: str, database_url: str | None = None) -> None:
+    """Fill the database at ``database_url`` (default: the settings') with ``prepared``: all of it, or nothing.
+
+    SQLite: a new file (the build's unpublished folder, see :mod:`evidence.publish`).
+    Any other database: one transaction that drops and refills every table.
+    """
+    url = database_url or settings.database_url
+    engine = make_engine(url)
     try:
-        engine = make_engine(f"sqlite:///{aside}")
-        try:
-            with engine.begin() as connection:
-                _fill(connection, prepared, built_at)
-        finally:
-            engine.dispose()
-        os.replace(aside, path)
+        with engine.begin() as connection:  # PostgreSQL's DDL is transactional: all or nothing
+            if not url.startswith("sqlite"):
+                Base.metadata.drop_all(connection)
+            _fill(connection, prepared, built_at)
     finally:
-        aside.unlink(missing_ok=True)
+        engine.dispose()
 
 
 def build(settings: Settings, track=None, built_at: str | None = None, incremental: bool = False) -> Prepared:
@@ -332,20 +324,23 @@ def build(settings: Settings, track=None, built_at: str | None = None, increment
     ``incremental``: when the last build's files are known (``build_files``)
     and only study records changed, redo only what those changes touch
     (``evidence.incremental.build_incremental``); otherwise, or when it cannot, a full build.
+
+    Either way the new database (SQLite: a new file) and the new index are
+    written into a new folder, checked, and published together in one step
+    (:mod:`evidence.publish`); a killed build leaves the published pair as it
+    was, and the next build clears what it left.
     """
     built_at = built_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-    if incremental:
-        from .incremental import build_incremental  # imports build: loaded only when used
+    with publish.staging(settings) as stage:
+        if incremental:
+            from .incremental import build_incremental  # imports build: loaded only when used
 
-        done = build_incremental(settings, built_at)
-        if done is not None:
-            return done
-    prepared = prepare(settings.data_dir, track)
-    aside = indexer.build_aside(settings, prepared)  # the search index, complete before anything is replaced
-    try:
-        write_database(settings, prepared, built_at)
-    except BaseException:
-        indexer.discard(aside)
-        raise
-    indexer.swap(settings, aside)
+            done = build_incremental(settings, built_at, stage)
+            if done is not None:
+                return done
+        prepared = prepare(settings.data_dir, track)
+        stage.start()
+        indexer.write_index(stage.index_dir, prepared)  # complete before the database is touched
+        write_database(settings, prepared, built_at, stage.database_url)
+        stage.publish(prepared.dataset_version)
     return prepared

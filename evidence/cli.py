@@ -16,6 +16,7 @@ COMMANDS = {
     "serve": "evidence.web.cli:serve_command",
     "export": "evidence.export.cli:export_group",
     "release": "evidence.export.cli:release_command",
+    "verify": "evidence.oracle.cli:verify_command",
     "curator": "evidence.curation.cli:curator_group",
 }
 

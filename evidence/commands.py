@@ -14,6 +14,7 @@ from .db.models import BuildInfo, Effect, Parameter, Study, Term
 from .db.session import make_engine
 from .records.uncurated import uncurated_terms
 from .records.validate import load_corpus
+from .services.coverage import area_coverage
 
 
 def _print_problems(problems) -> None:
@@ -78,7 +79,7 @@ def build_command(full):
 
 @click.command("stats")
 def stats_command():
-    """Print counts from the built database as one JSON object."""
+    """Print counts from the built database as one JSON object, with coverage per SØM area."""
     settings = load_settings()
     engine = make_engine(settings.database_url, readonly=True)
     try:
@@ -97,6 +98,7 @@ def stats_command():
                 "parameters": count(Parameter),
                 "dataset_version": info.dataset_version if info else None,
                 "built_at": info.built_at if info else None,
+                "areas": area_coverage(conn),
             }
     except Exception as exc:  # a missing or foreign database: say what to do
         raise click.ClickException(f"cannot read the database at {settings.database_url} ({exc.__class__.__name__});"

@@ -12,6 +12,7 @@ See docs/benchmarks.md, "Build performance: design and figures".
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,20 +39,24 @@ def _chunks(values) -> list[list]:
     return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
 
-def _previous_build(settings: Settings) -> dict[str, dict] | None:
-    """The last build's ``build_files`` rows by path, or None when there is no usable last build."""
+def _previous_build(live) -> dict[str, dict] | None:
+    """The last build's ``build_files`` rows by path, or None when there is no usable last build.
+
+    ``live`` is the published :class:`~evidence.versions.Version`; its database
+    must hold the index's version (a PostgreSQL build killed between its commit
+    and publishing the index does not): otherwise a full build repairs both.
+    """
     from sqlalchemy import inspect, select
     from sqlalchemy.exc import SQLAlchemyError
 
-    if settings.sqlite_path is not None and not settings.sqlite_path.is_file():
-        return None
-    engine = make_engine(settings.database_url, readonly=True)
+    engine = make_engine(live.database_url, readonly=True)
     try:
         with engine.connect() as conn:
             if not _TABLES <= set(inspect(conn).get_table_names()):
                 return None
-            infos = conn.execute(select(BuildInfo.schema_version)).all()
-            if len(infos) != 1 or infos[0].schema_version != SCHEMA_VERSION:
+            infos = conn.execute(select(BuildInfo.schema_version, BuildInfo.dataset_version)).all()
+            if len(infos) != 1 or infos[0].schema_version != SCHEMA_VERSION \
+                    or infos[0].dataset_version != live.dataset_version:
                 return None
             names = [c.name for c in BuildFile.__table__.c]
             result = conn.exec_driver_sql(f"SELECT {', '.join(names)} FROM build_files")  # plain rows: fast
@@ -119,7 +124,7 @@ class _Stems:
         return self.folder / f"{stem}.yaml" if f"{stem}.yaml" in self.names else default
 
 
-def build_incremental(settings: Settings, built_at: str) -> Prepared | None:
+def build_incremental(settings: Settings, built_at: str, stage) -> Prepared | None:
     """Apply what changed in the study records since the last build; None if a full build is needed.
 
     Validates the new and changed records only (the other records passed the
@@ -127,16 +132,22 @@ def build_incremental(settings: Settings, built_at: str) -> Prepared | None:
     recomputes their effects; re-pools the parameters their effects belong to
     before and after the change (their keys at their target groups and every
     ancestor), reading the other rows of those parameters from the database;
-    and writes the delta in one transaction. Raises BuildError, having written
-    nothing, if a changed record has a problem. The result's lists hold what
-    was rewritten; its ``totals`` are the whole dataset's counts.
+    and writes the delta in one transaction — into a copy of the published
+    SQLite file, or PostgreSQL's transaction — and the index into the stage's
+    new folder, which ``stage`` (:class:`evidence.publish.Stage`) then checks
+    and publishes. Raises BuildError, having written nothing, if a changed
+    record has a problem. The result's lists hold what was rewritten; its
+    ``totals`` are the whole dataset's counts.
     """
     from .records.validate import check_id, load_study, load_vocabulary
 
     data_dir = settings.data_dir
     if not data_dir.is_dir():
         return None
-    previous = _previous_build(settings)
+    live = stage.live
+    if live is None:
+        return None
+    previous = _previous_build(live)
     if previous is None:
         return None
     scan = _scan(data_dir, previous)
@@ -180,13 +191,14 @@ def build_incremental(settings: Settings, built_at: str) -> Prepared | None:
                                               if r["study_id"] is not None])
     delta.dataset_version = version
 
-    engine = make_engine(settings.database_url)
-    aside = None
+    stage.start()
+    if stage.database_path is not None:  # copy, then change the copy: the published file is never written
+        shutil.copyfile(live.database_path, stage.database_path)
+    engine = make_engine(stage.database_url)
     try:
         with engine.begin() as conn:
             delta.parameters, dropped = _repool(conn, vocab, delta, per_study, affected)
-            live = Path(os.path.realpath(settings.index_dir))
-            incremental_index = hasattr(indexer, "update_aside") and (live / indexer.META_FILE).is_file()
+            incremental_index = (live.index_dir / indexer.META_FILE).is_file()
             strengths = (_strengths(conn, delta, affected, dropped) if incremental_index and (scan.changed or scan.removed)
                          else None)
             if scan.changed or scan.removed:
@@ -201,21 +213,19 @@ def build_incremental(settings: Settings, built_at: str) -> Prepared | None:
             conn.execute(BuildInfo.__table__.delete())
             conn.execute(insert(BuildInfo), [{"dataset_version": version, "schema_version": SCHEMA_VERSION,
                                               "built_at": built_at, "counts": delta.totals}])
-            if scan.changed or scan.removed:
-                if strengths is not None:
-                    aside = _index_delta(conn, settings, corpus, delta, old_ids - new_ids, dropped, strengths)
-                else:  # the index cannot be updated in place: a new one from the database as it now is
-                    aside = indexer.build_aside(settings, _read_back(conn, corpus, version))
-        # committed
-    except BaseException:
-        if aside is not None:
-            indexer.discard(aside)
-        raise
+            if not (scan.changed or scan.removed) and incremental_index:
+                indexer.link_index(live.index_dir, stage.index_dir)
+            elif strengths is not None:
+                _index_delta(conn, live.index_dir, stage.index_dir, corpus, delta, old_ids - new_ids, dropped,
+                             strengths)
+            else:  # the index cannot be updated in place: a new one from the database as it now is
+                indexer.write_index(stage.index_dir, _read_back(conn, corpus, version))
+        # committed (SQLite: into the unpublished copy)
     finally:
         engine.dispose()
-    if aside is not None:
-        indexer.swap(settings, aside)
+    stage.publish(version)
     return delta
+
 
 
 def _lineage(vocab, target_group: str) -> tuple[str, ...]:
@@ -347,8 +357,8 @@ def _study_rows(conn, ids=None) -> tuple[list[dict], list[dict]]:
     return studies, effects
 
 
-def _index_delta(conn, settings, corpus, delta: Prepared, deleted: set[str], dropped: list[str],
-                 before: dict[str, tuple[int, list[str]]]) -> Path:
+def _index_delta(conn, live: Path, aside: Path, corpus, delta: Prepared, deleted: set[str], dropped: list[str],
+                 before: dict[str, tuple[int, list[str]]]) -> None:
     """The index with the changed studies' documents, and those whose strength changed, replaced."""
     from .search.documents import documents
 
@@ -366,7 +376,7 @@ def _index_delta(conn, settings, corpus, delta: Prepared, deleted: set[str], dro
     upsert = Prepared(corpus, delta.dataset_version, studies=[*delta.studies, *studies],
                       effects=[*delta.effects, *effects], terms=_terms(corpus))
     upsert.parameters = [{"studies": [s["id"]], "strength": new.get(s["id"], 0)} for s in upsert.studies]
-    return indexer.update_aside(settings, documents(upsert), sorted(deleted), dataset_version=delta.dataset_version)
+    indexer.update_index(live, aside, documents(upsert), sorted(deleted), dataset_version=delta.dataset_version)
 
 
 def _read_back(conn, corpus: Corpus, version: str) -> Prepared:

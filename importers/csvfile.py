@@ -23,7 +23,7 @@ NUMBER_COLUMNS = ("m1i", "m2i", "sd1i", "sd2i", "yi", "vi", "sei")
 DATA_COLUMNS = COUNT_COLUMNS + NUMBER_COLUMNS
 #: Columns that say which study and which estimate a row is; all others are descriptors.
 ROW_COLUMNS = ("study", "author", "year", "doi", "bibkey", "design", "country", "timepoint_months",
-               "measure", "intervention", "target_group", "outcome", "comparison")
+               "measure", "intervention", "target_group", "outcome", "comparison", "esid")
 KNOWN = frozenset(DATA_COLUMNS + ROW_COLUMNS)
 #: Other names for known columns, after normalisation.
 ALIASES = {
@@ -31,6 +31,7 @@ ALIASES = {
     "followup_months": "timepoint_months", "follow_up_months": "timepoint_months",
     "followup": "timepoint_months", "follow_up": "timepoint_months", "timepoint": "timepoint_months",
     "authors": "author", "first_author": "author", "target": "target_group", "population": "target_group",
+    "es_id": "esid",
 }
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 

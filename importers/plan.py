@@ -2,7 +2,7 @@
 
 The plan holds the full text of every file the import would write. Each resulting
 record is checked with the project's own rules (the StudySchema, the vocabularies,
-one estimate per sample, ids unique against the corpus) before anything is written.
+ids unique against the corpus) before anything is written.
 With any problem nothing is written; otherwise all files are written at once with
 ``write_files`` (all or nothing). A record that would not change is not rewritten.
 """
@@ -20,7 +20,7 @@ from marshmallow import ValidationError
 
 from evidence.records.schemas import SLUG, StudySchema, TermSchema
 from evidence.records.slugs import slugify, unique
-from evidence.records.validate import check_samples, check_terms, display_path, flatten, load_corpus
+from evidence.records.validate import check_terms, display_path, flatten, load_corpus
 from evidence.records.vocabulary import FIELD_OF_KIND, Term, Vocabulary
 from evidence.records.write import dump_record, dump_terms, write_files
 
@@ -288,7 +288,7 @@ class Importer:
         except ValidationError as exc:
             found = flatten(exc.messages)
         else:
-            found = check_terms(data, vocabulary) + check_samples(data)
+            found = check_terms(data, vocabulary)
             if data["id"] != result.path.stem:
                 found.append(("id", f"the id '{data['id']}' must equal the file name '{result.path.stem}'"))
         said = {(p.path, p.where, p.field) for p in plan.problems if p.message.startswith("unknown outcome")}

@@ -8,6 +8,7 @@ study drafts.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -46,7 +47,10 @@ FORM_COLUMNS = {
 }
 _FORM_MARKERS = {"counts": ("ai", "bi", "ci", "di"), "means": ("m1i", "m2i", "sd1i", "sd2i"),
                  "effect": ("yi", "vi", "sei")}
-_STUDY = re.compile(r"(?P<who>.*?)[\s,]*\(?\s*(?P<year>\d{4})(?P<letter>[a-z])?\s*\)?")
+# "Guerra (1990)", "Robinson (1995a)", "Smith, 2004": the year stands alone — no digit or letter right
+# before it — so the digits of a registry id ("NCT00534404") or a number ("Study 123459") are not a year.
+_STUDY = re.compile(r"(?P<who>.*?)[\s,]*(?<![0-9A-Za-z])\(?\s*(?P<year>\d{4})(?P<letter>[a-z])?\s*\)?")
+FIRST_YEAR = 1900
 
 
 @dataclass
@@ -98,6 +102,7 @@ class _Estimate:
     effect: dict
     sources: dict[str, str]  # effect field -> column (as written) or option it came from
     descriptors: dict
+    esid: str | None = None  # the effect-size id: rows of one study with different ids are dependent estimates
 
     @property
     def group_key(self) -> tuple:
@@ -132,8 +137,14 @@ def _study(row: Row, table: Table, problems: list[ImportProblem]) -> tuple[str, 
     columns = {"citation": column, "citation.year": column}
     m = _STUDY.fullmatch(study)
     if m and m.group("who").strip(" ,("):
-        authors, et_al = split_names(m.group("who").strip(" ,("))
-        return study, {"authors": authors, "et_al": et_al, "year": int(m.group("year"))}, columns
+        year, last = int(m.group("year")), dt.date.today().year + 1
+        if FIRST_YEAR <= year <= last:
+            authors, et_al = split_names(m.group("who").strip(" ,("))
+            return study, {"authors": authors, "et_al": et_al, "year": year}, columns
+        if "(" in study:  # "Guerra (2999)": written as a year, but not one — a typo, not a name
+            problems.append(ImportProblem(table.path, where, column, f"{year} is not a year between {FIRST_YEAR}"
+                                          f" and {last}: correct it, or give the year in a 'year' column"))
+            return None
     if re.fullmatch(r"[\d\s.,#-]+", study):
         problems.append(ImportProblem(table.path, where, column,
                                       f"'{study}' is a number, not a study: give \"Author (Year)\" or the study's name"))
@@ -254,4 +265,5 @@ def read_row(row: Row, table: Table, options: CsvOptions, vocabulary: Vocabulary
         descriptors[table.headers["design"]] = cell  # the source's own coding, kept verbatim
     doi = clean_doi(row.values.get("doi", ""))
     return _Estimate(row, name, citation, citation_columns, design, design_from, row.values.get("country") or None,
-                     doi, row.values.get("bibkey") or None, effect, sources, descriptors)
+                     doi, row.values.get("bibkey") or None, effect, sources, descriptors,
+                     row.values.get("esid") or None)

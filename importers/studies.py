@@ -40,6 +40,14 @@ def _rows_text(file_name: str, rows: list[int]) -> str:
     return f"{file_name}, row {rows[0]}" if len(rows) == 1 else f"{file_name}, rows {', '.join(map(str, rows))}"
 
 
+def _effect_slug(e: _Estimate) -> str:
+    """The effect's id: from its effect-size id when the table has one ("es-12"), else from the outcome."""
+    if e.esid is None:
+        return slugify(e.effect["outcome"])
+    slug = slugify(e.esid)
+    return slug if slug and not slug.isdigit() else f"es-{slug or e.row.number}"
+
+
 def _analysis_key(effect: dict) -> tuple:
     return (effect["intervention"], effect.get("comparison"), effect["target_group"], effect["outcome"],
             effect["measure"], followup_window(effect.get("followup_months")))
@@ -63,22 +71,34 @@ def _draft(estimates: list[_Estimate], table: Table, file_name: str, options: Cs
     effects: list[dict] = []
     ids: set[str] = set()
     seen: dict[tuple, list[int]] = {}
+    by_esid: dict[str, _Estimate] = {}
     for e in estimates:
         effect_where = f"row {e.row.number}"
+        if e.esid is not None:
+            if e.esid in by_esid:
+                problems.append(ImportProblem(table.path, effect_where, table.headers["esid"],
+                                              f"repeats effect-size id '{e.esid}' of row {by_esid[e.esid].row.number}"
+                                              " in the same study: each effect size is one row; give each its own"
+                                              " id or delete one of the two rows"))
+                return None
+            by_esid[e.esid] = e
         key = _analysis_key(e.effect)
         for j in seen.get(key, []):
-            if effects[j]["data"] == e.effect["data"]:
+            # Rows with their own effect-size ids are distinct estimates even when their figures are equal.
+            if effects[j]["data"] == e.effect["data"] and (e.esid is None or estimates[j].esid is None):
                 problems.append(ImportProblem(table.path, effect_where, "",
                                               f"repeats row {estimates[j].row.number}: the same study, estimate"
-                                              " and figures; delete one of the two rows"))
+                                              " and figures; delete one of the two rows, or tell them apart"
+                                              " with an 'esid' column"))
                 return None
         i = len(effects)
         seen.setdefault(key, []).append(i)
-        effect_id = unique(slugify(e.effect["outcome"]), ids)
+        effect_id = unique(_effect_slug(e), ids)
         ids.add(effect_id)
         effect = {"id": effect_id, **e.effect, "sample": "main"}
-        if len(estimates) > 1:
-            effect["location"] = _rows_text(file_name, [e.row.number])
+        if len(estimates) > 1 or e.esid is not None:
+            effect["location"] = _rows_text(file_name, [e.row.number]) + (
+                f" ({table.headers['esid']} {e.esid})" if e.esid is not None else "")
         effects.append(effect)
         locations[f"effects.{i}"] = (effect_where, "")
         for name, column in e.sources.items():
@@ -87,10 +107,14 @@ def _draft(estimates: list[_Estimate], table: Table, file_name: str, options: Cs
         for column in e.effect["data"]:
             locations[f"effects.{i}.data.{column}"] = (effect_where, table.headers[column])
         locations[f"effects.{i}.sample"] = (effect_where, "")
-    # Several estimates of one analysis in one study: each row is its own sample.
+        if e.esid is not None:
+            locations[f"effects.{i}.id"] = (effect_where, table.headers["esid"])
+    # Several estimates of one analysis without effect-size ids: each row is its own (independent) sample.
+    # Rows with ids are dependent estimates of one sample, pooled with the CHE model (docs/statistics.md).
     for members in seen.values():
-        if len(members) > 1:
-            for n, i in enumerate(members, start=1):
+        independent = [i for i in members if estimates[i].esid is None]
+        if len(independent) > 1:
+            for n, i in enumerate(independent, start=1):
                 effects[i]["sample"] = f"sample-{n}"
 
     citation = dict(first.citation)

@@ -4,16 +4,16 @@ instance folder, a built knowledge base, and the Flask app and client."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from evidence.config import load_settings
+from fixture_data import assemble_data
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", ROOT.parent / "shared" / "data" / "reference"))
+REFERENCE_DIR = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", ROOT / "tests" / "stats" / "reference"))
 POSTGRES_URL = os.environ.get("EVIDENCE_TEST_DATABASE_URL")
 
 
@@ -40,10 +40,8 @@ def reference_dir() -> Path:
 
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
-    """A private, writable copy of the repository's data folder."""
-    target = tmp_path / "data"
-    shutil.copytree(ROOT / "data", target)
-    return target
+    """A private, writable copy of the repository's data folder, with the test fixtures (see fixture_data)."""
+    return assemble_data(tmp_path / "data")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -81,11 +79,11 @@ def cli(settings):
 
 @pytest.fixture(scope="session")
 def built_settings(tmp_path_factory):
-    """The repository's own corpus, built once for the read-only tests (SQLite)."""
+    """The repository's own corpus with the test fixtures, built once for the read-only tests (SQLite)."""
     from evidence.build import build
 
-    instance = tmp_path_factory.mktemp("built") / "instance"
-    settings = load_settings(env={}, data_dir=ROOT / "data", instance_dir=instance)
+    root = tmp_path_factory.mktemp("built")
+    settings = load_settings(env={}, data_dir=assemble_data(root / "data"), instance_dir=root / "instance")
     build(settings)
     return settings
 

@@ -47,7 +47,7 @@ class EvidenceApi(Api):
 
 
 def init_app(app: Flask) -> None:
-    from . import blueprint, catalog, docs, manners, parameters
+    from . import blueprint, business_case, catalog, docs, manners, parameters
 
     app.config.setdefault("API_TITLE", "evidence")
     app.config.setdefault("API_VERSION", "v1")
@@ -56,7 +56,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("API_SPEC_OPTIONS", {"info": {"description": DESCRIPTION}})
     api = EvidenceApi(app)
-    for bp in (parameters.bp, catalog.studies_bp, catalog.vocabularies_bp, catalog.search_bp):
+    for bp in (parameters.bp, catalog.studies_bp, catalog.vocabularies_bp, catalog.search_bp, business_case.bp):
         api.register_blueprint(bp, url_prefix=PREFIX)
     app.register_blueprint(docs.bp)
     app.register_blueprint(blueprint.fallback)

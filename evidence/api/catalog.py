@@ -101,10 +101,7 @@ SEARCH_RESULT_FIELDS = ("q", "hits", "total", "page", "pages", "per_page", "sort
 
 def _index() -> IndexHolder:
     """The app's index holder, shared with the pages: one open index and one set of caches per process."""
-    holder = current_app.extensions.get("evidence.search")
-    if holder is None:  # an app without the pages
-        holder = current_app.extensions["evidence.search"] = IndexHolder(current_app.config["EVIDENCE"].index_dir)
-    return holder
+    return current_app.extensions["evidence.search"]
 
 
 @search_bp.route("/search")

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from ..export.columns import COLUMNS
 from ..records.followup import WINDOWS
 from ..records.schemas import MEASURES
+from ..stats.pooled import DEFAULT_RHO
 from ..stats.rma import METHODS, TESTS
 from .common import slug
 
@@ -58,17 +59,62 @@ class LeaveOneOutSchema(_FitSchema):
 
 class RctOnlySchema(_FitSchema):
     k = fields.Integer(required=True)
+    k_effects = fields.Integer(required=True)
+    model = fields.String(required=True)
+
+
+class RhoSchema(Schema):
+    rho = fields.Float(required=True)
+    estimate = fields.Float(required=True)
+    se = fields.Float(required=True)
+    ci_low = fields.Float(required=True)
+    ci_high = fields.Float(required=True)
+    df = fields.Float(required=True, allow_none=True)
+    tau2 = fields.Float(required=True)
+    omega2 = fields.Float(required=True, allow_none=True)
 
 
 class SensitivitySchema(Schema):
     leave_one_out = fields.List(fields.Nested(LeaveOneOutSchema), required=True)
     rct_only = fields.Nested(RctOnlySchema, required=True, allow_none=True)
+    rho = fields.List(fields.Nested(RhoSchema), required=True,
+                      metadata={"description": "che-rve only: the model refitted at other within-study correlations"})
+
+
+class StudyEffectSchema(Schema):
+    study = fields.String(required=True)
+    label = fields.String(required=True)
+    yi = fields.Float(required=True, metadata={"description": "the study's effect (dependent effects aggregated)"})
+    vi = fields.Float(required=True)
+    sei = fields.Float(required=True)
+    n_effects = fields.Integer(required=True)
+    weight = fields.Float(required=True, metadata={"description": "the study's share of the pooled estimate, %"})
+
+
+class SmallStudyTestSchema(Schema):
+    model = fields.String(required=True)
+    predictor = fields.String(required=True)
+    method = fields.String(required=True)
+    test = fields.String(required=True)
+    k = fields.Integer(required=True)
+    stat = fields.Float(required=True)
+    df = fields.Float(required=True, allow_none=True)
+    pval = fields.Float(required=True)
+    limit_estimate = fields.Float(required=True)
+    limit_ci_low = fields.Float(required=True)
+    limit_ci_high = fields.Float(required=True)
+    on = fields.String(required=True)
 
 
 ParameterSchema = Schema.from_dict(
     {**{c.name: _column(c) for c in COLUMNS},
      "rows": fields.List(fields.Nested(RowSchema), required=True),
-     "sensitivity": fields.Nested(SensitivitySchema, required=True, allow_none=True)},
+     "sensitivity": fields.Nested(SensitivitySchema, required=True, allow_none=True),
+     "study_effects": fields.List(fields.Nested(StudyEffectSchema), required=True,
+                                  metadata={"description": "one row per study, for forest and funnel plots"}),
+     "small_study_test": fields.Nested(SmallStudyTestSchema, required=True, allow_none=True,
+                                       metadata={"description": "Egger's regression test (metafor regtest), "
+                                                 "from 10 studies"})},
     name="Parameter")
 
 
@@ -76,6 +122,7 @@ class SettingsSchema(Schema):
     method = fields.String(required=True, validate=validate.OneOf(METHODS))
     test = fields.String(required=True, validate=validate.OneOf(TESTS))
     level = fields.Float(required=True)
+    rho = fields.Float(required=True)
     baseline_risk = fields.Float()
     filters = fields.Dict(keys=fields.String(), values=fields.String())
 
@@ -104,6 +151,10 @@ class ChoiceArgs(Schema):
                                  metadata={"description": "your control-group risk, strictly between 0 and 1: "
                                            "control_risk, treated_risk and risk_difference_pp are computed at it",
                                            "exclusiveMinimum": True, "exclusiveMaximum": True})
+    rho = fields.Float(load_default=DEFAULT_RHO, validate=validate.Range(0, 1, max_inclusive=False),
+                       metadata={"description": "within-study correlation of dependent effect sizes, used by "
+                                 "che-rve parameters (default 0.8); other values re-pool from the stored rows",
+                                 "exclusiveMaximum": True})
     version = fields.String(validate=VERSION_RULE,
                             metadata={"description": "a release name or dataset_version to read instead of "
                                       "the current build"})

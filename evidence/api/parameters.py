@@ -22,7 +22,7 @@ FILE_DOC = {"json": "the export document (same as GET /parameters)",
 
 def _selected(args: dict) -> tuple[Source, Choice, dict]:
     source = sources.for_version(args.get("version"))
-    choice = Choice(args["method"], args["test"], args.get("baseline_risk"))
+    choice = Choice(args["method"], args["test"], args.get("baseline_risk"), args["rho"])
     filters = {name: args.get(name) for name in FILTERS if args.get(name) is not None}
     unknown = unknown_filters(source, filters, sources.vocabulary() if source.release is None else None)
     if unknown:
@@ -79,9 +79,9 @@ for _fmt in FORMATS:
 @bp.response(200, ParameterDetailSchema, headers=VERSION_HEADERS)
 @bp.not_found("parameter")
 def get_parameter(args, parameter_id):
-    """One parameter, pooled as asked (`method`, `test`, `baseline_risk`), from `version` if given."""
+    """One parameter, pooled as asked (`method`, `test`, `baseline_risk`, `rho`), from `version` if given."""
     source = sources.for_version(args.get("version"))
-    choice = Choice(args["method"], args["test"], args.get("baseline_risk"))
+    choice = Choice(args["method"], args["test"], args.get("baseline_risk"), args["rho"])
     found = source.get(parameter_id, choice)
     if found is None:
         ids = [p["id"] for p in source.parameters]

@@ -17,7 +17,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError, default_exce
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..export.release import ReleaseError
+from ..readside import unavailable_reason
 from ..search.reader import IndexMissing
+from ..versions import ReadSideError
 
 MEDIA_TYPE = "application/problem+json"
 DOCS = "/api/v1/docs#problem-"
@@ -83,6 +85,13 @@ def handle_index(error: IndexMissing) -> Response:
                             {"Retry-After": "60"})
 
 
+def handle_read_side(error: Exception) -> Response:
+    """The published database or index cannot be used (missing, damaged, mismatched): 503 and why."""
+    log.error("read side unavailable: %s", error)
+    return problem_response(503, f"The knowledge base cannot be read: {error}", "unavailable",
+                            {"Retry-After": "30"})
+
+
 def handle_release(error: ReleaseError) -> Response:
     log.error("release unreadable: %s", error)
     return problem_response(500, str(error), "release-damaged")
@@ -99,6 +108,9 @@ def handle_exception(error: Exception) -> Response:
     """A bug: in tests let it propagate (so it is seen), in production answer with a problem."""
     from flask import current_app
 
+    reason = unavailable_reason(error)
+    if reason is not None:  # a damaged read side, not a bug: 503 and one log line
+        return handle_read_side(ReadSideError(reason))
     if current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS", True):
         raise error
     log.exception("unexpected error in the API", exc_info=error)
@@ -112,5 +124,6 @@ def attach(blueprint) -> None:
     blueprint.register_error_handler(Problem, handle_http)
     blueprint.register_error_handler(SQLAlchemyError, handle_database)
     blueprint.register_error_handler(IndexMissing, handle_index)
+    blueprint.register_error_handler(ReadSideError, handle_read_side)
     blueprint.register_error_handler(ReleaseError, handle_release)
     blueprint.register_error_handler(Exception, handle_exception)

@@ -1,11 +1,13 @@
-"""The database as a Flask extension: one engine per app, one session per request."""
+"""The database as a Flask extension: one session per request, on the request's version of the read side.
+
+The engines belong to :class:`evidence.readside.ReadSide` (one per published
+version), so a request's session and its search index come from one build.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, g
-from sqlalchemy.orm import Session, sessionmaker
-
-from .session import make_engine
+from sqlalchemy.orm import Session
 
 
 class Database:
@@ -14,8 +16,9 @@ class Database:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["EVIDENCE"].database_url, readonly=True)
-        app.extensions["evidence.db"] = sessionmaker(engine, expire_on_commit=False)
+        from ..readside import ReadSide
+
+        app.extensions.setdefault("evidence.read", ReadSide(app.config["EVIDENCE"]))
         app.teardown_appcontext(self._close)
 
     @staticmethod
@@ -24,7 +27,7 @@ class Database:
         from flask import current_app
 
         if "db_session" not in g:
-            g.db_session = current_app.extensions["evidence.db"]()
+            g.db_session = current_app.extensions["evidence.read"].sessionmaker()()
         return g.db_session
 
     @staticmethod

@@ -41,6 +41,7 @@ class Term(Base):
     desirable: Mapped[str | None] = mapped_column(String(10))
     default_measure: Mapped[str | None] = mapped_column(String(10))
     needs_curation: Mapped[bool] = mapped_column(Boolean)
+    areas: Mapped[list] = mapped_column(JSON, default=list)  # SØM areas (interventions, outcomes)
 
     def label(self, lang: str = "da") -> str:
         return self.label_en if lang == "en" else self.label_da

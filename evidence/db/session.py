@@ -14,7 +14,8 @@ from sqlalchemy.pool import NullPool
 def make_engine(url: str, readonly: bool = False, **kwargs) -> Engine:
     """An engine for ``url``; ``readonly`` opens an SQLite file without creating it."""
     if url.startswith("sqlite"):
-        if readonly and url.startswith("sqlite:///") and ":memory:" not in url:
+        if readonly and url.startswith("sqlite:///") and ":memory:" not in url \
+                and not url.startswith("sqlite:///file:"):  # already a URI (evidence.versions makes them)
             path = url[len("sqlite:///"):]
             url = f"sqlite:///file:{path}?mode=ro&uri=true"
         engine = create_engine(url, poolclass=NullPool, **kwargs)

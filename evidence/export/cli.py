@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..config import Settings, load_settings
 from ..db.session import make_engine
 from ..services.parameters import DEFAULT_METHOD, DEFAULT_TEST, Choice, Source, load_current
+from ..stats.pooled import DEFAULT_RHO
 from ..stats.rma import METHODS, TESTS
 from . import release as releases
 from .document import FORMATS, document, render
@@ -44,11 +45,14 @@ def export_group():
               help="tau² estimator; anything but REML is pooled again from the stored study rows.")
 @click.option("--test", type=click.Choice(TESTS), default=DEFAULT_TEST, show_default=True,
               help="z (normal) or knha (Knapp-Hartung) tests and intervals.")
+@click.option("--rho", type=click.FloatRange(0, 1, max_open=True), default=DEFAULT_RHO, show_default=True,
+              help="Within-study correlation of dependent effect sizes (che-rve parameters); "
+                   "anything but the default is pooled again from the stored study rows.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="File to write (default: standard output).")
-def export_parameters(fmt, method, test, output):
+def export_parameters(fmt, method, test, rho, output):
     """Every pooled default parameter, in the same form as /api/v1/parameters.<format>."""
-    doc = document(current_source(load_settings()), Choice(method, test))
+    doc = document(current_source(load_settings()), Choice(method, test, rho=rho))
     body = render(doc, fmt).body
     if output == "-":
         sys.stdout.flush()

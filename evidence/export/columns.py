@@ -1,7 +1,8 @@
 """Every column of the parameters export: its type and what it means, in English and Danish.
 
 The CSV and the XLSX have exactly these columns in this order (the JSON has
-the same fields plus per-study ``rows`` and ``sensitivity``); the XLSX's
+the same fields plus per-study ``rows``, ``study_effects``, ``small_study_test`` and
+``sensitivity``); the XLSX's
 column sheet and docs/api.md are written from this table, and a test checks it
 against the JSON Schema in ``schemas/evidence-parameters-1.schema.json``.
 """
@@ -71,16 +72,30 @@ _TABLE = [
     ("risk_difference_pp", "number", True, "Change in risk in percentage points (treated minus control)",
      "Ændring i risiko i procentpoint (med indsats minus uden)"),
     ("studies", "list", False, "Ids of the pooled studies", "Id'er på de samlede studier"),
+    ("model", "string", False,
+     "rma (one effect per study: metafor rma) or che-rve (several effects in a study: correlated and "
+     "hierarchical effects model with cluster-robust CR2 inference)",
+     "rma (én effekt pr. studie: metafors rma) eller che-rve (flere effekter i et studie: korrelerede og "
+     "hierarkiske effekter med klyngerobust CR2-inferens)"),
+    ("k_effects", "integer", False, "Number of effect sizes pooled (equals k unless a study gives several)",
+     "Antal effektstørrelser i analysen (lig k, medmindre et studie bidrager med flere)"),
+    ("rho", "number", True,
+     "Assumed correlation between effect sizes of one study (che-rve, or one study aggregated); else empty",
+     "Antaget korrelation mellem effektstørrelser fra samme studie (che-rve eller ét samlet studie); ellers tom"),
+    ("omega2", "number", True, "Variance between effect sizes within studies, omega² (che-rve); else empty",
+     "Variansen mellem effektstørrelser inden for studier, omega² (che-rve); ellers tom"),
     ("method", "string", False, "tau² estimator asked for (REML unless chosen)",
      "Valgt tau²-estimator (REML som standard)"),
     ("method_used", "string", False, "tau² estimator actually used (DL if the chosen one did not converge)",
      "Faktisk brugt tau²-estimator (DL hvis den valgte ikke konvergerede)"),
-    ("test", "string", False, "Test and interval: z (normal) or knha (Knapp-Hartung)",
-     "Test og interval: z (normalfordeling) eller knha (Knapp-Hartung)"),
+    ("test", "string", False,
+     "Test and interval: z (normal), knha (Knapp-Hartung) or cr2 (cluster-robust t, che-rve)",
+     "Test og interval: z (normalfordeling), knha (Knapp-Hartung) eller cr2 (klyngerobust t, che-rve)"),
     ("level", "number", False, "Confidence level of the intervals", "Konfidensniveau for intervallerne"),
     ("stat", "number", False, "Test statistic (z or t)", "Teststørrelse (z eller t)"),
-    ("df", "integer", True, "Degrees of freedom of the t-test (knha), else empty",
-     "Frihedsgrader for t-testen (knha), ellers tom"),
+    ("df", "number", True,
+     "Degrees of freedom of the t-test: k - 1 for knha, Satterthwaite's for che-rve; else empty",
+     "Frihedsgrader for t-testen: k - 1 for knha, Satterthwaites for che-rve; ellers tom"),
     ("se_tau2", "number", True, "Standard error of tau²", "Standardfejl på tau²"),
     ("h2", "number", True, "H²: total variation over sampling variation",
      "H²: samlet variation over stikprøvevariation"),
@@ -137,6 +152,15 @@ _TABLE = [
     ("target_groups_pooled", "list", False, "Target groups of the pooled studies", "Målgrupper i de samlede studier"),
     ("notes", "text-list", False, "Notes from pooling (fallbacks, duplicates left out)",
      "Noter fra analysen (alternativer, udeladte dubletter)"),
+    ("som_success_rate_pp", "number", True,
+     "SØM success rate: the change in the share with the good result, net of what happens anyway (the "
+     "comparison group), in percentage points at the baseline risk; positive is good. Binary outcomes only",
+     "SØM-succesrate: ændringen i andelen med det gode resultat ud over det, der sker alligevel "
+     "(sammenligningsgruppen), i procentpoint ved basisrisikoen; positivt er godt. Kun binære udfald"),
+    ("som_success_rate_pp_ci_low", "number", True, "Lower 95% bound of som_success_rate_pp",
+     "Nedre 95 %-grænse for som_success_rate_pp"),
+    ("som_success_rate_pp_ci_high", "number", True, "Upper 95% bound of som_success_rate_pp",
+     "Øvre 95 %-grænse for som_success_rate_pp"),
     ("intervention_label_da", "string", True, "Intervention, Danish name", "Indsats, dansk navn"),
     ("intervention_label_en", "string", True, "Intervention, English name", "Indsats, engelsk navn"),
     ("target_group_label_da", "string", True, "Target group, Danish name", "Målgruppe, dansk navn"),

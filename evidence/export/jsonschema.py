@@ -28,7 +28,11 @@ _TIGHTER = {
     "studies": {"minItems": 1},
     "method": {"enum": list(METHODS)},
     "method_used": {"enum": list(METHODS)},
-    "test": {"enum": list(TESTS)},
+    "test": {"enum": [*TESTS, "cr2"]},
+    "model": {"enum": ["rma", "che-rve"]},
+    "k_effects": {"minimum": 1},
+    "rho": {"minimum": 0, "exclusiveMaximum": 1},
+    "omega2": {"minimum": 0},
     "level": {"exclusiveMinimum": 0, "exclusiveMaximum": 1},
     "direction": {"enum": ["benefit", "harm", "unclear"]},
     **{name: {"minimum": 0, "maximum": 1}
@@ -53,15 +57,27 @@ def _fit(*first: tuple[str, dict]) -> dict:
     return {"type": "object", "required": list(props), "properties": props}
 
 
+def _object(types: dict[str, str]) -> dict:
+    props = {name: _type(kind.rstrip("?"), kind.endswith("?")) for name, kind in types.items()}
+    return {"type": "object", "required": list(props), "additionalProperties": False, "properties": props}
+
+
 def schema() -> dict:
     props = {c.name: {**_type(c.type, c.nullable), **_TIGHTER.get(c.name, {}), "description": c.en} for c in COLUMNS}
     props["rows"] = {"type": "array", "items": {"$ref": "#/$defs/row"},
                      "description": "Per-study estimates on the analysis scale, with their weight (%)"}
     props["sensitivity"] = {
-        "type": ["object", "null"], "description": "Leave-one-out and RCT-only re-analyses",
-        "required": ["leave_one_out", "rct_only"],
+        "type": ["object", "null"],
+        "description": "Leave-one-study-out, RCT-only and (che-rve) other-rho re-analyses",
+        "required": ["leave_one_out", "rct_only", "rho"],
         "properties": {"leave_one_out": {"type": "array", "items": {"$ref": "#/$defs/leave_one_out"}},
-                       "rct_only": {"anyOf": [{"$ref": "#/$defs/rct_only"}, {"type": "null"}]}}}
+                       "rct_only": {"anyOf": [{"$ref": "#/$defs/rct_only"}, {"type": "null"}]},
+                       "rho": {"type": "array", "items": {"$ref": "#/$defs/rho"}}}}
+    props["study_effects"] = {"type": "array", "items": {"$ref": "#/$defs/study_effect"},
+                              "description": "One effect per study (dependent effects aggregated with rho), "
+                                             "for forest and funnel plots"}
+    props["small_study_test"] = {"anyOf": [{"$ref": "#/$defs/small_study_test"}, {"type": "null"}],
+                                 "description": "Egger's regression test (metafor regtest), from 10 studies"}
     rows = {name: _type(kind.rstrip("?"), kind.endswith("?")) for name, kind in _ROW_TYPES.items()}
     assert tuple(rows) == ROW_FIELDS
     methods = {"enum": list(METHODS)}
@@ -83,9 +99,10 @@ def schema() -> dict:
             "generated_at": {"type": "string", "format": "date-time",
                              "description": "when the dataset was built: the same for every export of one build"},
             "settings": {
-                "type": "object", "required": ["method", "test", "level"], "additionalProperties": False,
+                "type": "object", "required": ["method", "test", "level", "rho"], "additionalProperties": False,
                 "properties": {
                     "method": methods, "test": {"enum": list(TESTS)}, "level": {"const": 0.95},
+                    "rho": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
                     "baseline_risk": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
                     "filters": {"type": "object", "additionalProperties": {"type": "string"},
                                 "propertyNames": {"enum": list(FILTERS)}}}},
@@ -96,7 +113,18 @@ def schema() -> dict:
                           "properties": props},
             "row": {"type": "object", "required": list(rows), "additionalProperties": False, "properties": rows},
             "leave_one_out": _fit(("omitted", {"type": "string"})),
-            "rct_only": _fit(("k", {"type": "integer", "minimum": 1})),
+            "rct_only": _fit(("k", {"type": "integer", "minimum": 1}),
+                             ("k_effects", {"type": "integer", "minimum": 1}),
+                             ("model", {"enum": ["rma", "che-rve"]})),
+            "rho": _object({"rho": "number", "estimate": "number", "se": "number", "ci_low": "number",
+                            "ci_high": "number", "df": "number?", "tau2": "number", "omega2": "number?"}),
+            "study_effect": _object({"study": "string", "label": "string", "yi": "number", "vi": "number",
+                                     "sei": "number", "n_effects": "integer", "weight": "number"}),
+            "small_study_test": _object({"model": "string", "predictor": "string", "method": "string",
+                                         "test": "string", "k": "integer",
+                                         "stat": "number", "df": "number?", "pval": "number",
+                                         "limit_estimate": "number", "limit_ci_low": "number",
+                                         "limit_ci_high": "number", "on": "string"}),
         },
     }
 

@@ -73,6 +73,7 @@ def _about(ws, doc: dict) -> None:
         ("method", settings["method"]),
         ("test", settings["test"]),
         ("level", settings["level"]),
+        ("rho", settings.get("rho")),
         ("baseline_risk", settings.get("baseline_risk")),
         ("parameters", len(doc["parameters"])),
         ("lists", 'studies etc. are joined with ";", notes and strength_reasons with " | " '

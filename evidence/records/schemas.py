@@ -232,6 +232,8 @@ class TermSchema(Schema):
         load_default=dict,
     )
     needs_curation = fields.Boolean(load_default=False)
+    # SØM areas (root slugs of the target groups) an intervention or outcome belongs to; checked in validate.
+    areas = fields.List(fields.String(validate=slug_field), load_default=list)
 
     @validates_schema
     def _check(self, term, **kwargs):

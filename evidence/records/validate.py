@@ -12,26 +12,14 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
-from .followup import followup_window
-from .forms import NEVER_POOLED
+from .prices import load_prices
+from .problems import Problem, display_path, flatten
 from .schemas import OutcomeTermSchema, StudySchema, TermSchema
-from .vocabulary import FIELD_OF_KIND, KINDS, Term, Vocabulary
+from .vocabulary import AREAS, FIELD_OF_KIND, KINDS, Term, Vocabulary
 from .yamlio import Loaded, YamlError, load, loads
 
 #: One schema for every record: building a marshmallow schema is costly, loading with one is not.
 STUDY_SCHEMA = StudySchema()
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    field: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.field or '(file)'}: {self.message}"
 
 
 @dataclass
@@ -49,30 +37,6 @@ class Corpus:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def flatten(messages, prefix: str = "") -> list[tuple[str, str]]:
-    """marshmallow's nested error dict as (``a.0.b``, message) pairs."""
-    if isinstance(messages, dict):
-        out = []
-        for key, value in messages.items():
-            key = "" if key == "_schema" else str(key)
-            child = f"{prefix}.{key}" if prefix and key else (key or prefix)
-            out.extend(flatten(value, child))
-        return out
-    if isinstance(messages, list):
-        out = []
-        for item in messages:
-            out.extend(flatten(item, prefix) if isinstance(item, (dict, list)) else [(prefix, str(item))])
-        return out
-    return [(prefix, str(messages))]
 
 
 def _schema_problems(exc: ValidationError, shown: str, loaded: Loaded, base: str = "") -> list[Problem]:
@@ -125,9 +89,31 @@ def load_vocabulary(vocab_dir: Path, corpus: Corpus) -> None:
                     desirable=term.get("desirable"),
                     default_measure=term.get("default_measure"),
                     needs_curation=term["needs_curation"],
+                    areas=tuple(term["areas"]),
                 )
             )
         _check_hierarchy(kind, shown, loaded, corpus)
+    _check_areas(vocab_dir, corpus)
+
+
+def _check_areas(vocab_dir: Path, corpus: Corpus) -> None:
+    """An intervention's or outcome's ``areas`` name SØM areas (root target groups)."""
+    roots = {s for s, t in corpus.vocabulary.terms["target_groups"].items() if t.parent is None and s in AREAS}
+    for kind in ("interventions", "outcomes"):
+        path = vocab_dir / f"{kind}.yaml"
+        index = {}
+        try:
+            loaded = load(path)
+            index = {raw.get("slug"): i for i, raw in enumerate(loaded.data or []) if isinstance(raw, dict)}
+        except (OSError, YamlError):
+            continue  # already reported above
+        for slug, term in corpus.vocabulary.terms[kind].items():
+            for j, area in enumerate(term.areas):
+                if area not in roots:
+                    where = f"{index.get(slug)}.areas.{j}"
+                    corpus.problems.append(Problem(display_path(path), where, f"unknown area '{area}'; the areas are "
+                                                   f"the top-level target groups {', '.join(sorted(roots))}",
+                                                   loaded.line_of(where)))
 
 
 def _check_hierarchy(kind: str, shown: str, loaded: Loaded, corpus: Corpus) -> None:
@@ -166,24 +152,6 @@ def check_terms(study: dict, vocab: Vocabulary) -> list[tuple[str, str]]:
     return out
 
 
-def check_samples(study: dict) -> list[tuple[str, str]]:
-    """At most one estimate per study sample in one analysis."""
-    seen: dict[tuple, int] = {}
-    out = []
-    for i, e in enumerate(study["effects"]):
-        if e.get("poolable") is False or e["form"] in NEVER_POOLED:
-            continue
-        key = (e["intervention"], e.get("comparison"), e["target_group"], e["outcome"],
-               e["measure"], followup_window(e.get("followup_months")), e["sample"])
-        if key in seen:
-            out.append((f"effects.{i}.sample", f"effect {seen[key]} already gives this sample's estimate for the "
-                        "same intervention, comparison, target group, outcome, measure and follow-up window;"
-                        " give each independent sample its own 'sample' name, or mark one not poolable"))
-        else:
-            seen[key] = i
-    return out
-
-
 def load_study(path: Path, corpus: Corpus, content: bytes | None = None) -> StudyRecord | None:
     """Validate one record file (or ``content``, the file's bytes when already read)."""
     shown = display_path(path)
@@ -207,7 +175,7 @@ def load_study(path: Path, corpus: Corpus, content: bytes | None = None) -> Stud
     except ValidationError as exc:
         corpus.problems.extend(_schema_problems(exc, shown, loaded))
         return None
-    problems = check_terms(data, corpus.vocabulary) + check_samples(data)
+    problems = check_terms(data, corpus.vocabulary)
     for where, message in problems:
         corpus.problems.append(Problem(shown, where, message, loaded.line_of(where)))
     for effect in data["effects"]:
@@ -235,6 +203,7 @@ def load_corpus(data_dir: Path, read=None, workers: int | None = None,
         corpus.problems.append(Problem(display_path(data_dir), "", "the data folder does not exist"))
         return corpus
     load_vocabulary(data_dir / "vocabularies", corpus)
+    check_prices(data_dir / "prices", corpus)
     paths, stray = study_paths(data_dir)
     for p in stray:
         corpus.problems.append(Problem(display_path(p), "", "study records are .yaml files; rename or remove this file"))
@@ -251,6 +220,12 @@ def load_corpus(data_dir: Path, read=None, workers: int | None = None,
         if record is not None and check_id(record, stems, corpus):
             corpus.studies.append(record)
     return corpus
+
+
+def check_prices(prices_dir: Path, corpus: Corpus) -> None:
+    """The price catalogue's problems, located like every other (the catalogue is read by the app itself)."""
+    outcomes = set(corpus.vocabulary.terms["outcomes"]) or None
+    corpus.problems.extend(load_prices(prices_dir, outcomes)[1])
 
 
 def _init_worker(vocabulary: Vocabulary) -> None:

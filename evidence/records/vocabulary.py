@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 
 KINDS = ("interventions", "target_groups", "outcomes", "comparisons")
 
+#: SØM's five areas, in SØM's order: the root target groups every target group sits under. The slugs are a
+#: contract with the pages (``/map``) and with ``areas:`` on interventions and outcomes.
+AREAS = ("vulnerable-children-and-youth", "vulnerable-adults", "disability", "unemployed-and-sick-listed",
+         "older-people")
+
 #: The singular field name an effect uses for each vocabulary.
 FIELD_OF_KIND = {
     "interventions": "intervention",
@@ -36,6 +41,7 @@ class Term:
     desirable: str | None = None  # outcomes only: higher | lower
     default_measure: str | None = None  # outcomes only
     needs_curation: bool = False
+    areas: tuple[str, ...] = ()  # SØM areas: root target-group slugs (interventions and outcomes)
 
     def label(self, lang: str = "da") -> str:
         return self.label_en if lang == "en" else self.label_da
@@ -91,6 +97,13 @@ class Vocabulary:
                     found.add(term.slug)
                     changed = True
         return found
+
+    def area_of(self, slug: str) -> str | None:
+        """The SØM area (root target group) a target group sits under, or None if unknown."""
+        if slug not in self.terms["target_groups"]:
+            return None
+        lineage = [slug, *self.ancestors("target_groups", slug)]
+        return lineage[-1]
 
     def counts(self) -> dict[str, int]:
         return {kind: len(terms) for kind, terms in self.terms.items()}

@@ -34,7 +34,7 @@ KEY_ORDER = [
     "yi", "vi", "sei", "estimate", "ci_low", "ci_high", "ci_level", "pval", "t", "f", "direction",
     "events", "n", "proportion", "proportion_high", "p1i", "p2i", "n_total", "text",
     # vocabulary terms
-    "parent", "description", "synonyms", "desirable", "default_measure", "needs_curation",
+    "parent", "areas", "description", "synonyms", "desirable", "default_measure", "needs_curation",
 ]
 ORDER = {key: rank for rank, key in enumerate(KEY_ORDER)}
 # Defaults that need not be written out.

@@ -76,12 +76,24 @@ def _prefix(index_dir: Path) -> str:
     return f".{index_dir.name}.v-"
 
 
-def build_aside(settings, prepared) -> Path:
-    """Write a complete index of ``prepared`` into a fresh directory beside ``settings.index_dir``."""
+def _new_aside(settings, version: str) -> Path:
     index_dir = Path(settings.index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    aside = index_dir.parent / f"{_prefix(index_dir)}{prepared.dataset_version}-{time.time_ns()}-{os.getpid()}"
+    aside = index_dir.parent / f"{_prefix(index_dir)}{version}-{time.time_ns()}-{os.getpid()}"
     aside.mkdir()
+    return aside
+
+
+def build_aside(settings, prepared) -> Path:
+    """Write a complete index of ``prepared`` into a fresh directory beside ``settings.index_dir``."""
+    aside = _new_aside(settings, prepared.dataset_version)
+    write_index(aside, prepared)
+    return aside
+
+
+def write_index(aside: Path, prepared) -> None:
+    """Write a complete index of ``prepared`` into the empty or new folder ``aside`` (removed on failure)."""
+    Path(aside).mkdir(exist_ok=True)
     try:
         ix = index.create_in(str(aside), make_schema())
         docs = documents(prepared)
@@ -99,11 +111,10 @@ def build_aside(settings, prepared) -> Path:
         ix.close()
         meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms),
                 "spellings": spellings(docs)}
-        (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        (Path(aside) / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:
         discard(aside)
         raise
-    return aside
 
 
 def update_aside(settings, documents_to_upsert, ids_to_delete=(), dataset_version: str | None = None) -> Path:
@@ -111,8 +122,23 @@ def update_aside(settings, documents_to_upsert, ids_to_delete=(), dataset_versio
 
     See the module docstring for the contract; pass the result to :func:`swap`.
     """
-    index_dir = Path(settings.index_dir)
-    live = Path(os.path.realpath(index_dir))
+    live = Path(os.path.realpath(settings.index_dir))
+    if dataset_version is None and not isinstance(documents_to_upsert, (list, tuple)):
+        dataset_version = getattr(documents_to_upsert, "dataset_version", None)
+    if dataset_version is None:
+        dataset_version = json.loads((live / META_FILE).read_text(encoding="utf-8"))["dataset_version"]
+    aside = _new_aside(settings, dataset_version)
+    update_index(live, aside, documents_to_upsert, ids_to_delete, dataset_version)
+    return aside
+
+
+def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
+                 dataset_version: str | None = None) -> None:
+    """Into the new folder ``aside``: the index at ``live`` with the upserts and deletions applied.
+
+    The arguments are :func:`update_aside`'s; ``aside`` is removed on failure.
+    """
+    live = Path(live)
     if isinstance(documents_to_upsert, (list, tuple)):
         docs = list(documents_to_upsert)
     else:
@@ -120,8 +146,8 @@ def update_aside(settings, documents_to_upsert, ids_to_delete=(), dataset_versio
         dataset_version = dataset_version or getattr(documents_to_upsert, "dataset_version", None)
     meta = json.loads((live / META_FILE).read_text(encoding="utf-8"))
     version = dataset_version or meta["dataset_version"]
-    aside = index_dir.parent / f"{_prefix(index_dir)}{version}-{time.time_ns()}-{os.getpid()}"
-    aside.mkdir()
+    aside = Path(aside)
+    aside.mkdir(exist_ok=True)
     try:
         for entry in os.scandir(live):
             if entry.name in (COLUMNS_DIR, META_FILE, postings.DIRNAME) or "WRITELOCK" in entry.name \
@@ -166,11 +192,20 @@ def update_aside(settings, documents_to_upsert, ids_to_delete=(), dataset_versio
         ix.close()
         words = merge_spellings(meta.get("spellings", {}), spellings(docs))
         meta.update({"dataset_version": version, "spellings": words})
-        (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        (Path(aside) / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:
         discard(aside)
         raise
-    return aside
+
+
+def link_index(live: Path, aside: Path) -> None:
+    """Into the new folder ``aside``: the index at ``live`` unchanged (hard links; every file is read-only)."""
+    try:
+        shutil.copytree(live, aside, copy_function=os.link,
+                        ignore=shutil.ignore_patterns("*WRITELOCK*", "*.lock"))
+    except BaseException:
+        discard(aside)
+        raise
 
 
 def swap(settings, aside: Path) -> None:

@@ -177,15 +177,20 @@ class OpenIndex:
 
 
 class IndexHolder:
-    """Holds the open index for ``index_dir``; :meth:`current` reopens after a swap."""
+    """Holds the open index for ``index_dir``; :meth:`current` reopens after a swap.
 
-    def __init__(self, index_dir):
+    ``resolve``, when given, names the index directory to use now (the app's:
+    the request's published version, see :mod:`evidence.readside`).
+    """
+
+    def __init__(self, index_dir, resolve=None):
         self.index_dir = Path(index_dir)
+        self.resolve = resolve
         self._lock = threading.Lock()
         self._open: OpenIndex | None = None
 
     def current(self) -> OpenIndex:
-        real = os.path.realpath(self.index_dir)
+        real = self.resolve() if self.resolve is not None else os.path.realpath(self.index_dir)
         opened = self._open
         if opened is not None and opened.path == real:
             return opened
@@ -204,6 +209,9 @@ def _open(real: str) -> OpenIndex:
             meta = json.load(fh)
     except (OSError, EmptyIndexError, ValueError) as exc:
         raise IndexMissing(f"no search index at {real}: run `evidence build`") from exc
+    except Exception as exc:  # noqa: BLE001 - a damaged table of contents fails in many ways; all mean the same
+        raise IndexMissing(f"the search index at {real} cannot be opened ({exc.__class__.__name__}): "
+                           "run `evidence build`") from exc
     return OpenIndex(real, ix, meta)
 
 

@@ -25,6 +25,7 @@ from ..records.followup import LABELS as FOLLOWUP_LABELS
 from ..records.vocabulary import Term as VocabTerm
 from ..records.vocabulary import Vocabulary
 from ..stats.rma import METHODS, TESTS
+from ..stats.som import success_rate_pp
 from . import effects as effect_sizes
 from . import pooling
 
@@ -38,14 +39,15 @@ CONTRACT = ("id", "intervention", "target_group", "outcome", "comparison", "foll
             "k", "n_participants", "evidence_level", "strength", "control_risk", "treated_risk",
             "risk_difference_pp", "studies")
 #: Extra fields, always present, after the contract (then ``rows`` and ``sensitivity``).
-EXTRA = ("method", "method_used", "test", "level", "stat", "df", "se_tau2", "h2", "estimate_natural",
+EXTRA = ("model", "k_effects", "rho", "omega2", "method", "method_used", "test", "level", "stat", "df", "se_tau2", "h2", "estimate_natural",
          "ci_low_natural", "ci_high_natural", "pi_low_natural", "pi_high_natural", "natural_scale_conversion",
          "control_risk_source", "control_risk_ci_low", "control_risk_ci_high", "risk_difference_pp_ci_low",
          "risk_difference_pp_ci_high", "risk_difference_pp_conversion", "treated_risk_conversion",
          "wwc_improvement_index", "wwc_improvement_index_conversion", "log_or_from_smd", "log_or_from_smd_ci_low",
          "log_or_from_smd_ci_high", "log_or_from_smd_conversion", "smd_from_log_or", "smd_from_log_or_ci_low",
          "smd_from_log_or_ci_high", "smd_from_log_or_conversion", "direction", "n_participants_complete",
-         "strength_reasons", "rollup", "target_groups_pooled", "notes")
+         "strength_reasons", "rollup", "target_groups_pooled", "notes",
+         "som_success_rate_pp", "som_success_rate_pp_ci_low", "som_success_rate_pp_ci_high")
 LABEL_KINDS = (("intervention", "interventions"), ("target_group", "target_groups"),
                ("outcome", "outcomes"), ("comparison", "comparisons"))
 LABELS = tuple(f"{name}_label_{lang}" for name, _ in LABEL_KINDS for lang in ("da", "en")) + (
@@ -65,6 +67,7 @@ class Choice:
     method: str = DEFAULT_METHOD
     test: str = DEFAULT_TEST
     baseline_risk: float | None = None
+    rho: float = pooling.DEFAULT_RHO  # within-study correlation of dependent effect sizes (che-rve)
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -73,13 +76,16 @@ class Choice:
             raise ValueError(f"test must be one of {', '.join(TESTS)}")
         if self.baseline_risk is not None and not 0 < self.baseline_risk < 1:
             raise ValueError("baseline_risk must be strictly between 0 and 1")
+        if isinstance(self.rho, bool) or not isinstance(self.rho, (int, float)) or not 0 <= self.rho < 1:
+            raise ValueError("rho must be at least 0 and below 1")
 
     @property
     def stored(self) -> bool:
-        return (self.method, self.test, self.baseline_risk) == (DEFAULT_METHOD, DEFAULT_TEST, None)
+        return (self.method, self.test, self.baseline_risk, self.rho) == (DEFAULT_METHOD, DEFAULT_TEST, None,
+                                                                          pooling.DEFAULT_RHO)
 
     def settings(self) -> dict:
-        out = {"method": self.method, "test": self.test, "level": LEVEL}
+        out = {"method": self.method, "test": self.test, "level": LEVEL, "rho": self.rho}
         if self.baseline_risk is not None:
             out["baseline_risk"] = self.baseline_risk
         return out
@@ -156,8 +162,8 @@ def repool(p: dict, choice: Choice) -> dict:
                         conversions=tuple(r["conversions"])) for r in p["rows"]]
     vocab = Vocabulary()
     vocab.add(VocabTerm("outcomes", p["outcome"], "", "", desirable=p["outcome_desirable"]))
-    notes = [n for n in p["notes"] if "only the first estimate of sample" in n]
-    result = pooling.pool(pooling.Group(key, rows, notes), vocab, choice.method, choice.test, choice.baseline_risk)
+    result = pooling.pool(pooling.Group(key, rows), vocab, choice.method, choice.test, choice.baseline_risk,
+                          rho=choice.rho)
     return export_form(result, {name: p[name] for name in LABELS}, [_extras(r) for r in p["rows"]])
 
 
@@ -173,9 +179,14 @@ def export_form(result: dict, labels: dict, row_extras: list[dict]) -> dict:
     """
     out = {name: clean(result.get(name)) for name in CONTRACT + EXTRA}
     out.update({name: labels.get(name) for name in LABELS})
+    som = success_rate_pp(out["risk_difference_pp"], out["risk_difference_pp_ci_low"],
+                          out["risk_difference_pp_ci_high"], out["outcome_desirable"])
+    out["som_success_rate_pp"], out["som_success_rate_pp_ci_low"], out["som_success_rate_pp_ci_high"] = som
     out["rows"] = [{**{name: clean(r.get(name)) for name in ROW_FIELDS}, **extra}
                    for r, extra in zip(result["rows"], row_extras, strict=True)]
     out["sensitivity"] = clean(result.get("sensitivity"))
+    out["study_effects"] = clean(result.get("study_effects"))
+    out["small_study_test"] = clean(result.get("small_study_test"))
     return out
 
 
@@ -238,5 +249,6 @@ def vocabulary(session: Session) -> Vocabulary:
                             synonyms_da=tuple(t.synonyms_da or ()), synonyms_en=tuple(t.synonyms_en or ()),
                             description_da=t.description_da, description_en=t.description_en,
                             outcome_type=t.outcome_type, desirable=t.desirable,
-                            default_measure=t.default_measure, needs_curation=t.needs_curation))
+                            default_measure=t.default_measure, needs_curation=t.needs_curation,
+                            areas=tuple(t.areas or ())))
     return vocab

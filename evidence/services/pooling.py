@@ -15,9 +15,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from ..records.vocabulary import Vocabulary
-from ..stats import rma, sensitivity, strength, units
+from ..stats import pooled, sensitivity, strength, units
+from ..stats.pooled import DEFAULT_RHO, RHO_SENSITIVITY
+from ..stats.metareg import METHODS as REGTEST_METHODS
+from ..stats.regtest import regtest
 
 DEFAULT_METHOD, DEFAULT_TEST, LEVEL = "REML", "z", 0.95
+#: Egger's test is reported from this many studies on (Sterne et al. 2011, BMJ 343:d4002: fewer have too little power).
+SMALL_STUDY_MIN_K = 10
 
 
 @dataclass(frozen=True)
@@ -67,17 +72,14 @@ def group(candidates, vocab: Vocabulary) -> list[Group]:
     ``candidates`` yields ``(intervention, outcome, comparison, followup, measure, row)``.
     Each row joins its own target group and every ancestor; a parent's group is
     kept only when it pools more than one child group (otherwise it would
-    repeat the child). One study sample enters a parameter once.
+    repeat the child). A study may give several rows to one parameter
+    (dependent effect sizes); :func:`pool` then fits the CHE model.
     """
     groups: dict[Key, Group] = {}
     for intervention, outcome, comparison, followup, measure, row in candidates:
         for tg in (row.target_group, *vocab.ancestors("target_groups", row.target_group)):
             key = Key(intervention, tg, outcome, comparison, followup, measure)
-            g = groups.setdefault(key, Group(key))
-            if any(r.study == row.study and r.sample == row.sample for r in g.rows):
-                g.notes.append(f"{row.label}: only the first estimate of sample '{row.sample}' is used")
-                continue
-            g.rows.append(row)
+            groups.setdefault(key, Group(key)).rows.append(row)
     kept = []
     for key, g in groups.items():
         own = {r.target_group for r in g.rows}
@@ -153,17 +155,16 @@ def pool_all(groups: list[Group], vocab: Vocabulary, workers: int | None = None,
 
 
 def pool(g: Group, vocab: Vocabulary, method: str = DEFAULT_METHOD, test: str = DEFAULT_TEST,
-         baseline_risk: float | None = None, with_sensitivity: bool = True) -> dict:
+         baseline_risk: float | None = None, with_sensitivity: bool = True, rho: float = DEFAULT_RHO) -> dict:
     """Every exported field of one parameter (names are the export's contract)."""
     key, rows = g.key, g.rows
-    yi = [r.yi for r in rows]
-    vi = [r.vi for r in rows]
-    fit = rma.rma(yi, vi, method=method, test=test, level=LEVEL)
+    fit = pooled.fit([r.yi for r in rows], [r.vi for r in rows], [r.study for r in rows],
+                     [r.sample for r in rows], method=method, test=test, level=LEVEL, rho=rho)
     outcome = vocab.get("outcomes", key.outcome)
-    designs = [r.design for r in rows]
-    n_known = [r.n_participants for r in rows if r.n_participants is not None]
-    n_total = sum(n_known) if n_known else None
-    high_rob = sum(r.risk_of_bias == "high" for r in rows) / len(rows)
+    firsts = list({r.study: r for r in reversed(rows)}.values())[::-1]  # each study's first row
+    designs = [r.design for r in firsts]
+    n_total, n_complete = _participants(rows)
+    high_rob = sum(r.risk_of_bias == "high" for r in firsts) / len(firsts)
     rating = strength.strength(fit.k, designs, n_total, fit.I2, high_rob)
     half = (fit.ci_ub - fit.ci_lb) / 2
     out = {
@@ -175,6 +176,10 @@ def pool(g: Group, vocab: Vocabulary, method: str = DEFAULT_METHOD, test: str = 
         "followup": key.followup,
         "measure": key.measure,
         "scale": units.scale_of(key.measure),
+        "model": fit.model,
+        "k_effects": fit.k_effects,
+        "rho": fit.rho,
+        "omega2": fit.omega2,
         "method": fit.method,
         "method_used": fit.method_used,
         "test": fit.test,
@@ -196,7 +201,7 @@ def pool(g: Group, vocab: Vocabulary, method: str = DEFAULT_METHOD, test: str = 
         "q_pval": fit.QEp,
         "k": fit.k,
         "n_participants": n_total,
-        "n_participants_complete": len(n_known) == len(rows),
+        "n_participants_complete": n_complete,
         "evidence_level": strength.evidence_level(designs),
         "strength": rating.score,
         "strength_reasons": list(rating.reasons),
@@ -204,15 +209,55 @@ def pool(g: Group, vocab: Vocabulary, method: str = DEFAULT_METHOD, test: str = 
         "rollup": len({r.target_group for r in rows}) > 1 or any(r.target_group != key.target_group for r in rows),
         "target_groups_pooled": sorted({r.target_group for r in rows}),
         "notes": list(fit.notes) + g.notes,
-        "studies": [r.study for r in rows],
+        "studies": [s.study for s in fit.studies],
         "rows": [_row_out(r, w) for r, w in zip(rows, fit.weights)],
+        "study_effects": _study_effects(fit, firsts),
+        "small_study_test": _small_study_test(fit, test),
     }
     out.update(_natural(key.measure, fit))
     out.update(_risks(key.measure, rows, fit, baseline_risk))
     out.update(_conversions(key.measure, fit, outcome.desirable if outcome else None))
     if with_sensitivity:
-        out["sensitivity"] = _sensitivity(rows, method, test)
+        out["sensitivity"] = _sensitivity(rows, fit, method, test, rho)
     return out
+
+
+def _participants(rows: list[Row]) -> tuple[int | None, bool]:
+    """Participants behind a parameter: each study sample counted once (the largest of its rows' counts).
+
+    Dependent effect sizes of one sample (several outcomes or time points) are
+    measured on the same people, so their counts are not added up.
+    """
+    by_sample: dict[tuple[str, str], list[int | None]] = {}
+    for r in rows:
+        by_sample.setdefault((r.study, r.sample), []).append(r.n_participants)
+    known = [max(n for n in ns if n is not None) for ns in by_sample.values() if any(n is not None for n in ns)]
+    complete = all(all(n is not None for n in ns) for ns in by_sample.values())
+    return (sum(known) if known else None), complete
+
+
+def _study_effects(fit: pooled.PooledFit, firsts: list[Row]) -> list[dict]:
+    """One row per study for forest and funnel plots (dependent effects aggregated with ``rho``)."""
+    label = {r.study: r.label for r in firsts}
+    return [{"study": s.study, "label": label[s.study], "yi": s.yi, "vi": s.vi, "sei": s.vi ** 0.5,
+             "n_effects": s.n_effects, "weight": s.weight} for s in fit.studies]
+
+
+def _small_study_test(fit: pooled.PooledFit, test: str) -> dict | None:
+    """Egger's regression test on one effect per study, as metafor's ``regtest()``; from k = 10 studies.
+
+    Fitted with the parameter's tau² estimator where the meta-regression has
+    it (else REML), and with its test for rma parameters (z for che-rve).
+    """
+    if fit.k < SMALL_STUDY_MIN_K:
+        return None
+    method = fit.method_used if fit.method_used in REGTEST_METHODS else DEFAULT_METHOD
+    test = test if fit.model == "rma" else "z"
+    result = regtest([s.yi for s in fit.studies], [s.vi for s in fit.studies], method=method, test=test)
+    return {"model": "rma", "predictor": "sei", "method": method, "test": test, "k": fit.k, "stat": result.stat,
+            "df": result.df, "pval": result.pval, "limit_estimate": result.est, "limit_ci_low": result.ci_lb,
+            "limit_ci_high": result.ci_ub,
+            "on": "one effect per study" + (f" (aggregated with rho = {fit.rho:g})" if fit.rho is not None else "")}
 
 
 def _direction(estimate: float, half_width: float, desirable: str | None) -> str:
@@ -264,7 +309,8 @@ def _risks(measure: str, rows: list[Row], fit, baseline_risk: float | None) -> d
            "risk_difference_pp": None, "risk_difference_pp_ci_low": None, "risk_difference_pp_ci_high": None}
     if measure not in ("RR", "OR", "RD"):
         return out
-    arms = [(r.control_events, r.control_n) for r in rows if r.control_n]
+    # One control arm per study sample: dependent effects of one sample share it.
+    arms = list({(r.study, r.sample): (r.control_events, r.control_n) for r in reversed(rows) if r.control_n}.values())
     if baseline_risk is not None:
         risk, source = baseline_risk, "supplied by the caller"
     elif arms:
@@ -282,18 +328,32 @@ def _risks(measure: str, rows: list[Row], fit, baseline_risk: float | None) -> d
     return out
 
 
-def _sensitivity(rows: list[Row], method: str, test: str) -> dict:
-    yi, vi = [r.yi for r in rows], [r.vi for r in rows]
-    out: dict = {"leave_one_out": [], "rct_only": None}
-    if len(rows) >= 3:
-        for label, fit in sensitivity.leave_one_out(yi, vi, [r.study for r in rows], method, test):
-            out["leave_one_out"].append({"omitted": label, "estimate": fit.estimate,
-                                         "ci_low": fit.ci_lb, "ci_high": fit.ci_ub, "tau2": fit.tau2, "i2": fit.I2})
+def _sensitivity(rows: list[Row], fit: pooled.PooledFit, method: str, test: str, rho: float) -> dict:
+    """Leave one study out (on one effect per study), randomised trials only, and other rho for che-rve."""
+    out: dict = {"leave_one_out": [], "rct_only": None, "rho": []}
+    if fit.k >= 3:
+        yi, vi = [s.yi for s in fit.studies], [s.vi for s in fit.studies]
+        loo_method = fit.method_used if fit.model == "che-rve" else method
+        loo_test = "z" if fit.model == "che-rve" else test
+        for label, f in sensitivity.leave_one_out(yi, vi, [s.study for s in fit.studies], loo_method, loo_test):
+            out["leave_one_out"].append({"omitted": label, "estimate": f.estimate,
+                                         "ci_low": f.ci_lb, "ci_high": f.ci_ub, "tau2": f.tau2, "i2": f.I2})
     mask = [r.design in ("rct", "cluster-rct") for r in rows]
     if any(mask) and not all(mask):
-        fit = sensitivity.subset_fit(yi, vi, mask, method, test)
-        if fit is not None:
-            out["rct_only"] = {"k": fit.k, "estimate": fit.estimate, "ci_low": fit.ci_lb,
-                               "ci_high": fit.ci_ub, "tau2": fit.tau2, "i2": fit.I2}
+        chosen = [r for r, m in zip(rows, mask) if m]
+        f = _refit(chosen, method, test, rho)
+        out["rct_only"] = {"k": f.k, "k_effects": f.k_effects, "model": f.model, "estimate": f.estimate,
+                           "ci_low": f.ci_lb, "ci_high": f.ci_ub, "tau2": f.tau2, "i2": f.I2}
+    if fit.model == "che-rve":
+        for other in RHO_SENSITIVITY:
+            if other == rho:
+                continue
+            f = _refit(rows, method, test, other)
+            out["rho"].append({"rho": other, "estimate": f.estimate, "se": f.se, "ci_low": f.ci_lb,
+                               "ci_high": f.ci_ub, "df": f.df, "tau2": f.tau2, "omega2": f.omega2})
     return out
 
+
+def _refit(rows: list[Row], method: str, test: str, rho: float) -> pooled.PooledFit:
+    return pooled.fit([r.yi for r in rows], [r.vi for r in rows], [r.study for r in rows],
+                      [r.sample for r in rows], method=method, test=test, level=LEVEL, rho=rho)

@@ -16,6 +16,7 @@ import numpy as np
 from scipy import special
 
 from .tau2 import InterceptProjection, Tau2Estimate, estimate_tau2
+from .validation import check_choice, check_level, effect_vectors
 
 METHODS = ("EE", "DL", "REML", "PM", "SJ", "HS", "HE", "ML", "EB")
 TESTS = ("z", "knha")
@@ -58,28 +59,10 @@ class Fit:
 
 
 def _validate(yi, vi, method, test, level):
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if test not in TESTS:
-        raise ValueError(f"test must be one of {TESTS}, got {test!r}")
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValueError(f"level must be a number strictly between 0 and 1, got {level!r}")
-    try:
-        y = np.asarray(yi, dtype=float).reshape(-1)
-        v = np.asarray(vi, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        raise ValueError("yi and vi must be sequences of numbers") from None
-    if y.size == 0:
-        raise ValueError("no studies: yi is empty")
-    if y.size != v.size:
-        raise ValueError(f"yi and vi have different lengths ({y.size} and {v.size})")
-    if not np.all(np.isfinite(y)):
-        raise ValueError("yi contains a non-finite value (NaN or inf)")
-    if not np.all(np.isfinite(v)):
-        raise ValueError("vi contains a non-finite value (NaN or inf)")
-    if np.any(v <= 0):
-        raise ValueError("every sampling variance vi must be > 0")
-    return y, v
+    check_choice("method", method, METHODS)
+    check_choice("test", test, TESTS)
+    check_level(level)
+    return effect_vectors(yi, vi)
 
 
 def _single_study(y, v, method, test, level) -> Fit:

@@ -8,19 +8,16 @@ Views are thin (``views/``); what they show is computed in plain modules
 
 from __future__ import annotations
 
-from ..search.reader import IndexHolder
-
 
 def init_app(app) -> None:
     from . import caching, errors, formatting, i18n, security, writeside
-    from .views import browse, interventions, search, studies
+    from .views import browse, business, interventions, search, studies
 
     caching.init_app(app)  # first: its after-request hook then runs last, when the cookie is set
     i18n.init_app(app)
     security.init_app(app)
     formatting.init_app(app)
-    app.extensions["evidence.search"] = IndexHolder(app.config["EVIDENCE"].index_dir)
-    for module in (search, interventions, studies, browse):
+    for module in (search, interventions, studies, browse, business):
         app.register_blueprint(module.bp)
     writeside.init_app(app)  # /contribute and /curate, unless EVIDENCE_WRITE_SIDE=off
     errors.init_app(app)

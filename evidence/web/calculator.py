@@ -15,7 +15,8 @@ from ..export.tabular import cell
 from ..services.parameters import CONTRACT
 
 EXTRA = ("estimate_natural", "ci_low_natural", "ci_high_natural", "pi_low_natural", "pi_high_natural",
-         "risk_difference_pp_ci_low", "risk_difference_pp_ci_high", "direction", "method", "test")
+         "risk_difference_pp_ci_low", "risk_difference_pp_ci_high", "direction", "method", "test",
+         "som_success_rate_pp", "som_success_rate_pp_ci_low", "som_success_rate_pp_ci_high")
 
 
 def fields(result: dict, dataset_version: str | None) -> dict:

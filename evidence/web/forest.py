@@ -40,7 +40,8 @@ class Texts:
     favours_right: str
 
 
-def _nice_linear(lo: float, hi: float) -> list[float]:
+def nice_linear(lo: float, hi: float) -> list[float]:
+    """About five round ticks (1, 2, 2.5, 5 × 10^k apart) from ``lo`` to ``hi``."""
     span = hi - lo or 1.0
     raw = span / 5
     mag = 10 ** math.floor(math.log10(raw))
@@ -51,7 +52,7 @@ def _nice_linear(lo: float, hi: float) -> list[float]:
 
 def _ticks(log: bool, lo: float, hi: float) -> list[float]:
     if not log:
-        return _nice_linear(lo, hi)
+        return nice_linear(lo, hi)
     span = hi - lo
     candidates = LOG_TICKS_FINE if span < math.log(12) else LOG_TICKS
     ticks = [math.log(t) for t in candidates if lo <= math.log(t) <= hi]

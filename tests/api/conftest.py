@@ -12,4 +12,4 @@ def private_app(settings):
     """An app on the test's own settings; its database engine is closed afterwards (PostgreSQL pools)."""
     app = create_app(settings, TESTING=True)
     yield app
-    app.extensions["evidence.db"].kw["bind"].dispose()
+    app.extensions["evidence.read"].dispose()

@@ -23,7 +23,7 @@ def test_parameters_is_the_export_document(client):
     assert exported.headers["Content-Disposition"].startswith("inline; filename=\"evidence-parameters-")
     assert json.loads(exported.data) == body
     assert body["schema"] == "evidence-parameters/1"
-    assert body["settings"] == {"method": "REML", "test": "z", "level": 0.95}
+    assert body["settings"] == {"method": "REML", "test": "z", "level": 0.95, "rho": 0.8}
     assert body["dataset_version"] == client.get(f"{API}/parameters").headers["X-Dataset-Version"]
 
 
@@ -83,7 +83,7 @@ def test_other_methods_are_pooled_again_and_stored_values_are_reml_z(client):
 
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", ROOT.parent / "shared" / "data" / "reference"))
+REFERENCE = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", ROOT / "tests" / "stats" / "reference"))
 BCG = REFERENCE / "bcg.metafor.json"
 FITS = json.loads(BCG.read_text(encoding="utf-8"))["RR"]["fits"] if BCG.exists() else {}
 FIELDS = {"estimate": "estimate", "se": "se", "ci_low": "ci_lb", "ci_high": "ci_ub", "pval": "pval",

@@ -54,7 +54,7 @@ def test_every_field_pooling_produces_has_a_column(source, built_settings):
     with Session(engine) as session:
         produced = set().union(*(set(r) for r in session.execute(select(Parameter.result)).scalars()))
     engine.dispose()
-    assert produced - {"rows", "sensitivity"} <= set(NAMES)
+    assert produced - {"rows", "sensitivity", "study_effects", "small_study_test"} <= set(NAMES)
 
 
 def test_columns_explain_every_field_in_both_languages():

@@ -42,7 +42,7 @@ def test_export_command_writes_each_format(cli, settings, tmp_path):
         assert out.stat().st_size > 1000
     doc = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
     jsonschema.validate(doc, SCHEMA, cls=jsonschema.Draft202012Validator)
-    assert doc["settings"] == {"method": "DL", "test": "knha", "level": 0.95}
+    assert doc["settings"] == {"method": "DL", "test": "knha", "level": 0.95, "rho": 0.8}
     stdout = cli("export", "parameters")
     assert json.loads(stdout.output)["settings"]["method"] == "REML"
     bad = cli("export", "parameters", "--method", "XYZ")

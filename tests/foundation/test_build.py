@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from evidence.db.models import Effect, Parameter, Study
 from evidence.db.session import make_engine
+from evidence.records.vocabulary import AREAS
 
 
 def test_validate_build_stats_on_the_repository(cli):
@@ -22,6 +23,10 @@ def test_validate_build_stats_on_the_repository(cli):
     assert stats["effects"] >= stats["studies"]
     assert stats["parameters"] > 0
     assert {"interventions", "target_groups", "outcomes"} <= stats.keys()
+    assert list(stats["areas"]) == list(AREAS)  # coverage per SØM area (tests/foundation/test_coverage.py)
+    assert sum(area["effects"] for area in stats["areas"].values()) <= stats["effects"]
+    assert {"label_da", "label_en", "studies", "effects", "interventions", "parameters_k3",
+            "interventions_k3"} == stats["areas"]["older-people"].keys()
 
 
 def _snapshot(url: str) -> dict:
@@ -275,7 +280,8 @@ def test_repeated_cli_builds_keep_one_index_link(cli, settings, data_dir):
         result = cli(*args)
         assert result.exit_code == 0, result.output
         assert settings.index_dir.is_symlink()
-        target = settings.index_dir.parent / os.readlink(settings.index_dir)
-        assert target.is_dir() and not target.is_symlink(), "the link must point at a folder, not a link"
-    entries = [p for p in settings.index_dir.parent.iterdir() if "index" in p.name]
-    assert len(entries) <= 3, entries  # the link, the live folder, at most one not yet removed
+        assert os.readlink(settings.index_dir) == ".index.current/index", "a fixed link through the switch"
+        assert (settings.index_dir.parent / ".index.current").is_symlink()
+    folders = sorted(p.name for p in settings.index_dir.parent.glob(".index.read-*"))
+    # the live folder and the one it replaced (kept one build longer, for requests still reading it)
+    assert folders == sorted(os.readlink(settings.index_dir.parent / f".index.{n}") for n in ("current", "previous"))

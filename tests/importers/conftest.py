@@ -9,7 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from import_helpers import ROOT, check_reference_dir
+from fixture_data import assemble_vocabularies, study_file
+from import_helpers import check_reference_dir
 
 
 @pytest.fixture
@@ -19,19 +20,19 @@ def reference_dir() -> Path:
 
 @pytest.fixture
 def empty_data_dir(tmp_path) -> Path:
-    """A data folder with the repository's vocabularies and no studies."""
+    """A data folder with the repository's vocabularies (and the fixtures' terms) and no studies."""
     target = tmp_path / "empty-data"
     (target / "studies").mkdir(parents=True)
-    shutil.copytree(ROOT / "data" / "vocabularies", target / "vocabularies")
+    assemble_vocabularies(target / "vocabularies")
     return target
 
 
 @pytest.fixture
 def small_data_dir(tmp_path) -> Path:
-    """The repository's vocabularies and four of its seed studies (quick to load)."""
+    """The repository's vocabularies and four seed studies, two of them fixtures (quick to load)."""
     target = tmp_path / "small-data"
     (target / "studies").mkdir(parents=True)
-    shutil.copytree(ROOT / "data" / "vocabularies", target / "vocabularies")
+    assemble_vocabularies(target / "vocabularies")
     for sid in ("guerra-1990", "rosenthal-1960", "normand1999-edinburgh", "ashworth-1992"):
-        shutil.copy(ROOT / "data" / "studies" / f"{sid}.yaml", target / "studies")
+        shutil.copy(study_file(sid), target / "studies")
     return target

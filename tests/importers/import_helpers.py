@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE_DIR = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", ROOT.parent / "shared" / "data" / "reference"))
+REFERENCE_DIR = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", ROOT / "tests" / "stats" / "reference"))
 
 
 def check_reference_dir() -> Path:

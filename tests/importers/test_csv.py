@@ -139,9 +139,9 @@ def test_add_terms_adds_flagged_terms_with_the_records(empty_data_dir, tmp_path)
 
 def test_a_typo_in_an_option_gets_a_suggestion_once(empty_data_dir, tmp_path):
     path = _write(tmp_path, "study,yi,vi\nA (1992),0.65,0.07\nB (1993),0.6,0.07\n")
-    options = ["--intervention", "writing-to-lern", *WTL[2:]]
+    options = ["--intervention", "cbt-ofenders", *CBT[2:]]
     output = _refused(empty_data_dir, path, *options)
-    line = "extraction.csv: --intervention: unknown intervention 'writing-to-lern'; did you mean 'writing-to-learn'?"
+    line = "extraction.csv: --intervention: unknown intervention 'cbt-ofenders'; did you mean 'cbt-offenders'?"
     assert output.count(line) == 1, output
 
 
@@ -169,7 +169,7 @@ def test_a_typo_in_an_option_gets_a_suggestion_once(empty_data_dir, tmp_path):
     ("study,ai,bi,ci,di\n1,10,19,23,29\n", "extraction.csv:row 2: study: '1' is a number, not a study"),
     ("author,ai,bi,ci,di\nGuerra,10,19,23,29\n", "extraction.csv:row 1: year: name the study"),
     ("author,year,ai,bi,ci,di\nGuerra,199O,10,19,23,29\n", "extraction.csv:row 2: year: '199O' is not a year"),
-    ("study,ai,bi,ci,di\nGuerra (2999),10,19,23,29\n", "extraction.csv:row 2: study: 2999 is in the future"),
+    ("study,ai,bi,ci,di\nGuerra (2999),10,19,23,29\n", "extraction.csv:row 2: study: 2999 is not a year between 1900 and"),
     ("study,ai,bi,ci,di,ai\nGuerra (1990),10,19,23,29,1\n", "extraction.csv:row 1: ai: column 6 repeats"),
     ("study,ai,bi,ci,di\nGuerra (1990),10,19,23,29,5\n", "extraction.csv:row 2: 6 cells but the header names 5"),
     ("study,ai,bi,ci,di\n\"Guerra (1990),10,19,23,29\n", "extraction.csv:row 2: cannot read the CSV"),
@@ -275,3 +275,30 @@ def test_rows_of_one_study_with_different_designs_are_separate_studies(empty_dat
     assert _study(empty_data_dir, "goldstein-1989-b")["design"]["type"] == "quasi-experimental"
     result = run_import(empty_data_dir, "csv", _write(tmp_path, text), *CBT)
     assert "0 new, 0 changed, 2 unchanged" in result.output
+
+
+# -- study labels that hold digits but no year (real-data finding, issue 12) ----------------------
+
+def test_registry_ids_and_numbered_studies_are_labels_not_years(empty_data_dir, tmp_path):
+    text = ("study,yi,vi\n"
+            "NCT00534404,0.2,0.04\n"
+            "Study 123459,0.1,0.05\n"
+            "Trial 1850,0.3,0.06\n"
+            "Guerra (1990),0.4,0.07\n"
+            "Halperin 2000,0.5,0.08\n")
+    result = run_import(empty_data_dir, "csv", _write(tmp_path, text), *CBT)
+    assert result.exit_code == 0, result.output
+    citations = {s.data["id"]: s.data["citation"] for s in load_corpus(empty_data_dir).studies}
+    by_label = {c.get("label"): c for c in citations.values() if c.get("label")}
+    assert set(by_label) == {"NCT00534404", "Study 123459", "Trial 1850"}
+    assert all(c.get("year") is None and not c.get("authors") for c in by_label.values())
+    years = sorted((c["authors"], c["year"]) for c in citations.values() if c.get("authors"))
+    assert years == [(["Guerra"], 1990), (["Halperin"], 2000)]
+
+
+def test_the_year_column_gives_the_year_whatever_the_study_label_holds(empty_data_dir, tmp_path):
+    text = "study,author,year,yi,vi\nNCT00534404,Smith,2012,0.2,0.04\n"
+    result = run_import(empty_data_dir, "csv", _write(tmp_path, text), *CBT)
+    assert result.exit_code == 0, result.output
+    (study,) = load_corpus(empty_data_dir).studies
+    assert (study.data["citation"]["authors"], study.data["citation"]["year"]) == (["Smith"], 2012)

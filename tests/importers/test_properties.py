@@ -8,7 +8,8 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from import_helpers import ROOT, run_import, tree_hash
+from fixture_data import assemble_vocabularies, study_file
+from import_helpers import run_import, tree_hash
 
 from importers.bibtex import parse_bibtex
 from importers.csvfile import DATA_COLUMNS, ROW_COLUMNS, read_table
@@ -26,9 +27,9 @@ OPTIONS = CsvOptions("cbt-offenders", "offenders", "recidivism", "control", None
 def data_dir(tmp_path_factory):
     target = tmp_path_factory.mktemp("prop") / "data"
     (target / "studies").mkdir(parents=True)
-    shutil.copytree(ROOT / "data" / "vocabularies", target / "vocabularies")
+    assemble_vocabularies(target / "vocabularies")  # ashworth-1992 is a test fixture (writing to learn)
     for sid in ("guerra-1990", "ashworth-1992"):
-        shutil.copy(ROOT / "data" / "studies" / f"{sid}.yaml", target / "studies")
+        shutil.copy(study_file(sid), target / "studies")
     return target
 
 

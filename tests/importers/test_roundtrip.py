@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from evidence.records.validate import Corpus, load_corpus, load_vocabulary
 from evidence.records.yamlio import load
 from importers.citation import fold, surname
 
+from fixture_data import FIXTURE_DATA, assemble_vocabularies
 from import_helpers import ROOT, check_reference_dir, run_import, tree_hash
 
 _spec = importlib.util.spec_from_file_location("seed", ROOT / "scripts" / "seed_reference_studies.py")
@@ -99,7 +99,8 @@ def _effects(records: list[dict], dataset: str, imported: bool) -> dict[str, lis
 
 @functools.cache
 def _all_seed_records() -> tuple[dict, ...]:
-    return tuple(load(p).data for p in sorted((ROOT / "data" / "studies").glob("*.yaml")))
+    paths = [*(ROOT / "data" / "studies").glob("*.yaml"), *(FIXTURE_DATA / "studies").glob("*.yaml")]
+    return tuple(load(p).data for p in sorted(paths))
 
 
 def _seed_records(dataset: str) -> list[dict]:
@@ -118,7 +119,7 @@ def imported(workspace) -> Path:
     reference_dir = check_reference_dir()
     data_dir = workspace / "data"
     (data_dir / "studies").mkdir(parents=True)
-    shutil.copytree(ROOT / "data" / "vocabularies", data_dir / "vocabularies")
+    assemble_vocabularies(data_dir / "vocabularies")
     for dataset, options in DATASETS.items():
         result = run_import(data_dir, "csv", _csv(dataset, reference_dir, workspace), *options,
                             "--source", seed.SOURCES[dataset][0])

@@ -33,7 +33,7 @@ def studies_of(conn, column, values) -> set[str]:
     ("tilbagefald", Effect.outcome, "recidivism"),
     ("CBT", Effect.intervention, "cbt-offenders"),
     ("tuberculosis", Effect.outcome, "tuberculosis"),
-    ("writing", Effect.intervention, "writing-to-learn"),
+    ("writing-to-learn", Effect.intervention, "writing-to-learn"),
 ])
 def test_the_right_studies_come_first(index_dir, conn, query, column, value):
     expected = studies_of(conn, column, [value])

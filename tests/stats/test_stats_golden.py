@@ -1,8 +1,9 @@
 """Golden tests: every number against R metafor 3.8-1 (reference data files).
 
 The reference directory is ``$EVIDENCE_REFERENCE_DIR`` or, by default,
-``<repo>/../shared/data/reference``. If it is missing the tests fail (they
-do not skip): agreement with metafor is the package's contract.
+``<repo>/tests/stats/reference`` (kept in the repository, so a fresh clone
+passes). If it is missing the tests fail (they do not skip): agreement with
+metafor is the package's contract.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from evidence.stats.escalc import escalc_many
 from evidence.stats.rma import rma
 
 REPO = Path(__file__).resolve().parents[2]
-REF_DIR = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", REPO.parent / "shared" / "data" / "reference"))
+REF_DIR = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", REPO / "tests" / "stats" / "reference"))
 DATASETS = ("bcg", "normand1999", "landenberger2005", "bangertdrowns2004")
 FIT_FIELDS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "se_tau2", "I2", "H2",
               "QE", "QEp", "pi_lb", "pi_ub")

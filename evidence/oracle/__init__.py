@@ -1,0 +1,1 @@
+"""R as the oracle: refit stored parameters with metafor and clubSandwich (``evidence verify``, the tests)."""

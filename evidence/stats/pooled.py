@@ -1,0 +1,172 @@
+"""The pooled estimate of one parameter: ``rma`` for independent effects, CHE + CR2 for dependent ones.
+
+The rule (docs/statistics.md, "Dependent effect sizes"), as the Campbell
+reviews whose data we hold pool (Pustejovsky & Tipton 2022, Prev. Sci. 23;
+metafor's ``vcalc``, ``rma.mv`` and ``robust`` help pages):
+
+- every study gives one effect: metafor's ``rma(yi, vi)`` (:mod:`.rma`);
+- some study gives several: the correlated and hierarchical effects (CHE)
+  working model, ``rma.mv(yi, V, random = ~ 1 | study/es)`` with
+  ``V = vcalc(vi, cluster=study, subgroup=sample, obs=es, rho=rho)``, and
+  cluster-robust inference, ``robust(fit, cluster=study, clubSandwich=TRUE)``
+  (CR2, Satterthwaite df); ``model`` is ``"che-rve"``;
+- one study gives several: they are aggregated to one effect
+  (``aggregate.escalc`` with the same ``rho``) and that single study is
+  shown as ``rma`` with k = 1.
+
+Effects of different samples of one study (``subgroup``) have independent
+sampling errors but share the study's random effect.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import dependent
+from .dependent import DEFAULT_RHO
+from .rma import rma
+from .che import che_rve
+
+#: Other within-study correlations each che-rve parameter is also fitted with (stored as a sensitivity analysis).
+RHO_SENSITIVITY = (0.5, 0.95)
+CHE_METHODS = ("REML", "ML")
+
+
+@dataclass(frozen=True)
+class StudyEffect:
+    """One study's effect as a forest plot or a funnel plot shows it (several aggregated with ``rho``)."""
+
+    study: str
+    yi: float
+    vi: float
+    n_effects: int
+    weight: float  # percent of the pooled estimate
+
+
+@dataclass(frozen=True)
+class PooledFit:
+    """What a parameter stores of its fit; names follow the export's fields."""
+
+    model: str  # "rma" or "che-rve"
+    method: str
+    method_used: str
+    test: str  # z, knha, or cr2 (cluster-robust t, che-rve)
+    level: float
+    k: int  # studies
+    k_effects: int
+    rho: float | None  # None when no study gives several effects
+    estimate: float
+    se: float
+    ci_lb: float
+    ci_ub: float
+    stat: float
+    pval: float
+    df: float | None
+    tau2: float
+    omega2: float | None
+    se_tau2: float | None
+    I2: float | None
+    H2: float | None
+    QE: float | None
+    QEp: float | None
+    pi_lb: float | None
+    pi_ub: float | None
+    weights: tuple[float, ...]  # per row, percent
+    studies: tuple[StudyEffect, ...]
+    converged: bool
+    notes: tuple[str, ...]
+
+
+def _clusters(study) -> tuple[list, list[int]]:
+    """Studies in first-appearance order, and each row's position in that order."""
+    order: dict = {}
+    index = [order.setdefault(s, len(order)) for s in study]
+    return list(order), index
+
+
+def fit(yi, vi, study, sample=None, method: str = "REML", test: str = "z", level: float = 0.95,
+        rho: float = DEFAULT_RHO) -> PooledFit:
+    """Pool the rows of one parameter by the rule above; ``study`` and ``sample`` label each row."""
+    y = np.asarray(yi, dtype=float).reshape(-1)
+    v = np.asarray(vi, dtype=float).reshape(-1)
+    study = list(study)
+    sample = list(sample) if sample is not None else ["main"] * len(study)
+    if not (len(study) == len(sample) == y.size == v.size):
+        raise ValueError("yi, vi, study and sample must have the same length")
+    names, index = _clusters(study)
+    if len(names) == y.size:
+        return _independent(y, v, names, method, test, level)
+    if not 0 <= rho < 1:
+        raise ValueError(f"rho must be at least 0 and below 1, got {rho!r}")
+    subgroup = [f"{s}\x1f{g}" for s, g in zip(study, sample)]
+    if len(names) == 1:
+        return _one_study(y, v, names, subgroup, method, test, level, rho)
+    return _che(y, v, study, names, index, subgroup, method, level, rho)
+
+
+def _independent(y, v, names, method, test, level) -> PooledFit:
+    f = rma(y, v, method=method, test=test, level=level)
+    studies = tuple(StudyEffect(s, float(a), float(b), 1, w) for s, a, b, w in zip(names, y, v, f.weights))
+    return PooledFit("rma", f.method, f.method_used, f.test_used, level, f.k, f.k, None, f.estimate, f.se,
+                     f.ci_lb, f.ci_ub, f.stat, f.pval, f.df, f.tau2, None, f.se_tau2, f.I2, f.H2, f.QE, f.QEp,
+                     f.pi_lb, f.pi_ub, f.weights, studies, f.converged, f.notes)
+
+
+def _one_study(y, v, names, subgroup, method, test, level, rho) -> PooledFit:
+    agg = dependent.aggregate(y, v, [names[0]] * y.size, rho=rho, subgroup=subgroup)
+    f = rma(agg.yi, agg.vi, method=method, test=test, level=level)
+    note = (f"one study with {y.size} dependent effect sizes: aggregated to one with rho = {rho:g}"
+            " (metafor aggregate.escalc)")
+    share = tuple(100.0 / y.size for _ in range(y.size))  # not a fit weight: the study is the whole estimate
+    studies = (StudyEffect(names[0], float(agg.yi[0]), float(agg.vi[0]), int(y.size), 100.0),)
+    return PooledFit("rma", f.method, f.method_used, f.test_used, level, 1, int(y.size), rho, f.estimate, f.se,
+                     f.ci_lb, f.ci_ub, f.stat, f.pval, f.df, f.tau2, None, f.se_tau2, f.I2, f.H2, f.QE, f.QEp,
+                     f.pi_lb, f.pi_ub, share, studies, f.converged, (*f.notes, note))
+
+
+def _che(y, v, study, names, index, subgroup, method, level, rho) -> PooledFit:
+    notes = []
+    method_used = method
+    if method not in CHE_METHODS:
+        method_used = "REML"
+        notes.append(f"{method} is not available for the CHE model (rma.mv fits REML or ML); used REML")
+    f = che_rve(y, v, study, subgroup=subgroup, rho=rho, method=method_used, level=level)
+    agg = dependent.aggregate(y, v, study, rho=rho, subgroup=subgroup)
+    counts = np.bincount(index, minlength=len(names))
+    share = np.zeros(len(names))
+    np.add.at(share, index, np.asarray(f.weights, dtype=float))
+    by_name = dict(zip(agg.cluster, zip(agg.yi, agg.vi)))
+    studies = tuple(StudyEffect(s, float(by_name[s][0]), float(by_name[s][1]), int(c), float(w))
+                    for s, c, w in zip(names, counts, share))
+    i2 = multilevel_i2(v, index, subgroup, rho, f.tau2 + f.omega2)
+    return PooledFit("che-rve", method, method_used, "cr2", level, f.k, f.k_effects, rho, f.estimate, f.se,
+                     f.ci_lb, f.ci_ub, f.stat, f.pval, f.df, f.tau2, f.omega2, None, i2, None, f.QE, f.QEp,
+                     f.pi_lb, f.pi_ub, tuple(float(w) for w in f.weights), studies, f.converged,
+                     (*f.notes, *notes))
+
+
+def multilevel_i2(vi, index, subgroup, rho, sigma2_total) -> float:
+    """I² of a multilevel model: sum(sigma²) / (sum(sigma²) + (k − p)/tr(P)), P = W − W1(1'W1)⁻¹1'W, W = V⁻¹.
+
+    Source: Viechtbauer, "I² for multilevel and multivariate models"
+    (metafor-project.org, FAQ), generalising Higgins & Thompson (2002) with
+    the sampling covariance V of :func:`dependent.vcalc`; p = 1 (intercept).
+    """
+    v = np.asarray(vi, dtype=float)
+    tr_w, ones_w_ones, w_ones_sq = 0.0, 0.0, 0.0
+    groups: dict = {}
+    for row, (c, g) in enumerate(zip(index, subgroup)):
+        groups.setdefault(c, []).append(row)
+    for rows in groups.values():
+        block = dependent.vcalc(v[rows], [0] * len(rows), rho=rho, subgroup=[subgroup[r] for r in rows])
+        w = np.linalg.inv(block)
+        w1 = w.sum(axis=1)
+        tr_w += float(np.trace(w))
+        ones_w_ones += float(w1.sum())
+        w_ones_sq += float(w1 @ w1)
+    tr_p = tr_w - w_ones_sq / ones_w_ones
+    typical = (v.size - 1) / tr_p
+    return 100 * sigma2_total / (sigma2_total + typical) if math.isfinite(typical) else None

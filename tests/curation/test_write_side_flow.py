@@ -25,7 +25,7 @@ def test_every_problem_at_once_with_row_and_column(write_app, write_settings):
     assert "<td>nielsen.csv</td><td>2</td><td>ci</td>" in html
     assert "<td>nielsen.csv</td><td>2</td><td>outcome</td><td>unknown outcome &#39;recidivsm&#39;" in html
     assert "effects." not in html
-    assert not list((write_settings.data_dir / "studies").glob("nielsen*"))
+    assert not list((write_settings.data_dir / "studies").glob("nielsen-2019*"))
 
 
 def test_submit_follow_approve_and_the_page_is_live(write_app, write_settings):

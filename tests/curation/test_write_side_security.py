@@ -131,7 +131,7 @@ def test_submissions_are_rate_limited_and_size_limited(write_app, write_settings
     for _ in range(limits.LIMITS["submit"][0] - 1):  # the refused big file was the first
         submit(client, "study\n")
     assert submit(client, GOOD_CSV).status_code == 429
-    assert not list((write_settings.data_dir / "studies").glob("nielsen*"))
+    assert not list((write_settings.data_dir / "studies").glob("nielsen-2019*"))
 
 
 def test_payloads_in_every_submitted_field_render_as_text(write_app, write_settings):

@@ -312,10 +312,32 @@ def write_database(settings: Settings, prepared: Prepared, built_at: str, databa
     try:
         with engine.begin() as connection:  # PostgreSQL's DDL is transactional: all or nothing
             if not url.startswith("sqlite"):
-                Base.metadata.drop_all(connection)
+                _empty(connection)
             _fill(connection, prepared, built_at)
     finally:
         engine.dispose()
+
+
+def _empty(connection) -> None:
+    """Empty every table for a refill, in the build's transaction.
+
+    Rows are deleted, not tables dropped, when the tables are as the models
+    say: a delete does not lock readers out (they see the old rows until the
+    commit), whereas dropping takes each table's exclusive lock in turn and
+    deadlocks with a request that reads two tables meanwhile. Tables of
+    another shape (an older schema) are dropped and made again.
+    """
+    from sqlalchemy import inspect
+
+    inspector = inspect(connection)
+    existing = set(inspector.get_table_names())
+    same = all(t.name in existing and {c["name"] for c in inspector.get_columns(t.name)} == set(t.columns.keys())
+               for t in Base.metadata.sorted_tables)
+    if not same:
+        Base.metadata.drop_all(connection)
+        return
+    for table in reversed(Base.metadata.sorted_tables):
+        connection.execute(table.delete())
 
 
 def build(settings: Settings, track=None, built_at: str | None = None, incremental: bool = False) -> Prepared:
@@ -340,7 +362,9 @@ def build(settings: Settings, track=None, built_at: str | None = None, increment
                 return done
         prepared = prepare(settings.data_dir, track)
         stage.start()
+        publish.trace("prepared")
         indexer.write_index(stage.index_dir, prepared)  # complete before the database is touched
+        publish.trace("indexed")
         write_database(settings, prepared, built_at, stage.database_url)
         stage.publish(prepared.dataset_version)
     return prepared

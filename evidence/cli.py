@@ -22,6 +22,23 @@ COMMANDS = {
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx):
+        """A full disk, a read-only folder, a denied permission: one line naming the path, exit status 1."""
+        from sqlalchemy.exc import OperationalError
+
+        from .outputs import describe
+
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            raise click.ClickException(describe(exc)) from None
+        except OperationalError as exc:
+            text = str(exc.orig) if exc.orig is not None else str(exc)
+            if "disk is full" in text or "readonly" in text or "read-only" in text or "unable to open" in text:
+                raise click.ClickException(f"cannot write the database: {text}; free some space or check the "
+                                           "folder's permissions (EVIDENCE_INSTANCE_DIR). Nothing was changed.") from None
+            raise
+
     def list_commands(self, ctx):
         return sorted(COMMANDS)
 

@@ -22,6 +22,7 @@ from sqlalchemy import insert
 from .db.models import BuildFile, BuildInfo, Effect, Parameter, Study
 from .db.session import make_engine
 from .records.validate import STRAY, Corpus, Problem
+from . import publish
 from .search import indexer
 from .services import pooling
 from . import build as full_build  # code_hash through the module: tests replace it
@@ -194,6 +195,7 @@ def build_incremental(settings: Settings, built_at: str, stage) -> Prepared | No
     stage.start()
     if stage.database_path is not None:  # copy, then change the copy: the published file is never written
         shutil.copyfile(live.database_path, stage.database_path)
+    publish.trace("copied")
     engine = make_engine(stage.database_url)
     try:
         with engine.begin() as conn:
@@ -213,6 +215,7 @@ def build_incremental(settings: Settings, built_at: str, stage) -> Prepared | No
             conn.execute(BuildInfo.__table__.delete())
             conn.execute(insert(BuildInfo), [{"dataset_version": version, "schema_version": SCHEMA_VERSION,
                                               "built_at": built_at, "counts": delta.totals}])
+            publish.trace("delta written")
             if not (scan.changed or scan.removed) and incremental_index:
                 indexer.link_index(live.index_dir, stage.index_dir)
             elif strengths is not None:

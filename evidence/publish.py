@@ -28,6 +28,17 @@ from pathlib import Path
 from .versions import INDEX, MANIFEST, Layout, ReadSideError, Version, describe_files, read_manifest, resolve
 
 LOCK_SUFFIX = ".lock"
+#: Tests only: a file the build appends each step's name to as it reaches it (the fault-injection
+#: test kills the build just after a step). Unset: nothing is written.
+TRACE_VARIABLE = "EVIDENCE_BUILD_TRACE"
+
+
+def trace(step: str) -> None:
+    """Note that the build reached ``step`` (see :data:`TRACE_VARIABLE`)."""
+    path = os.environ.get(TRACE_VARIABLE)
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(step + "\n")
 
 
 class PublishError(Exception):
@@ -149,6 +160,7 @@ class Stage:
 
     def publish(self, dataset_version: str) -> None:
         """Check the new folder, write its manifest, and make it current in one rename."""
+        trace("written")
         if self.database_path is not None:
             studies = check_sqlite(self.database_path, dataset_version)
         else:
@@ -163,12 +175,14 @@ class Stage:
             _fsync(self.folder / rel)
         for dirpath, _dirs, _names in os.walk(self.folder):
             _fsync(Path(dirpath), directory=True)
+        trace("checked")
         layout = self.layout
         tmp = layout.root / f"{layout.current.name}.tmp-{os.getpid()}"
         tmp.unlink(missing_ok=True)
         os.symlink(self.folder.name, tmp)
         os.replace(tmp, layout.current)  # THE publishing step
         _fsync(layout.root, directory=True)
+        trace("switched")
         _relink(layout.index_link, f"{layout.current.name}/{INDEX}")
         if layout.db_link is not None:
             layout.db_link.parent.mkdir(parents=True, exist_ok=True)
@@ -179,6 +193,7 @@ class Stage:
         else:
             layout.previous.unlink(missing_ok=True)
         clean(layout)
+        trace("published")
 
 
 def _published(layout: Layout, link: Path | None = None) -> Path | None:
@@ -239,6 +254,7 @@ def staging(settings):
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time; released by the kernel if we are killed
         clean(layout)
+        trace("locked")
         try:
             live = resolve(settings)
             if live.folder is None:

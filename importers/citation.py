@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 YEAR = re.compile(r"(\d{4})([a-z])?")  # plausibility (not future, not before 1700) is the schema's
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
@@ -32,6 +33,7 @@ def normalize_doi(text: str | None) -> str | None:
     return doi.lower() if doi else None
 
 
+@lru_cache(maxsize=1 << 16)  # the same names and titles are folded again for every imported row
 def fold(text: str) -> str:
     """Lower-case ASCII letters and digits with single spaces (accents, case, punctuation gone)."""
     text = unicodedata.normalize("NFKD", text)

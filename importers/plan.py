@@ -10,6 +10,7 @@ With any problem nothing is written; otherwise all files are written at once wit
 from __future__ import annotations
 
 import copy
+from functools import partial
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -18,16 +19,16 @@ from pathlib import Path
 import yaml
 from marshmallow import ValidationError
 
-from evidence.records.schemas import SLUG, StudySchema, TermSchema
+from evidence.records.schemas import SLUG, TermSchema
 from evidence.records.slugs import slugify, unique
-from evidence.records.validate import check_terms, display_path, flatten, load_corpus
+from evidence.records.validate import STUDY_SCHEMA, check_terms, display_path, flatten, load_corpus
 from evidence.records.vocabulary import FIELD_OF_KIND, Term, Vocabulary
 from evidence.records.write import dump_record, dump_terms, write_files
 
 from .citation import fold, study_name, surname
 from .draft import Draft
 from .enrich import Enrichment, enrich
-from .matching import Existing, find
+from .matching import Existing, Index, find
 from .problems import ImportProblem, in_file_order
 
 
@@ -35,8 +36,14 @@ from .problems import ImportProblem, in_file_order
 class FileChange:
     path: Path
     old: str | None  # None for a new file
-    new: str
+    text: object  # the new text, or a function that makes it (rendered only when written or shown)
     summary: str = ""
+
+    @property
+    def new(self) -> str:
+        if callable(self.text):  # a dry run of many new records renders none of them
+            self.text = self.text()
+        return self.text
 
     @property
     def status(self) -> str:
@@ -131,6 +138,7 @@ class Importer:
         self.add_terms = add_terms
         self.vocabulary = Vocabulary()
         self.existing: list[Existing] = []
+        self.index = Index([])
 
     def load(self, plan: Plan) -> bool:
         corpus = load_corpus(self.data_dir)
@@ -143,6 +151,7 @@ class Importer:
             return False
         self.vocabulary = corpus.vocabulary
         self.existing = [Existing(r.path, read_record(r.path)) for r in corpus.studies]
+        self.index = Index(self.existing)
         return True
 
     # -- matching and enriching -------------------------------------------------------------
@@ -156,7 +165,7 @@ class Importer:
         for draft in drafts:
             if create:
                 self._keep_name(draft)
-            match = find(draft.record, self.existing, by_source=create)
+            match = find(draft.record, self.index, by_source=create)
             targets = [match.record] if match.record is not None else []
             if match.ambiguous and not create and match.rule in ("DOI", "title and year"):
                 # One publication reporting several studies: its citation belongs to each of them.
@@ -284,7 +293,7 @@ class Importer:
         if result.before is not None and result.after == result.before:
             return
         try:
-            data = StudySchema().load(copy.deepcopy(result.after))
+            data = STUDY_SCHEMA.load(result.after)  # one schema for every record (a new one per record cost more)
         except ValidationError as exc:
             found = flatten(exc.messages)
         else:
@@ -302,11 +311,12 @@ class Importer:
         if result.before is not None and result.after == result.before:
             text = result.path.read_text(encoding="utf-8")
             return FileChange(result.path, text, text, f"'{result.draft.name}': nothing new")
-        new = dump_record(result.after)
         if result.before is None:
             effects = result.after.get("effects", [])
             what = "; ".join(f"{e.get('outcome')} {e.get('measure')} from {e.get('form')}" for e in effects)
-            return FileChange(result.path, None, new, f"'{result.draft.name}': {len(effects)} effect(s): {what}")
+            return FileChange(result.path, None, partial(dump_record, result.after),
+                              f"'{result.draft.name}': {len(effects)} effect(s): {what}")
+        new = dump_record(result.after)
         old = result.path.read_text(encoding="utf-8")
         return FileChange(result.path, old, new, f"'{result.draft.name}': "
                           + ", ".join(dict.fromkeys(result.enrichment.changed)))

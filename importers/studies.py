@@ -9,6 +9,8 @@ are separate studies reported together, and each gets its own record. Reading on
 
 from __future__ import annotations
 
+from sys import intern
+
 from evidence.records.followup import followup_window
 from evidence.records.slugs import slugify, unique
 from evidence.records.vocabulary import Vocabulary
@@ -100,15 +102,16 @@ def _draft(estimates: list[_Estimate], table: Table, file_name: str, options: Cs
             effect["location"] = _rows_text(file_name, [e.row.number]) + (
                 f" ({table.headers['esid']} {e.esid})" if e.esid is not None else "")
         effects.append(effect)
-        locations[f"effects.{i}"] = (effect_where, "")
+        # the keys repeat from study to study: interned, a large file's drafts share them (memory)
+        locations[intern(f"effects.{i}")] = (effect_where, "")
         for name, column in e.sources.items():
             option = column.startswith("--")
-            locations[f"effects.{i}.{name}"] = ("" if option else effect_where, column)
+            locations[intern(f"effects.{i}.{name}")] = ("" if option else effect_where, column)
         for column in e.effect["data"]:
-            locations[f"effects.{i}.data.{column}"] = (effect_where, table.headers[column])
-        locations[f"effects.{i}.sample"] = (effect_where, "")
+            locations[intern(f"effects.{i}.data.{column}")] = (effect_where, table.headers[column])
+        locations[intern(f"effects.{i}.sample")] = (effect_where, "")
         if e.esid is not None:
-            locations[f"effects.{i}.id"] = (effect_where, table.headers["esid"])
+            locations[intern(f"effects.{i}.id")] = (effect_where, table.headers["esid"])
     # Several estimates of one analysis without effect-size ids: each row is its own (independent) sample.
     # Rows with ids are dependent estimates of one sample, pooled with the CHE model (docs/statistics.md).
     for members in seen.values():

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..config import Settings, load_settings
 from ..db.session import make_engine
+from ..outputs import describe, write_atomic
 from ..services.parameters import DEFAULT_METHOD, DEFAULT_TEST, Choice, Source, load_current
 from ..stats.pooled import DEFAULT_RHO
 from ..stats.rma import METHODS, TESTS
@@ -59,8 +60,10 @@ def export_parameters(fmt, method, test, rho, output):
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
         return
-    with open(output, "wb") as handle:
-        handle.write(body)
+    try:
+        write_atomic(output, body)  # a temporary file beside it, then a rename: never a truncated export
+    except OSError as exc:
+        raise click.ClickException(describe(exc, output)) from None
     click.echo(f"Wrote {len(doc['parameters'])} parameters (dataset {doc['dataset_version']}) to {output}",
                err=True)
 
@@ -75,6 +78,8 @@ def release_command(name):
         made = releases.write(settings.releases_dir, source, name)
     except releases.ReleaseError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # written into a temporary folder, removed: name the releases folder
+        raise click.ClickException(describe(exc, settings.releases_dir)) from None
     m = made.manifest
     click.echo(f"Released {made.name}: dataset {m['dataset_version']}, {m['parameters']} parameters"
                f"{', previous ' + m['previous'] if m['previous'] else ''} → {made.path}")

@@ -72,9 +72,9 @@ def write_files(files: dict[Path, str]) -> None:
         for target, text in files.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            temps.append((tmp, target))  # before writing: a failed write (disk full) removes it too
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
-            temps.append((tmp, target))
     except BaseException:
         for tmp, _ in temps:
             Path(tmp).unlink(missing_ok=True)

@@ -3,15 +3,30 @@
 Reading keeps the line of every key, so a validation message can point into
 the file (``studies/x.yaml:14: effects.0.data.ai: ...``). Writing puts keys in
 one canonical order, so a change to a record is a small, readable diff.
+
+Reading is bounded before anything is built (:func:`_guard`, one pass over
+libyaml's events): aliases (``*name``) are refused — a record never needs
+them, and a few hundred bytes of nested aliases expand to gigabytes (or, as
+``&x [*x]``, to a loop) — and so are nesting deeper than :data:`MAX_DEPTH`
+and numbers longer than :data:`MAX_DIGITS` digits. Each is a ``YamlError``
+with the line, so the file is reported as ``file:line: message``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+
+#: Deepest nesting of mappings and lists a record may have (a real record has 5 or 6 levels).
+MAX_DEPTH = 32
+#: Most digits a number may have (a count or a measurement has far fewer; Python refuses over 4,300).
+MAX_DIGITS = 50
+_NUMBER = re.compile(r"[-+]?(?:0[box])?[0-9_a-fA-F.:]*[0-9][0-9_a-fA-F.:eE+-]*")
 
 
 class YamlError(ValueError):
@@ -67,8 +82,34 @@ def _walk(node, path: str, lines: dict[str, int], loader: _Loader):
     return loader.construct_object(node, deep=True)
 
 
+def _guard(text: str) -> None:
+    """Refuse aliases, deep nesting and huge numbers, from the events alone (nothing is built yet)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise YamlError(f"an alias (*{event.anchor}) is not allowed in a record: write the value out", line)
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlError(f"nested more than {MAX_DEPTH} levels deep", line)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.ScalarEvent) and not event.style and len(event.value) > MAX_DIGITS \
+                and _NUMBER.fullmatch(event.value) and sum(c.isdigit() for c in event.value) > MAX_DIGITS:
+            raise YamlError(f"a number of {sum(c.isdigit() for c in event.value)} digits; at most {MAX_DIGITS} "
+                            "are allowed (quote it if it is text)", line)
+
+
 def loads(text: str) -> Loaded:
     """Parse one YAML document, keeping key lines."""
+    try:
+        _guard(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlError(f"not valid YAML: {exc.problem or exc}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc}") from None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -87,6 +128,10 @@ def loads(text: str) -> Loaded:
         data = _walk(node, "", lines, _Loader(""))
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # a value the guard let through but Python cannot hold
+        if isinstance(exc, YamlError):
+            raise
+        raise YamlError(f"a value cannot be read ({exc.__class__.__name__}: {str(exc)[:120]})") from None
     return Loaded(data, lines)
 
 

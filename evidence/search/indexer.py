@@ -101,10 +101,10 @@ def write_index(aside: Path, prepared) -> None:
         try:
             for doc in docs:
                 writer.add_document(**doc)
+            writer.commit()
         except BaseException:
-            writer.cancel()
+            _close_files(writer)  # a failed commit (a full disk) leaves the segment's files open
             raise
-        writer.commit()
         with ix.reader() as reader:
             Columns.from_reader(reader).save(aside)
         postings.write(aside, ix)
@@ -196,6 +196,37 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
     except BaseException:
         discard(aside)
         raise
+
+
+def _close_files(writer) -> None:
+    """Close every file a failed segment writer still holds (each on its own: one failing does not stop the rest).
+
+    The files hang two or three attributes deep in Whoosh's per-document and
+    field writers (the terms file in the field writer's hash writer), so look there.
+    """
+    from whoosh.filedb.structfile import StructFile
+
+    seen: set[int] = set()
+
+    def visit(obj, depth: int) -> None:
+        if obj is None or id(obj) in seen or depth > 3:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, StructFile) or hasattr(obj, "fileno"):
+            try:
+                obj.close()
+            except Exception:  # noqa: BLE001 - closing after a failure: the first error is the one to report
+                pass
+            return
+        if type(obj).__module__.startswith(("whoosh", "evidence")) and hasattr(obj, "__dict__"):
+            for value in list(vars(obj).values()):
+                visit(value, depth + 1)
+
+    visit(writer, 0)
+    try:
+        writer.writelock.release()
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def link_index(live: Path, aside: Path) -> None:

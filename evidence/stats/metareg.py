@@ -143,6 +143,10 @@ def _tau2(y, v, X, method):
     return tau2, se, converged, notes
 
 
+def as_tuple(a) -> tuple[float, ...]:
+    return tuple(float(x) for x in a)
+
+
 def _validate(yi, vi, mods, method, test, level):
     check_choice("method", method, METHODS)
     check_choice("test", test, TESTS)
@@ -193,7 +197,6 @@ def rma_mods(yi, vi, mods, method: str = "REML", test: str = "z", level: float =
     P0 = projection(X, 1 / v)
     qe = max(0.0, float(y @ P0 @ y))
     ll = loglik(y, v, X, tau2, method == "REML", remlf=True)
-    as_tuple = lambda a: tuple(float(x) for x in a)  # noqa: E731
     return MetaregFit(method, test, float(level), k, p, as_tuple(beta), as_tuple(se), as_tuple(stat),
                       as_tuple(pval), as_tuple(beta - crit * se), as_tuple(beta + crit * se), df,
                       float(tau2), se_tau2, qe, float(special.chdtrc(k - p, qe)), ll, converged,

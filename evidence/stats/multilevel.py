@@ -11,9 +11,10 @@ Formulas follow metafor 3.8-1 ``R/rma.mv.r`` and ``R/misc.func.hidden.r``
 (``.ll.rma.mv``): the ML log-likelihood −½k·log 2π − ½log|M| − ½RSS and the
 REML one −½(k−1)·log 2π + ½log|X'X| − ½log|M| − ½log|X'M⁻¹X| − ½RSS with
 RSS = (y − mu)'M⁻¹(y − mu). metafor maximises them with nlminb over
-log(sigma2); here Fisher scoring on (tau2, omega2) ≥ 0 with the expected
-information (Harville 1977, JASA 72:320-338), exploiting the block
-structure, runs to the optimum itself (see :func:`rma_mv`).
+log(sigma2); here projected Newton steps on (tau2, omega2) ≥ 0 (observed
+information; Fisher scoring where that is not positive definite; Harville
+1977, JASA 72:320-338), exploiting the block structure, run to the optimum
+itself (see :func:`rma_mv`).
 """
 
 from __future__ import annotations
@@ -72,14 +73,18 @@ class State:
     S: float  # 1'M⁻¹1
     ll: float
     score: np.ndarray
-    info: np.ndarray
+    info: np.ndarray  # expected information
+    observed: np.ndarray  # observed information (minus the Hessian)
     w: np.ndarray  # M⁻¹1 per row (data order)
 
 
 def evaluate(b: Blocks, tau2: float, omega2: float, reml: bool) -> State | None:
-    """Log-likelihood, score and expected information of (tau2, omega2)
-    (Harville 1977: ∂ℓ/∂θ_r = −½tr(P D_r) + ½y'P D_r P y, I_rs = ½tr(P D_r P D_s);
-    ML with M⁻¹ in place of P; D_tau = blockdiag(J), D_omega = I)."""
+    """Log-likelihood, score, expected and observed information of (tau2, omega2)
+    (Harville 1977: ∂ℓ/∂θ_r = −½tr(P D_r) + ½r'D_r r with r = Py,
+    I_rs = ½tr(P D_r P D_s), observed r'D_r P D_s r − I_rs; ML (profiled over
+    mu) with M⁻¹ in place of P in the traces, r = M⁻¹(y − mu) and the same
+    observed term, since ∂r/∂θ_s = −P D_s r in both; D_tau = blockdiag(J),
+    D_omega = I)."""
     inv = b.marginal(tau2, omega2)
     if inv is None:
         return None
@@ -94,6 +99,7 @@ def evaluate(b: Blocks, tau2: float, omega2: float, reml: bool) -> State | None:
     S = float(sum(a.sum() for a in a_parts))
     mu = float(sum(x.sum() for x in wy_parts)) / S
     sums = np.zeros(10)  # Σa, Σa², Σa³, Σw'w, Σa·w'w, Σtr M⁻¹, Σ‖M⁻¹‖², Σw'M⁻¹w, Σ(1'r)², Σr'r
+    quad = np.zeros(5)  # Σc²a, Σca, Σc·w'r, Σw'r, Σr'M⁻¹r with c = 1'r (per cluster)
     rss = 0.0
     for (_, idx, _, ys), (minv, _), a in zip(b.groups, inv, a_parts):
         wj = w[idx]
@@ -103,6 +109,10 @@ def evaluate(b: Blocks, tau2: float, omega2: float, reml: bool) -> State | None:
         sums += [a.sum(), (a * a).sum(), (a ** 3).sum(), ww.sum(), (a * ww).sum(),
                  np.trace(minv, axis1=1, axis2=2).sum(), (minv * minv).sum(),
                  np.einsum("mi,mij,mj->", wj, minv, wj), (r.sum(axis=1) ** 2).sum(), (r * r).sum()]
+        c = r.sum(axis=1)
+        wr = (wj * r).sum(axis=1)
+        quad += [(c * c * a).sum(), (c * a).sum(), (c * wr).sum(), wr.sum(),
+                 np.einsum("mi,mij,mj->", r, minv, r)]
         rss += float((e * r).sum())
     sa, sa2, sa3, sww, saww, strm, sfro, swmw, q_t, q_o = sums
     if reml:
@@ -117,7 +127,10 @@ def evaluate(b: Blocks, tau2: float, omega2: float, reml: bool) -> State | None:
         score = 0.5 * np.array([-sa + q_t, -strm + q_o])
         i_tt, i_to, i_oo = sa2, sww, sfro
     info = 0.5 * np.array([[i_tt, i_to], [i_to, i_oo]])
-    return State(mu, S, ll, score, info, w)
+    cca, ca, cwr, swr, rmr = quad  # r'D_r P D_s r, P = M⁻¹ − ww'/S
+    q_tt, q_to, q_oo = cca - ca * ca / S, cwr - ca * swr / S, rmr - swr * swr / S
+    observed = np.array([[q_tt, q_to], [q_to, q_oo]]) - info
+    return State(mu, S, ll, score, info, observed, w)
 
 
 def _start(b: Blocks) -> float:
@@ -134,8 +147,31 @@ def _start(b: Blocks) -> float:
     return max(0.002, var - 1 / float(np.mean(1 / v_diag)))
 
 
-def fisher_scoring(b: Blocks, reml: bool, tied: bool) -> tuple[np.ndarray, State, bool, int]:
-    """Projected Fisher scoring with step halving on (tau2, omega2) ≥ 0.
+def _direction(state: State, theta: np.ndarray, tied: bool) -> np.ndarray:
+    """Newton step with the observed information where it is positive definite
+    (quadratic convergence near the optimum), else the Fisher-scoring step."""
+    g = state.score
+    if tied:
+        curv = state.observed.sum()
+        return np.full(2, g.sum() / (curv if curv > 0 else state.info.sum()))
+    free = ~((theta <= 0) & (g <= 0))
+    step = np.zeros(2)
+    if not free.any():
+        return step
+    for matrix in (state.observed, state.info):
+        sub = matrix[np.ix_(free, free)]
+        try:
+            np.linalg.cholesky(sub)
+        except np.linalg.LinAlgError:
+            continue
+        step[free] = np.linalg.solve(sub, g[free])
+        return step
+    step[free] = g[free] / np.maximum(np.diag(state.info)[free], np.finfo(float).tiny)
+    return step
+
+
+def maximise(b: Blocks, reml: bool, tied: bool) -> tuple[np.ndarray, State, bool, int]:
+    """Projected Newton / Fisher scoring with step halving on (tau2, omega2) ≥ 0.
 
     A component at 0 whose score is ≤ 0 stays there (the Kuhn-Tucker
     condition of a boundary maximum); ``tied`` fits one variance (tau2 =
@@ -144,18 +180,7 @@ def fisher_scoring(b: Blocks, reml: bool, tied: bool) -> tuple[np.ndarray, State
     theta = np.full(2, _start(b) / 2)
     state = evaluate(b, *theta, reml)
     for it in range(1, MAXITER + 1):
-        g, info = state.score, state.info
-        if tied:
-            step = np.full(2, (g.sum()) / info.sum())
-        else:
-            free = ~((theta <= 0) & (g <= 0))
-            step = np.zeros(2)
-            if free.any():
-                sub = info[np.ix_(free, free)]
-                try:
-                    step[free] = np.linalg.solve(sub, g[free])
-                except np.linalg.LinAlgError:
-                    step[free] = g[free] / np.diag(sub)
+        step = _direction(state, theta, tied)
         new, new_state = theta, state
         for _ in range(60):
             cand = np.maximum(theta + step, 0.0)
@@ -278,9 +303,9 @@ def rma_mv(yi, V_or_blocks, cluster, method: str = "REML", level: float = 0.95) 
     tied = groups.k == y.size
     if tied:
         notes.append(SINGLETON_NOTE)
-    theta, state, converged, iterations = fisher_scoring(b, method == "REML", tied)
+    theta, state, converged, iterations = maximise(b, method == "REML", tied)
     if not converged:
-        notes.append(f"Fisher scoring did not converge in {MAXITER} iterations; last values reported")
+        notes.append(f"the likelihood maximisation did not converge in {MAXITER} iterations; last values reported")
     for name, value in zip(("tau2", "omega2"), theta):
         if value == 0 and not tied:
             notes.append(f"{name} = 0: the maximum is on the boundary (metafor reports a tiny positive value)")

@@ -61,7 +61,9 @@ class RobustFit:
 
 def _inv_sqrt_psd(g: np.ndarray) -> np.ndarray:
     vals, vecs = np.linalg.eigh(g)
-    powered = np.where(vals > EIGEN_TOL, np.abs(vals) ** -0.5, 0.0)
+    keep = vals > EIGEN_TOL
+    powered = np.zeros_like(vals)
+    powered[keep] = vals[keep] ** -0.5
     return (vecs * powered[:, None, :]) @ np.swapaxes(vecs, 1, 2)
 
 

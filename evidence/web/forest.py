@@ -92,7 +92,7 @@ def render(result: dict, texts: Texts, number, uid: str) -> Markup:
            f'<line x1="{x(0):.1f}" y1="{TOP - 6}" x2="{x(0):.1f}" y2="{pooled_y + 2 * ROW}" class="fp-null"/>']
     for i, (r, (a, b)) in enumerate(zip(rows, spans)):
         y = TOP + i * ROW + ROW / 2
-        size = 3 + 6 * math.sqrt((r.get("weight") or 0) / max_w)
+        size = 3 + 6 * math.sqrt(max(r.get("weight") or 0, 0) / max_w)  # CHE weights can be negative
         out.append(f'<g class="fp-study"><text x="4" y="{y + 4:.1f}">{escape(_short(r["label"]))}</text>'
                    f'<line x1="{x(a):.1f}" y1="{y:.1f}" x2="{x(b):.1f}" y2="{y:.1f}" class="fp-ci"/>'
                    f'{_arrows(a, b, lo, hi, x, y)}'

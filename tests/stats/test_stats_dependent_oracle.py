@@ -7,9 +7,8 @@ derandomized, so every run sees the same ones); the test collects them and
 because R's start-up dominates the cost. The test data
 are synthetic (drawn here), never stored under data/.
 
-Needs Rscript with metafor and clubSandwich; without them these tests are
-skipped with that reason (the stored-reference tests in
-test_stats_dependent_golden.py still run).
+Needs Rscript with metafor and clubSandwich (`make test` installs them);
+without them these tests fail, never skip: R is the oracle.
 """
 
 from __future__ import annotations
@@ -69,7 +68,7 @@ def _have_r() -> bool:
 
 def _need_r():
     if not _have_r():
-        pytest.skip("Rscript with metafor and clubSandwich is not available")
+        pytest.fail("Rscript with metafor and clubSandwich is missing: run scripts/install-test-deps")
 
 
 @st.composite

@@ -151,3 +151,34 @@ def test_regtest_by_hand_without_heterogeneity():
     assert rt.stat == pytest.approx(beta[1] / se[1]) and rt.zval == rt.stat and rt.tval is None
     with pytest.raises(ValueError, match="at least 3"):
         regtest(y[:2], v[:2])
+
+
+def test_aggregate_with_subgroups_matches_metafor():
+    """Reference from R 4.2.2 / metafor 3.8-1:
+    d <- data.frame(study=c("a","a","a","b","b","c"), sub=c(1,1,2,1,2,1),
+                    yi=c(.3,.1,.45,-.05,.2,.6), vi=c(.04,.05,.03,.02,.06,.05)); d$es <- 1:6
+    V <- vcalc(vi, cluster=study, subgroup=sub, obs=es, rho=0.7, data=d)
+    aggregate(escalc(yi=yi, vi=vi, data=d), cluster=d$study, V=V)"""
+    agg = aggregate([.3, .1, .45, -.05, .2, .6], [.04, .05, .03, .02, .06, .05], list("aaabbc"),
+                    rho=0.7, subgroup=[1, 1, 2, 1, 2, 1])
+    assert agg.cluster == ("a", "b", "c")
+    assert np.allclose(agg.yi, [0.35474808676806424, 0.012500000000000001, 0.59999999999999998], rtol=1e-12)
+    assert np.allclose(agg.vi, [0.016615057737202683, 0.014999999999999999, 0.049999999999999975], rtol=1e-12)
+
+
+def test_weakly_identified_split_converges():
+    """One two-effect cluster among singletons: omega2 rests on one pair of
+    effects. Fisher scoring alone crawled here (> 500 iterations); the Newton
+    steps converge to a Kuhn-Tucker point in a few."""
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        n = int(rng.integers(6, 13))
+        cluster = [0] + list(range(n))
+        v = rng.uniform(0.005, 0.5, n + 1)
+        y = rng.normal(0, 0.3, n)[cluster] + rng.normal(0, 0.3, n + 1) + rng.normal(0, np.sqrt(v))
+        for method in ("REML", "ML"):
+            fit = rma_mv(y, vcalc_blocks(v, cluster, 0.5), cluster, method=method)
+            assert fit.converged and fit.iterations <= 50
+            score = evaluate(fit.data, fit.tau2, fit.omega2, method == "REML").score
+            for value, g in zip((fit.tau2, fit.omega2), score):
+                assert (abs(g) < 1e-6) if value > 0 else (g <= 1e-9)

@@ -52,11 +52,13 @@ che_case <- function(name, rho, method) {
   sparse <- nrow(d) >= SPARSE_FROM
   fit <- rma.mv(yi, V, random = ~ 1 | study/es, method = method, data = d, sparse = sparse)
   w <- rowSums(as.matrix(chol2inv(chol(as.matrix(fit$M)))))
-  # nlminb with a tighter relative tolerance (metafor passes control on to it);
-  # NA where nlminb reports non-convergence at that tolerance
-  tight <- tryCatch(rma.mv(yi, V, random = ~ 1 | study/es, method = method, data = d, sparse = sparse,
-                           control = list(rel.tol = 1e-14, iter.max = 10000, eval.max = 10000)),
-                    error = function(e) NULL)
+  # the optimum from a second optimiser (minqa's uobyqa, as metafor offers it;
+  # BFGS of base R's optim where minqa is missing): nlminb cannot be asked for
+  # more (a tighter rel.tol ends in "false convergence")
+  refit <- function(ctrl) tryCatch(rma.mv(yi, V, random = ~ 1 | study/es, method = method, data = d,
+                                          sparse = sparse, control = ctrl), error = function(e) NULL)
+  tight <- refit(list(optimizer = "uobyqa"))
+  if (is.null(tight)) tight <- refit(list(optimizer = "optim", optmethod = "BFGS", reltol = 1e-15, maxit = 10000))
   res$weights <- vec(100 * w / sum(w))
   res$tau2_tight <- if (is.null(tight)) NA_real_ else tight$sigma2[1]
   res$omega2_tight <- if (is.null(tight)) NA_real_ else tight$sigma2[2]

@@ -1,0 +1,66 @@
+"""Writing output files safely, and saying in one line why a write failed.
+
+Every file the commands write (exports, releases, records) is written to a
+temporary file in the target's folder and renamed over the target, so a
+reader sees the old file or the new one, and a failure (disk full,
+permission denied, read-only file system) leaves the target as it was and
+no temporary behind. :func:`describe` turns such an error into one line that
+names the path and says what to do; the ``evidence`` command prints it and
+exits with status 1 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+
+def _fill(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` and flush it to the disk (a test replaces this to simulate a full disk)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
+
+
+def write_atomic(path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data``: a temporary file in the same folder, then one rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        try:
+            _fill(fd, data)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space (or write elsewhere) and run the command again",
+    errno.EDQUOT: "the disk quota is used up: free some space (or write elsewhere) and run the command again",
+    errno.EACCES: "permission denied: write somewhere you may write, or ask for write access to that folder",
+    errno.EPERM: "permission denied: write somewhere you may write, or ask for write access to that folder",
+    errno.EROFS: "the file system is read-only: write somewhere else",
+    errno.ENOENT: "the folder does not exist: create it first, or choose another path",
+    errno.ENOTDIR: "a part of the path is not a folder: choose another path",
+    errno.EISDIR: "that is a folder, not a file: give a file name",
+}
+
+
+def describe(exc: OSError, path=None) -> str:
+    """One line: the path, what went wrong, what to do, and that nothing was changed."""
+    where = path or exc.filename or "the output"
+    advice = ADVICE.get(exc.errno, exc.strerror or str(exc))
+    return f"cannot write {where}: {advice}. Nothing was changed."

@@ -1,0 +1,47 @@
+"""An import's cost grows with the file, not with its square; files above the size limit are refused."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from import_helpers import run_import
+
+HEADER = ("study,doi,bibkey,design,country,timepoint_months,intervention,target_group,outcome,comparison,measure,"
+          "ai,bi,ci,di,n1i,n2i,m1i,sd1i,m2i,sd2i,yi,vi,sei\n")
+
+
+def synthetic_csv(path, rows: int):
+    """SYNTHETIC rows (random counts, invented names): for timing only, never data."""
+    rng = random.Random(rows)
+    with open(path, "w") as fh:
+        fh.write(HEADER)
+        for i in range(rows):
+            fh.write(f"Synthetic{i} ({1950 + i % 70}),,,rct,Denmark,12,cbt-offenders,juvenile-offenders,recidivism,"
+                     f"control,OR,{rng.randint(1, 50)},{rng.randint(51, 200)},{rng.randint(1, 50)},"
+                     f"{rng.randint(51, 200)},,,,,,,,,\n")
+    return path
+
+
+def _cpu(data_dir, path) -> float:
+    started = time.process_time()
+    result = run_import(data_dir, "csv", path, "--source", "SYNTHETIC timing data", "--dry-run")
+    assert result.exit_code == 0, result.output
+    return time.process_time() - started
+
+
+def test_a_dry_run_is_linear_in_the_rows(small_data_dir, tmp_path):
+    _cpu(small_data_dir, synthetic_csv(tmp_path / "warm.csv", 50))  # imports and caches warmed
+    small = _cpu(small_data_dir, synthetic_csv(tmp_path / "small.csv", 400))
+    large = _cpu(small_data_dir, synthetic_csv(tmp_path / "large.csv", 1600))
+    # four times the rows: about four times the work (sixteen if each row were compared with every other)
+    assert large < 7 * small + 0.5, (small, large)
+
+
+def test_a_file_over_the_limit_is_refused_with_the_limit(small_data_dir, tmp_path, monkeypatch):
+    path = synthetic_csv(tmp_path / "big.csv", 2000)
+    monkeypatch.setenv("EVIDENCE_IMPORT_MAX_MB", "0.05")
+    result = run_import(small_data_dir, "csv", path, "--source", "SYNTHETIC timing data", "--dry-run")
+    assert result.exit_code == 1
+    assert "big.csv" in result.output and "at most 0.05 MB" in result.output
+    assert "EVIDENCE_IMPORT_MAX_MB" in result.output and "Traceback" not in result.output

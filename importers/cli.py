@@ -24,7 +24,8 @@ FILE = click.Path(path_type=Path)
 
 def _common(command):
     command = click.option("--force", is_flag=True,
-                           help="Replace values that differ from the existing record (they are kept otherwise).")(command)
+                           help="Replace values that differ from the existing record (they are kept otherwise),"
+                           " and import a near-duplicate of a study as a new study (refused otherwise).")(command)
     command = click.option("--dry-run", is_flag=True, help="Show what would be written, and write nothing.")(command)
     command = click.option("--by", metavar="NAME",
                            help="Who imports, for the records' history (default: $USER).")(command)

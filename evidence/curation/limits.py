@@ -32,8 +32,13 @@ def hit(conn: Connection, kind: str, key: str) -> None:
     conn.execute(insert(attempts).values(at=now(), kind=kind, key=key[:300]))
 
 
+#: Attempts older than this are forgotten (every window above is shorter).
+KEEP_SECONDS = 24 * 60 * 60
+
+
 def allowed(conn: Connection, kind: str, key: str) -> bool:
     """Record one attempt of ``kind`` from ``key``; False when over the limit (the attempt is refused)."""
+    conn.execute(delete(attempts).where(attempts.c.at < _since(KEEP_SECONDS)))  # the table stays small
     most, seconds = LIMITS[kind]
     if count(conn, kind, key, seconds) >= most:
         return False

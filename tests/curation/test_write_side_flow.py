@@ -25,7 +25,7 @@ def test_every_problem_at_once_with_row_and_column(write_app, write_settings):
     assert "<td>nielsen.csv</td><td>2</td><td>ci</td>" in html
     assert "<td>nielsen.csv</td><td>2</td><td>outcome</td><td>unknown outcome &#39;recidivsm&#39;" in html
     assert "effects." not in html
-    assert not list((write_settings.data_dir / "studies").glob("nielsen*"))
+    assert not list((write_settings.data_dir / "studies").glob("nielsen-2019*"))
 
 
 def test_submit_follow_approve_and_the_page_is_live(write_app, write_settings):
@@ -97,3 +97,25 @@ def test_the_template_and_the_way_in(write_app):
     assert 'href="/contribute"' in client.get("/").get_data(as_text=True)
     with client.get("/contribute/extraction-template.csv") as response:
         assert response.status_code == 200 and response.data.startswith(b"study,doi,bibkey,design")
+
+
+def test_citations_from_an_uploaded_bibtex_file(write_app, write_settings):
+    client = write_app.test_client()
+    bib = ("@article{nielsen2019, author = {Nielsen, Anne and M{\\o}ller, Bo}, year = {2019},\n"
+           " title = {A randomised trial of cognitive training for young offenders},\n"
+           " journal = {Nordic Journal of Criminology}, doi = {10.1000/xyz123}}\n")
+    token = token_of(client.get("/contribute").get_data(as_text=True))
+    data = {**OPTIONS, **PERSON, "csrf_token": token, "csv": (io.BytesIO(GOOD_CSV.encode()), "nielsen.csv"),
+            "bib": (io.BytesIO(bib.encode()), "refs.bib")}
+    assert client.post("/contribute", data=data, content_type="multipart/form-data").status_code == 303
+    curator = write_app.test_client()
+    login(curator)
+    sid = re.search(r'href="/curate/submissions/(\d+)"', curator.get("/curate").get_data(as_text=True)).group(1)
+    page = curator.get(f"/curate/submissions/{sid}").get_data(as_text=True)
+    assert "+  title: A randomised trial of cognitive training for young offenders" in page
+    assert "+  doi: 10.1000/xyz123" in page and "Møller, Bo" in page and "refs.bib" in page
+
+    broken = {**data, "csrf_token": token, "csv": (io.BytesIO(GOOD_CSV.encode()), "nielsen.csv"),
+              "bib": (io.BytesIO(b"@article{x, title = {unclosed\n"), "refs.bib")}
+    response = client.post("/contribute?lang=en", data=broken, content_type="multipart/form-data")
+    assert response.status_code == 422 and "<td>refs.bib</td>" in response.get_data(as_text=True)

@@ -131,7 +131,7 @@ def test_submissions_are_rate_limited_and_size_limited(write_app, write_settings
     for _ in range(limits.LIMITS["submit"][0] - 1):  # the refused big file was the first
         submit(client, "study\n")
     assert submit(client, GOOD_CSV).status_code == 429
-    assert not list((write_settings.data_dir / "studies").glob("nielsen*"))
+    assert not list((write_settings.data_dir / "studies").glob("nielsen-2019*"))
 
 
 def test_payloads_in_every_submitted_field_render_as_text(write_app, write_settings):
@@ -215,3 +215,13 @@ def test_the_write_side_can_be_turned_off(write_settings):
         assert client.get(url).status_code == 404
     assert client.post("/contribute").status_code in (404, 405)
     assert not (write_settings.instance_dir / "curation.db").exists()
+
+
+def test_old_attempts_are_forgotten(write_settings):
+    from evidence.curation.store import attempts
+
+    with engine_for(write_settings).begin() as conn:
+        conn.execute(attempts.insert().values(at="2020-01-01T00:00:00+00:00", kind="login", key="10.0.0.1"))
+        assert limits.allowed(conn, "login", "10.0.0.2")
+        keys = [r.key for r in conn.execute(attempts.select())]
+    assert keys == ["10.0.0.2"]

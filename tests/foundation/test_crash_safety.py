@@ -179,7 +179,8 @@ def _leftovers(settings) -> list[str]:
     layout = Layout.of(settings)
     current, previous = (os.readlink(link) for link in (layout.current, layout.previous))
     allowed = {layout.current.name, layout.previous.name, f".{layout.index_link.name}.lock", current, previous,
-               layout.index_link.name, *([settings.sqlite_path.name] if settings.sqlite_path else [])}
+               layout.index_link.name, *([settings.sqlite_path.name] if settings.sqlite_path else []),
+               "secret_key", "curation.db"}  # the write side's own files (docs/contributing.md), not a build's
     return sorted(set(os.listdir(layout.root)) - allowed)
 
 

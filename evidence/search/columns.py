@@ -6,8 +6,9 @@ A search then filters with boolean masks, counts every facet disjunctively
 with one ``numpy.bincount`` each and sorts with ``numpy.lexsort``, instead of
 loading and testing the stored card of every matching study.
 
-Arrays are indexed by Whoosh document number (``0 .. doc_count_all() - 1``;
-``live`` is False for documents deleted by an incremental update):
+Arrays are indexed by document number (``0 .. documents - 1``; ``live`` is
+True for every document — an incremental update rewrites the index without the
+deleted ones):
 
 - ``<facet>.docs`` / ``<facet>.vals`` (int32): one pair per (document, value)
   for each facet in :data:`~evidence.search.facets.FACETS`, the values read
@@ -21,7 +22,6 @@ Arrays are indexed by Whoosh document number (``0 .. doc_count_all() - 1``;
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -54,20 +54,6 @@ class Columns:
         for docnum, card in cards:
             acc.add(docnum, card)
         return acc.finish()
-
-    @classmethod
-    def from_reader(cls, reader) -> "Columns":
-        n = reader.doc_count_all()
-        return cls.from_cards(n, ((d, f["card"]) for d, f in reader.iter_docs()))
-
-    def patched(self, n: int, live: np.ndarray, cards) -> "Columns":
-        """These columns grown to ``n`` documents, with ``live`` and new ``(docnum, card)`` pairs appended."""
-        acc = _Accumulator(n, base=self)
-        for docnum, card in cards:
-            acc.add(docnum, card)
-        out = acc.finish()
-        out.live[:] = live
-        return out
 
     # ------------------------------------------------------------ files
 
@@ -137,24 +123,17 @@ class Columns:
 
 
 class _Accumulator:
-    def __init__(self, n: int, base: Columns | None = None):
+    def __init__(self, n: int):
         self.n = n
-        self.names = {f: list(base.names[f]) if base else [] for f in facet_mod.FACETS}
-        self.table = {f: {v: i for i, v in enumerate(vs)} for f, vs in self.names.items()}
-        self.base = base
+        self.names = {f: [] for f in facet_mod.FACETS}
+        self.table = {f: {} for f in facet_mod.FACETS}
         self.new_pairs = {f: ([], []) for f in facet_mod.FACETS}
-        old = base.n if base else 0
         self.year = np.full(n, -1, dtype=np.int32)
         self.strength = np.zeros(n, dtype=np.int32)
         self.level = np.zeros(n, dtype=np.int32)
         self.effect = np.full(n, np.nan, dtype=np.float64)
         self.ids = [""] * n
         self.live = np.zeros(n, dtype=bool)
-        if base is not None:
-            self.year[:old], self.strength[:old] = base.year, base.strength
-            self.level[:old], self.effect[:old] = base.level, base.effect
-            self.ids[:old] = base.ids.tolist()
-            self.live[:old] = base.live
 
     def add(self, docnum: int, card: dict) -> None:
         self.live[docnum] = True
@@ -180,9 +159,6 @@ class _Accumulator:
         for facet in facet_mod.FACETS:
             docs = np.asarray(self.new_pairs[facet][0], dtype=np.int32)
             vals = np.asarray(self.new_pairs[facet][1], dtype=np.int32)
-            if self.base is not None:
-                docs = np.concatenate([np.asarray(self.base.pairs[facet][0]), docs])
-                vals = np.concatenate([np.asarray(self.base.pairs[facet][1]), vals])
             pairs[facet] = (docs, vals)
         width = max([len(i) for i in self.ids] + [1])
         ids = np.array(self.ids, dtype=f"<U{width}")
@@ -192,6 +168,3 @@ class _Accumulator:
                   "ids": ids, "id_rank": id_rank, "live": self.live}
         return Columns(self.n, self.names, pairs, arrays)
 
-
-def exists(index_dir) -> bool:
-    return os.path.exists(os.path.join(index_dir, DIRNAME, "columns.json"))

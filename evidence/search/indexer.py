@@ -13,8 +13,9 @@ If ``index_dir`` is a real directory (an index made by hand or by an older
 version), the first swap moves it aside first: only that once is there a
 moment without an index, and readers then wait for the link.
 
-Facet columns (:mod:`.columns`) and postings columns (:mod:`.postings`) are
-written into the versioned directory with the index, so readers memory-map them.
+The index is the project's own columns (:mod:`.store`: postings written straight
+from the analysers, and the stored cards) plus the facet columns (:mod:`.columns`),
+all in the versioned directory, memory-mapped by readers.
 
 **Incremental updates** (the contract with the incremental build)::
 
@@ -34,18 +35,14 @@ written into the versioned directory with the index, so readers memory-map them.
   metadata, which search results and the pages' ETags report); by default the
   prepared-like object's, else the current one's — so pass it with a list.
 
-It makes a new versioned directory from the live one (hard links to the
-unchanged segment files, copies of the table of contents and metadata),
-applies the upserts and deletions in one Whoosh commit (a new small segment,
-no merge, so existing document numbers stay), patches the facet columns (the
-new documents' cards only: milliseconds), adds the new documents' words to the
-spelling list, and returns the directory for :func:`swap`. The vocabulary is
-not changed: a vocabulary change needs a full build (:func:`build_aside`).
-The postings columns are hard-linked: they hold the old segments, and the
-engine reads the new segment's postings from Whoosh. Every ``MAX_SEGMENTS``
-updates the segments are merged, the facet columns are rebuilt from the stored
-cards (about a second at 20k) and the postings columns are written again
-(about 10 s at 20k). Nothing else is needed.
+It writes a new versioned directory: the live index's columns without the deleted
+and replaced studies (renumbered in order), then the upserted documents, sorted into
+one set of postings columns (:meth:`.store.Writer.write` with ``previous``), the facet
+columns from the cards, and the new documents' words added to the spelling list. The
+statistics BM25F reads (document count, document frequencies, field lengths) are then
+those of the new set of studies, so a search answers as after a full build of the same
+studies. The vocabulary is not changed: a vocabulary change needs a full build
+(:func:`build_aside`).
 """
 
 from __future__ import annotations
@@ -58,18 +55,12 @@ from pathlib import Path
 
 import numpy as np
 
-from whoosh import index
-
-from . import postings
-from .bulk import BulkWriter
-from .columns import DIRNAME as COLUMNS_DIR
 from .columns import Columns
 from .documents import documents, merge_spellings, spellings, vocabulary
 from .schema import make_schema
+from .store import IndexFiles, Writer
 
 META_FILE = "evidence-meta.json"
-#: An incremental update merges the segments when there would be more than this many.
-MAX_SEGMENTS = 12
 
 
 def _prefix(index_dir: Path) -> str:
@@ -95,26 +86,25 @@ def write_index(aside: Path, prepared) -> None:
     """Write a complete index of ``prepared`` into the empty or new folder ``aside`` (removed on failure)."""
     Path(aside).mkdir(exist_ok=True)
     try:
-        ix = index.create_in(str(aside), make_schema())
         docs = documents(prepared)
-        writer = BulkWriter(ix)  # Whoosh's segment, without its posting pool (see .bulk)
-        try:
-            for doc in docs:
-                writer.add_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        with ix.reader() as reader:
-            Columns.from_reader(reader).save(aside)
-        postings.write(aside, ix)
-        ix.close()
+        write_columns(aside, docs)
         meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms),
                 "spellings": spellings(docs)}
         (Path(aside) / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:
         discard(aside)
         raise
+
+
+def write_columns(folder: Path, docs: list[dict], previous: IndexFiles | None = None,
+                  keep: np.ndarray | None = None) -> None:
+    """The postings and facet columns of ``docs`` (after ``previous``'s documents ``keep``) into ``folder``."""
+    writer = Writer(make_schema())
+    for doc in docs:
+        writer.add(doc)
+    writer.write(Path(folder), previous, keep)
+    written = IndexFiles(folder)
+    Columns.from_cards(written.doc_count, written.cards()).save(folder)
 
 
 def update_aside(settings, documents_to_upsert, ids_to_delete=(), dataset_version: str | None = None) -> Path:
@@ -149,50 +139,15 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
     aside = Path(aside)
     aside.mkdir(exist_ok=True)
     try:
-        for entry in os.scandir(live):
-            if entry.name in (COLUMNS_DIR, META_FILE, postings.DIRNAME) or "WRITELOCK" in entry.name \
-                    or entry.name.endswith(".lock"):
-                continue
-            if entry.name.endswith(".toc"):
-                shutil.copy2(entry.path, aside / entry.name)  # rewritten by the commit: a copy
-            else:
-                os.link(entry.path, aside / entry.name)  # segment files are never written again
-        ix = index.open_dir(str(aside))
-        old = Columns.load(live, mmap=False)
-        with ix.reader() as reader:
-            before = [(s.segment_id(), s.doc_count_all()) for s in ix._segments()]
-            n_before = reader.doc_count_all()
-        merge = len(before) + 1 > MAX_SEGMENTS
-        writer = ix.writer()
-        try:
-            for sid in ids_to_delete:
-                writer.delete_by_term("id", sid)
-            for doc in docs:
-                writer.update_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(merge=merge)
-        with ix.reader() as reader:
-            after = [(s.segment_id(), s.doc_count_all()) for s in ix._segments()]
-            n = reader.doc_count_all()
-            kept_layout = old is not None and old.n == n_before and after[:len(before)] == before
-            if kept_layout:
-                live_mask = np.zeros(n, dtype=bool)
-                live_mask[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-                new_cards = [(d, reader.stored_fields(d)["card"]) for d in range(n_before, n)]
-                columns = old.patched(n, live_mask, new_cards)
-            else:  # merged (or an index without columns): from every stored card
-                columns = Columns.from_reader(reader)
-        columns.save(aside)
-        if kept_layout:  # the old segments' postings columns still hold; the new segment is read from Whoosh
-            postings.link(live, aside)
-        else:
-            postings.write(aside, ix)
-        ix.close()
+        previous = IndexFiles(live)
+        gone = set(ids_to_delete) | {doc["id"] for doc in docs}
+        old = Columns.load(live)
+        old_ids = old.ids if old is not None else [card["id"] for _, card in previous.cards()]
+        keep = np.fromiter((str(i) not in gone for i in old_ids), dtype=bool, count=previous.doc_count)
+        write_columns(aside, docs, previous, keep)
         words = merge_spellings(meta.get("spellings", {}), spellings(docs))
         meta.update({"dataset_version": version, "spellings": words})
-        (Path(aside) / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:
         discard(aside)
         raise

@@ -2,6 +2,10 @@
 
 Same studies, same order, same totals, messages, suggestions and facet counts; scores (BM25F) equal
 to a relative 1e-9.
+
+One answer of the old engine was Whoosh's bug, and is checked by its meaning instead:
+``year:<=1995`` matched every study with a year (whoosh-reloaded 2.7.5's ``tiered_ranges`` with an
+open start; see ``test_engine.py``); the engine answers the studies up to 1995.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from evidence.search.reader import IndexHolder
 from golden_rankings import GOLDEN, answer, build_index, corpus_dir
 
 REL = 1e-9
+WHOOSH_OPEN_START_BUG = "year:<=1995"
 
 
 @pytest.fixture(scope="module", params=["records", "synthetic-1k"])
@@ -32,6 +37,11 @@ def test_search_answers_equal_the_golden_rankings(golden):
         want = spec["answer"]
         got = answer(holder, spec["q"], spec.get("filters"), spec.get("sort", "relevance"), spec.get("facets", False))
         where = (spec["q"], spec.get("filters"), spec.get("sort"))
+        if spec["q"] == WHOOSH_OPEN_START_BUG:
+            up_to = answer(holder, "", {"year_to": "1995"})
+            assert 0 < got["total"] == up_to["total"] < want["total"], where
+            assert {h[0] for h in got["hits"]} == {h[0] for h in up_to["hits"]}, where
+            continue
         assert got["total"] == want["total"], where
         assert [h[0] for h in got["hits"]] == [h[0] for h in want["hits"]], where
         for (_, g), (_, w) in zip(got["hits"], want["hits"]):

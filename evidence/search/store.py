@@ -1,0 +1,355 @@
+"""The index's own files: postings columns written straight from the analysers, and the stored cards.
+
+No Whoosh segment is written or read: the schema's analyzers give each document's terms
+(:func:`~.analysis.analyse_line`), and these columns are the index. In ``<index>/postings/``, per
+indexed field ``f`` of the schema (:mod:`.schema`), memory-mapped by every reader:
+
+- ``f.terms`` (the term bytes, sorted, concatenated) and ``f.term_offsets.npy`` (int64, T + 1);
+- ``f.offsets.npy`` (int64, T + 1: where each term's postings start), ``f.docs.npy`` (int32
+  document numbers, ascending per term) and ``f.counts.npy`` (occurrences per posting — the
+  posting's weight: every field has a boost of 1, as Whoosh's ``Positions`` weighs a posting);
+- ``f.pos_offsets.npy`` (int64, T + 1) and ``f.positions.npy`` (each occurrence's position, per
+  posting in order; text fields only — phrases);
+- ``f.lengths.npy`` (uint32: each document's number of terms in ``f``; scorable fields only).
+  BM25F reads them quantised to one byte as Whoosh stores them (``length_to_byte``), so the
+  scores are Whoosh's.
+
+A ``NUMERIC`` field (``year``) is kept as its one sortable term per value (``field.to_bytes``), so
+a year term and a year range are term look-ups over ordered bytes. ``cards.jsonl`` holds each
+document's card (one JSON line; ``cards.offsets.npy`` where each starts), ``postings.json`` the
+format version, the number of documents and each field's kind and total length.
+
+:func:`write` takes token lists (:class:`Collector`); an incremental update rewrites the columns
+from the old files' tokens and the new documents' (:func:`rewrite`): at 20k studies that takes a
+few seconds (see docs/search-and-pages.md), and every version is one set of columns.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from array import array
+from pathlib import Path
+
+import numpy as np
+from whoosh import fields
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from .analysis import analyse_line
+from .schema import TEXT_ANALYSIS
+
+DIRNAME = "postings"
+VERSION = 2
+MANIFEST = "postings.json"
+#: Fields whose whole values repeat across documents (the vocabulary's labels): analysed once per value.
+REPEATING = frozenset({"intervention", "target", "outcome", "design", "country"})
+_LINE_CACHE = 200_000  # distinct lines remembered per analyzer (cleared when full)
+
+
+def field_kind(field) -> str:
+    if isinstance(field, fields.NUMERIC):
+        return "numeric"
+    if isinstance(field, fields.TEXT):
+        return "text"
+    return "id"
+
+
+class _Vocabulary:
+    """Term ids of one analyzer, and its lines analysed once each."""
+
+    def __init__(self, analysis: str):
+        self.analysis = analysis
+        self.ids: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.lines: dict[str, tuple] = {}
+
+    def line(self, line: str) -> tuple:
+        hit = self.lines.get(line)
+        if hit is None:
+            terms, first, raw = analyse_line(self.analysis, line)
+            ids = self.ids
+            seq = []
+            for t in terms:
+                i = ids.get(t)
+                if i is None:
+                    i = ids[t] = len(self.terms)
+                    self.terms.append(t)
+                seq.append(i)
+            if len(self.lines) >= _LINE_CACHE:
+                self.lines.clear()
+            hit = self.lines[line] = (seq, first or 0, raw)
+        return hit
+
+    def value(self, text: str) -> tuple[list, int]:
+        """A field value's term ids in order and the position of the first (values are lines)."""
+        ids: list[int] = []
+        first = None
+        raw_base = 0
+        for line in text.split("\n"):
+            seq, lfirst, raw = self.line(line)
+            if seq:
+                if first is None:
+                    first = raw_base + lfirst
+                ids.extend(seq)
+            raw_base += raw
+        return ids, first or 0
+
+
+class Collector:
+    """One field's tokens of documents added in order: term ids, and per document its count and first position."""
+
+    def __init__(self, vocabulary: _Vocabulary | None):
+        self.vocabulary = vocabulary  # None: the terms are given (id and numeric fields)
+        self.own: dict[str, int] = {}
+        self.own_terms: list[str] = []
+        self.tokens = array("i")
+        self.lengths = array("I")
+        self.first = array("I")
+        self.values: dict[str, tuple] = {}
+
+    def add_text(self, value: str, repeating: bool) -> None:
+        hit = self.values.get(value) if repeating else None
+        if hit is None:
+            hit = self.vocabulary.value(value)
+            if repeating:
+                self.values[value] = hit
+        self.tokens.extend(hit[0])
+        self.lengths.append(len(hit[0]))
+        self.first.append(hit[1])
+
+    def add_terms(self, terms: list[str]) -> None:
+        for t in terms:
+            i = self.own.get(t)
+            if i is None:
+                i = self.own[t] = len(self.own_terms)
+                self.own_terms.append(t)
+            self.tokens.append(i)
+        self.lengths.append(len(terms))
+        self.first.append(0)
+
+    def add_nothing(self) -> None:
+        self.lengths.append(0)
+        self.first.append(0)
+
+    def term_list(self) -> list[str]:
+        return self.vocabulary.terms if self.vocabulary is not None else self.own_terms
+
+    def arrays(self, base: int = 0):
+        """``(term ids, document, position)`` of every token, documents numbered from ``base``."""
+        tok = np.frombuffer(self.tokens, dtype=np.int32) if len(self.tokens) else np.zeros(0, dtype=np.int32)
+        lengths = np.frombuffer(self.lengths, dtype=np.uint32).astype(np.int64)
+        starts = np.cumsum(lengths) - lengths
+        doc = np.repeat(np.arange(base, base + len(lengths), dtype=np.int32), lengths)
+        pos = np.arange(len(tok), dtype=np.int64) - np.repeat(starts - np.frombuffer(self.first, np.uint32), lengths)
+        return tok, doc, pos
+
+
+class Writer:
+    """Documents in, in order (:meth:`add`); the index's columns and cards out (:meth:`write`)."""
+
+    def __init__(self, schema):
+        self.schema = schema
+        self.kinds = {name: field_kind(schema[name]) for name in schema.names() if schema[name].indexed}
+        vocabularies: dict[str, _Vocabulary] = {}
+        self.collectors = {}
+        for name, kind in self.kinds.items():
+            analysis = TEXT_ANALYSIS.get(name) if kind == "text" else None
+            if kind == "text":
+                vocabularies.setdefault(analysis, _Vocabulary(analysis))
+            self.collectors[name] = Collector(vocabularies[analysis] if kind == "text" else None)
+        self.cards: list[bytes] = []
+
+    def add(self, doc: dict) -> None:
+        for name, kind in self.kinds.items():
+            value = doc.get(name)
+            collector = self.collectors[name]
+            if value is None:
+                collector.add_nothing()
+            elif kind == "text":
+                collector.add_text(value, name in REPEATING)
+            elif kind == "numeric":
+                collector.add_terms([self.schema[name].to_bytes(value).decode("latin-1")])
+            else:
+                collector.add_terms(sorted({t.decode("utf-8") for t, _, _, _ in self.schema[name].index(value)}))
+        self.cards.append(json.dumps(doc["card"], ensure_ascii=False).encode("utf-8"))
+
+    def write(self, folder: Path, previous: "IndexFiles | None" = None, keep: np.ndarray | None = None) -> None:
+        """Write the columns into ``folder/postings``: these documents, after ``previous``'s documents
+        ``keep`` (a boolean mask; renumbered in order) when rewriting an index."""
+        target = Path(folder) / DIRNAME
+        target.mkdir(parents=True)
+        kept = int(keep.sum()) if previous is not None else 0
+        renumber = np.cumsum(keep, dtype=np.int64) - 1 if previous is not None else None
+        totals = {}
+        for name, kind in self.kinds.items():
+            collector = self.collectors[name]
+            tok, doc, pos = collector.arrays(base=kept)
+            terms = [_encode(t, kind) for t in collector.term_list()]
+            parts = [(terms, tok, doc, pos)]
+            lengths = np.frombuffer(collector.lengths, dtype=np.uint32)
+            if previous is not None:
+                old = previous.fields[name]
+                parts.insert(0, old.tokens(keep, renumber))
+                if kind == "text":
+                    lengths = np.concatenate([old.lengths[keep], lengths])
+            _write_field(target, name, kind, parts)
+            if kind == "text":
+                np.save(target / f"{name}.lengths.npy", lengths.astype(np.uint32))
+            totals[name] = int(lengths.sum(dtype=np.int64)) if kind == "text" else 0
+        cards = [previous.card_bytes(d) for d in np.flatnonzero(keep)] if previous is not None else []
+        cards += self.cards
+        offsets = np.zeros(len(cards) + 1, dtype=np.int64)
+        np.cumsum([len(c) + 1 for c in cards], out=offsets[1:])
+        (target / "cards.jsonl").write_bytes(b"".join(c + b"\n" for c in cards))
+        np.save(target / "cards.offsets.npy", offsets)
+        manifest = {"version": VERSION, "documents": len(cards),
+                    "fields": {name: {"kind": kind, "total": totals[name]} for name, kind in self.kinds.items()}}
+        (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _encode(term: str, kind: str) -> bytes:
+    return term.encode("latin-1") if kind == "numeric" else term.encode("utf-8")
+
+
+def _write_field(folder: Path, name: str, kind: str, parts: list) -> None:
+    """Sort the tokens of ``parts`` (``(term bytes, term id per token, document, position)``, each in
+    document order, later parts' documents after earlier ones') into postings and write them."""
+    everything = sorted({t for terms, tok, _, _ in parts for t in (terms[i] for i in np.unique(tok))})
+    index = {t: i for i, t in enumerate(everything)}
+    mapped = []
+    for terms, tok, _, _ in parts:
+        table = np.fromiter((index.get(t, -1) for t in terms), dtype=np.int64, count=len(terms))
+        mapped.append(table[tok] if len(tok) else np.zeros(0, dtype=np.int64))
+    term = np.concatenate(mapped)
+    order = np.argsort(term, kind="stable")  # within a term: documents, then positions, as added
+    term = term[order]
+    doc = np.concatenate([p[2] for p in parts]).astype(np.int32)[order]
+    starts = np.flatnonzero(np.concatenate([[True], (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])]))
+    counts = np.diff(np.append(starts, len(term)))
+    steps = np.arange(len(everything) + 1)
+    blob = b"".join(everything)
+    (folder / f"{name}.terms").write_bytes(blob)
+    arrays = {"term_offsets": np.concatenate([[0], np.cumsum([len(t) for t in everything], dtype=np.int64)]),
+              "offsets": np.searchsorted(term[starts], steps).astype(np.int64), "docs": doc[starts],
+              "counts": _narrow(counts)}
+    if kind == "text":
+        arrays["pos_offsets"] = np.searchsorted(term, steps).astype(np.int64)
+        arrays["positions"] = _narrow(np.concatenate([p[3] for p in parts])[order])
+    for key, values in arrays.items():
+        np.save(folder / f"{name}.{key}.npy", values)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the smallest of uint16 / uint32 / int64 that holds them."""
+    top = int(values.max()) if len(values) else 0
+    return values.astype(np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64)
+
+
+class Terms:
+    """The sorted term bytes of one field, as a sequence ``bisect`` can search without a list of them."""
+
+    def __init__(self, blob, offsets: np.ndarray):
+        self.blob = memoryview(blob)  # slicing a memoryview and indexing one give bytes and ints, fast
+        self.offsets = memoryview(np.ascontiguousarray(offsets, dtype=np.int64)).cast("B").cast("q")
+        self.n = len(offsets) - 1
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> bytes:
+        return bytes(self.blob[self.offsets[i]:self.offsets[i + 1]])
+
+    def find(self, btext: bytes) -> int | None:
+        i = bisect.bisect_left(self, btext)
+        return i if i < self.n and self[i] == btext else None
+
+    def between(self, low: bytes, high: bytes | None) -> range:
+        """Indexes of the terms ``low <= term < high`` (``high`` None: to the end)."""
+        return range(bisect.bisect_left(self, low), self.n if high is None else bisect.bisect_left(self, high))
+
+
+_QUANTISED = np.array([byte_to_length(length_to_byte(i)) for i in range(1 << 12)], dtype=np.float64)
+
+
+class FieldColumns:
+    """One field's memory-mapped columns."""
+
+    def __init__(self, folder: Path, name: str, kind: str, total: int):
+        def load(key):
+            return np.load(folder / f"{name}.{key}.npy", mmap_mode="r").view(np.ndarray)
+
+        path = folder / f"{name}.terms"
+        blob = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else b""
+        self.kind, self.total = kind, total
+        self.terms = Terms(blob, load("term_offsets"))
+        self.offsets, self.docs, self.counts = load("offsets"), load("docs"), load("counts")
+        self.pos_offsets = load("pos_offsets") if kind == "text" else None
+        self.positions = load("positions") if kind == "text" else None
+        self.lengths = load("lengths") if kind == "text" else None
+        self._quantised = None
+
+    def postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        return self.docs[lo:hi].astype(np.int64), self.counts[lo:hi].astype(np.float64)
+
+    def frequency(self, i: int) -> int:
+        """The term's occurrences in all documents (its weights' sum)."""
+        return int(self.counts[self.offsets[i]:self.offsets[i + 1]].sum(dtype=np.int64))
+
+    def quantised_lengths(self) -> np.ndarray:
+        """Each document's length as Whoosh stores it (one byte) and BM25F reads it."""
+        if self._quantised is None:
+            lengths = np.asarray(self.lengths, dtype=np.int64)
+            table = _QUANTISED
+            if len(lengths) and lengths.max() >= len(table):
+                table = np.array([byte_to_length(length_to_byte(i)) for i in range(int(lengths.max()) + 1)])
+            self._quantised = table[lengths]
+        return self._quantised
+
+    def occurrences(self, i: int, within: np.ndarray) -> np.ndarray:
+        """The term's occurrences in the documents ``within`` (sorted, each holding the term) as
+        ``doc << 32 | position``, sorted."""
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        term_docs, term_counts = self.docs[lo:hi], self.counts[lo:hi].astype(np.int64)
+        pick = np.searchsorted(term_docs, within)
+        starts = self.pos_offsets[i] + np.cumsum(term_counts)[pick] - term_counts[pick]
+        n = term_counts[pick]
+        before = np.cumsum(n) - n
+        at = np.arange(int(n.sum()), dtype=np.int64) + np.repeat(starts - before, n)
+        return (np.repeat(np.asarray(within, dtype=np.int64), n) << 32) | self.positions[at].astype(np.int64)
+
+    def tokens(self, keep: np.ndarray, renumber: np.ndarray) -> tuple:
+        """Every token of the documents ``keep``, as :class:`Writer` collects them (documents renumbered)."""
+        counts = np.asarray(self.counts, dtype=np.int64)
+        per_term = np.diff(np.asarray(self.offsets))
+        doc = np.repeat(np.asarray(self.docs), counts)
+        tok = np.repeat(np.repeat(np.arange(self.terms.n, dtype=np.int64), per_term), counts)
+        live = keep[doc]
+        pos = np.asarray(self.positions)[live] if self.kind == "text" else np.zeros(int(live.sum()))
+        terms = [self.terms[i] for i in range(self.terms.n)]
+        return terms, tok[live], renumber[doc[live]], pos
+
+
+class IndexFiles:
+    """The postings columns and cards of one index version, memory-mapped."""
+
+    def __init__(self, folder):
+        folder = Path(folder) / DIRNAME
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("version") != VERSION:
+            raise ValueError(f"postings format {manifest.get('version')}, expected {VERSION}")
+        self.doc_count = manifest["documents"]
+        self.fields = {name: FieldColumns(folder, name, spec["kind"], spec["total"])
+                       for name, spec in manifest["fields"].items()}
+        self._cards = np.memmap(folder / "cards.jsonl", dtype=np.uint8, mode="r") if self.doc_count else b""
+        self._card_offsets = np.load(folder / "cards.offsets.npy")
+
+    def card_bytes(self, docnum: int) -> bytes:
+        return bytes(self._cards[self._card_offsets[docnum]:self._card_offsets[docnum + 1] - 1])
+
+    def card(self, docnum: int) -> dict:
+        return json.loads(self.card_bytes(docnum))
+
+    def cards(self):
+        for d in range(self.doc_count):
+            yield d, self.card(d)

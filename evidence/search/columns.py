@@ -49,11 +49,31 @@ class Columns:
 
     @classmethod
     def from_cards(cls, n: int, cards) -> "Columns":
-        """From ``(docnum, card)`` pairs of the live documents of an index with ``n`` documents in all."""
-        acc = _Accumulator(n)
+        """From the ``(docnum, card)`` pairs of an index with ``n`` documents."""
+        names = {f: [] for f in facet_mod.FACETS}
+        table = {f: {} for f in facet_mod.FACETS}
+        pairs = {f: ([], []) for f in facet_mod.FACETS}
+        year, strength, level = np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32)
+        effect, ids, live = np.full(n, np.nan), [""] * n, np.zeros(n, dtype=bool)
         for docnum, card in cards:
-            acc.add(docnum, card)
-        return acc.finish()
+            live[docnum], ids[docnum] = True, card["id"]
+            year[docnum] = -1 if card.get("year") is None else card["year"]
+            strength[docnum], level[docnum] = card.get("strength") or 0, card["evidence_level"]
+            effect[docnum] = np.nan if card.get("effect_size") is None else card["effect_size"]
+            for facet in facet_mod.FACETS:
+                for v in sorted(set(facet_mod.card_values(card, facet))):
+                    if v not in table[facet]:
+                        table[facet][v] = len(names[facet])
+                        names[facet].append(v)
+                    pairs[facet][0].append(docnum)
+                    pairs[facet][1].append(table[facet][v])
+        ids = np.array(ids, dtype=f"<U{max([len(i) for i in ids] + [1])}")
+        id_rank = np.empty(n, dtype=np.int32)
+        id_rank[np.argsort(ids, kind="stable")] = np.arange(n, dtype=np.int32)
+        arrays = {"year": year, "strength": strength, "level": level, "effect": effect, "ids": ids,
+                  "id_rank": id_rank, "live": live}
+        return cls(n, names, {f: (np.asarray(d, dtype=np.int32), np.asarray(v, dtype=np.int32))
+                              for f, (d, v) in pairs.items()}, arrays)
 
     # ------------------------------------------------------------ files
 
@@ -120,51 +140,4 @@ class Columns:
         if year_to is not None:
             m &= self.year <= year_to
         return m
-
-
-class _Accumulator:
-    def __init__(self, n: int):
-        self.n = n
-        self.names = {f: [] for f in facet_mod.FACETS}
-        self.table = {f: {} for f in facet_mod.FACETS}
-        self.new_pairs = {f: ([], []) for f in facet_mod.FACETS}
-        self.year = np.full(n, -1, dtype=np.int32)
-        self.strength = np.zeros(n, dtype=np.int32)
-        self.level = np.zeros(n, dtype=np.int32)
-        self.effect = np.full(n, np.nan, dtype=np.float64)
-        self.ids = [""] * n
-        self.live = np.zeros(n, dtype=bool)
-
-    def add(self, docnum: int, card: dict) -> None:
-        self.live[docnum] = True
-        self.ids[docnum] = card["id"]
-        if card.get("year") is not None:
-            self.year[docnum] = card["year"]
-        self.strength[docnum] = card.get("strength") or 0
-        self.level[docnum] = card["evidence_level"]
-        if card.get("effect_size") is not None:
-            self.effect[docnum] = card["effect_size"]
-        for facet in facet_mod.FACETS:
-            table, names = self.table[facet], self.names[facet]
-            docs, vals = self.new_pairs[facet]
-            for v in sorted(set(facet_mod.card_values(card, facet))):
-                if v not in table:
-                    table[v] = len(names)
-                    names.append(v)
-                docs.append(docnum)
-                vals.append(table[v])
-
-    def finish(self) -> Columns:
-        pairs = {}
-        for facet in facet_mod.FACETS:
-            docs = np.asarray(self.new_pairs[facet][0], dtype=np.int32)
-            vals = np.asarray(self.new_pairs[facet][1], dtype=np.int32)
-            pairs[facet] = (docs, vals)
-        width = max([len(i) for i in self.ids] + [1])
-        ids = np.array(self.ids, dtype=f"<U{width}")
-        id_rank = np.empty(self.n, dtype=np.int32)
-        id_rank[np.argsort(ids, kind="stable")] = np.arange(self.n, dtype=np.int32)
-        arrays = {"year": self.year, "strength": self.strength, "level": self.level, "effect": self.effect,
-                  "ids": ids, "id_rank": id_rank, "live": self.live}
-        return Columns(self.n, self.names, pairs, arrays)
 

@@ -21,8 +21,7 @@ engine, saved before it was replaced):
   terms in the range, each match scoring the boost (its ``ConstantScoreQuery``); ``Every``: the
   documents with any term in the field (all documents for no field), scoring the boost.
 
-Any other query type (the parser does not make one) matches nothing. The set algebra of
-matches is :mod:`.matches`.
+Any other query type (the parser does not make one) matches nothing.
 """
 
 from __future__ import annotations
@@ -30,18 +29,71 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query
 from whoosh.scoring import BM25F
 
-from .matches import NONE, Match, boosted, intersect, union_all
 from .store import IndexFiles
 
 __all__ = ["Engine", "Match", "evaluate"]
 
-_WEIGHTING = BM25F()
-_WILDCARDS = "*?["
+NONE = np.zeros(0, dtype=np.int64)
+
+
+@dataclass
+class Match:
+    """What a query (part) matches: sorted document numbers and their scores.
+
+    ``terms`` counts, per document, how many of the part's term matchers match it and
+    ``termcount`` how many term matchers the part has — what a scaled ``Or`` needs.
+    """
+
+    docs: np.ndarray  # int64, sorted, unique
+    scores: np.ndarray  # float64
+    terms: np.ndarray  # int32
+    termcount: int
+
+    @classmethod
+    def empty(cls) -> "Match":
+        return cls(NONE, np.zeros(0), np.zeros(0, dtype=np.int32), 0)
+
+
+
+def boosted(m: Match, boost: float) -> Match:
+    return m if boost == 1.0 else Match(m.docs, m.scores * boost, m.terms, m.termcount)
+
+
+def intersect(a: Match, b: Match) -> Match:
+    docs, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+    return Match(docs, a.scores[ia] + b.scores[ib], a.terms[ia] + b.terms[ib], a.termcount + b.termcount)
+
+
+def union_all(parts: list[Match], n: int) -> Match:
+    """The union of ``parts``: scores and matching terms summed over the parts that match.
+
+    Dense accumulators over the ``n`` documents (each part's documents are unique, so ``+=`` through
+    an index array is exact) are faster than pairwise ``union1d`` for the large sets of frequent words.
+    """
+    termcount = sum(p.termcount for p in parts)
+    parts = [p for p in parts if len(p.docs)]
+    if not parts:
+        return Match(NONE, np.zeros(0), np.zeros(0, dtype=np.int32), termcount)
+    if len(parts) == 1:
+        return Match(parts[0].docs, parts[0].scores, parts[0].terms, termcount)
+    scores = np.zeros(n)
+    terms = np.zeros(n, dtype=np.int32)
+    present = np.zeros(n, dtype=bool)
+    for p in parts:
+        scores[p.docs] += p.scores
+        terms[p.docs] += p.terms
+        present[p.docs] = True
+    docs = np.flatnonzero(present)
+    return Match(docs, scores[docs], terms[docs], termcount)
+
+
+WEIGHTING = BM25F()
 
 
 class Engine:
@@ -51,7 +103,7 @@ class Engine:
         self.files = files
         self.schema = schema
         self.n = files.doc_count
-        self.B, self.K1 = _WEIGHTING.B, _WEIGHTING.K1
+        self.B, self.K1 = WEIGHTING.B, WEIGHTING.K1
 
     def match(self, q) -> Match:
         """The documents ``q`` matches and their scores."""
@@ -60,7 +112,7 @@ class Engine:
 
     # ------------------------------------------------------------ terms
 
-    def _find(self, fieldname: str, text):
+    def find(self, fieldname: str, text):
         """``(field columns, term index)``, or None where Whoosh's ``Term.matcher`` finds nothing."""
         columns = self.files.fields.get(fieldname)
         if columns is None:
@@ -72,7 +124,7 @@ class Engine:
         i = columns.terms.find(btext)
         return None if i is None else (columns, i)
 
-    def _scores(self, fieldname: str, columns, docs: np.ndarray, weights: np.ndarray, df: int) -> np.ndarray:
+    def scores(self, fieldname: str, columns, docs: np.ndarray, weights: np.ndarray, df: int) -> np.ndarray:
         """BM25F of a term with ``df`` documents, in ``docs`` with these weights (term frequencies)."""
         if not self.schema[fieldname].scorable:
             return weights.copy()
@@ -83,20 +135,20 @@ class Engine:
         # whoosh.scoring.bm25, operation for operation
         return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
 
-    def _term_match(self, fieldname: str, columns, i: int, boost: float = 1.0) -> Match:
+    def term_match(self, fieldname: str, columns, i: int, boost: float = 1.0) -> Match:
         docs, weights = columns.postings(i)
-        scores = self._scores(fieldname, columns, docs, weights, len(docs))
+        scores = self.scores(fieldname, columns, docs, weights, len(docs))
         if boost != 1.0:
             scores = scores * boost
         return Match(docs, scores, np.ones(len(docs), dtype=np.int32), 1)
 
-    def _term(self, q) -> Match:
-        found = self._find(q.fieldname, q.text)
-        return Match.empty() if found is None else self._term_match(q.fieldname, *found, q.boost)
+    def term_query(self, q) -> Match:
+        found = self.find(q.fieldname, q.text)
+        return Match.empty() if found is None else self.term_match(q.fieldname, *found, q.boost)
 
     # ------------------------------------------------------------ compounds
 
-    def _and(self, q) -> Match:
+    def and_query(self, q) -> Match:
         subs = q.subqueries
         if not subs:
             return Match.empty()
@@ -106,7 +158,7 @@ class Engine:
             out = intersect(out, part)
         return boosted(out, q.boost) if len(subs) > 1 else out
 
-    def _or(self, q) -> Match:
+    def or_query(self, q) -> Match:
         subs = q.subqueries
         if not subs:
             return Match.empty()
@@ -115,7 +167,7 @@ class Engine:
         # (``minmatch`` is never set by the parser)
         out = boosted(union_all([self.match(s) for s in subs], self.n), q.boost)
         if q.scale and out.termcount:
-            # CoordMatcher._sqr: the "SQR" short-query ranking of Apple's V-Twin
+            # CoordMatcher's SQR formula: the short-query ranking of Apple's V-Twin
             count, scale = out.termcount, q.scale
             if count == scale:
                 scores = np.zeros(len(out.docs))
@@ -124,17 +176,17 @@ class Engine:
             out = Match(out.docs, scores, out.terms, out.termcount)
         return out
 
-    def _and_not(self, q) -> Match:
+    def and_not_query(self, q) -> Match:
         a, b = self.match(q.a), self.match(q.b)
         keep = ~np.isin(a.docs, b.docs, assume_unique=True)
         return boosted(Match(a.docs[keep], a.scores[keep], a.terms[keep], a.termcount), q.boost)
 
-    def _require(self, q) -> Match:
+    def require_query(self, q) -> Match:
         a, b = self.match(q.a), self.match(q.b)
         keep = np.isin(a.docs, b.docs, assume_unique=True)
         return boosted(Match(a.docs[keep], a.scores[keep], a.terms[keep], a.termcount + b.termcount), q.boost)
 
-    def _and_maybe(self, q) -> Match:
+    def and_maybe_query(self, q) -> Match:
         a, b = self.match(q.a), self.match(q.b)
         _, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
         scores, terms = a.scores.copy(), a.terms.copy()
@@ -142,17 +194,17 @@ class Engine:
         terms[ia] += b.terms[ib]
         return boosted(Match(a.docs, scores, terms, a.termcount + b.termcount), q.boost)
 
-    def _not(self, q) -> Match:
+    def not_query(self, q) -> Match:
         child = self.match(q.query)
         docs = np.setdiff1d(np.arange(self.n, dtype=np.int64), child.docs, assume_unique=True)
         return Match(docs, np.ones(len(docs)), np.zeros(len(docs), dtype=np.int32), child.termcount)
 
-    def _phrase(self, q) -> Match:
+    def phrase_query(self, q) -> Match:
         fieldname = q.fieldname
         columns = self.files.fields.get(fieldname)
         if q.slop != 1 or columns is None or columns.positions is None:
             return Match.empty()
-        found = [self._find(fieldname, w) for w in q.words]
+        found = [self.find(fieldname, w) for w in q.words]
         if not found or any(f is None for f in found):
             return Match.empty()
         lists = [columns.postings(i) for _, i in found]
@@ -175,14 +227,14 @@ class Engine:
         scores = np.zeros(len(docs))
         for d, w in lists:
             idx = np.searchsorted(d, docs)
-            scores = scores + self._scores(fieldname, columns, docs, w[idx], len(d))
+            scores = scores + self.scores(fieldname, columns, docs, w[idx], len(d))
         if q.boost != 1.0:
             scores = scores * q.boost
         return Match(docs, scores, np.full(len(docs), len(lists), dtype=np.int32), len(lists))
 
     # ------------------------------------------------------------ patterns and ranges
 
-    def _expand(self, q) -> tuple[str, list[int]]:
+    def expand(self, q) -> tuple[str, list[int]]:
         """The field and the indexes of the terms a Prefix, Wildcard or TermRange expands to."""
         fieldname = q.fieldname
         columns = self.files.fields.get(fieldname)
@@ -191,12 +243,12 @@ class Engine:
         field, terms = self.schema[fieldname], columns.terms
         if isinstance(q, query.Prefix):
             prefix = field.to_bytes(q.text)
-            return fieldname, list(terms.between(prefix, _successor(prefix)))
+            return fieldname, list(terms.between(prefix, successor(prefix)))
         if isinstance(q, query.Wildcard):
             pattern = re.compile(fnmatch.translate(q.text))
             literal = re.split(r"[*?\[]", q.text, maxsplit=1)[0]
             prefix = field.to_bytes(literal) if literal else b""
-            return fieldname, [i for i in terms.between(prefix, _successor(prefix) if prefix else None)
+            return fieldname, [i for i in terms.between(prefix, successor(prefix) if prefix else None)
                                if pattern.match(field.from_bytes(terms[i]))]
         try:
             start = b"" if q.start is None else field.to_bytes(q.start)
@@ -213,18 +265,18 @@ class Engine:
             out.append(i)
         return fieldname, out
 
-    def _multiterm(self, q) -> Match:
+    def multiterm_query(self, q) -> Match:
         """``MultiTerm.matcher``: one term is a plain ``Term`` (boost 1); several are an ``Or`` whose
         matcher Whoosh picks by size — a tree of unions summing each term's BM25F (times the boost)
         when there are two terms, or fewer than 1,024 in an index of over 5,000 documents; otherwise
         its preloaded array matcher, where the switched-off scoring gives every match 1."""
         if isinstance(q, query.Prefix) and q.text == "":
-            return self._every(query.Every(q.fieldname, boost=q.boost))
-        fieldname, found = self._expand(q)
+            return self.every_query(query.Every(q.fieldname, boost=q.boost))
+        fieldname, found = self.expand(q)
         if not found:
             return Match.empty()
         columns = self.files.fields[fieldname]
-        parts = [self._term_match(fieldname, columns, i) for i in found]
+        parts = [self.term_match(fieldname, columns, i) for i in found]
         if len(parts) == 1:
             return parts[0]
         out = union_all(parts, self.n)
@@ -232,19 +284,19 @@ class Engine:
             return boosted(out, q.boost)
         return Match(out.docs, np.ones(len(out.docs)), out.terms, out.termcount)
 
-    def _numeric_range(self, q) -> Match:
+    def numeric_range_query(self, q) -> Match:
         # the year's sortable bytes keep the numbers' order, so the range is a term range
         field = self.schema[q.fieldname] if q.fieldname in self.schema else None
         if field is None or q.fieldname not in self.files.fields:
             return Match.empty()
         term_range = query.TermRange(q.fieldname, q.start, q.end, q.startexcl, q.endexcl)
-        _, found = self._expand(term_range)
+        _, found = self.expand(term_range)
         columns = self.files.fields[q.fieldname]
         parts = [columns.postings(i)[0] for i in found]
         docs = np.unique(np.concatenate(parts)) if parts else NONE
         return Match(docs, np.full(len(docs), float(q.boost)), np.ones(len(docs), dtype=np.int32), 1)
 
-    def _every(self, q) -> Match:
+    def every_query(self, q) -> Match:
         if q.fieldname in (None, "", "*"):
             docs = np.arange(self.n, dtype=np.int64)
         else:
@@ -253,31 +305,31 @@ class Engine:
         return Match(docs, np.full(len(docs), float(q.boost)), np.ones(len(docs), dtype=np.int32), 1)
 
 
-def _successor(prefix: bytes) -> bytes | None:
+def successor(prefix: bytes) -> bytes | None:
     """The least bytes greater than every bytes starting with ``prefix`` (None: there is none)."""
     stripped = prefix.rstrip(b"\xff")
     return stripped[:-1] + bytes([stripped[-1] + 1]) if stripped else None
 
 
-def _null(engine, q) -> Match:
+def null_query(engine, q) -> Match:
     return Match.empty()
 
 
 _HANDLERS = {
-    query.Term: Engine._term,
-    query.And: Engine._and,
-    query.Or: Engine._or,
-    query.AndNot: Engine._and_not,
-    query.Require: Engine._require,
-    query.AndMaybe: Engine._and_maybe,
-    query.Phrase: Engine._phrase,
-    query.Not: Engine._not,
-    type(query.NullQuery): _null,
-    query.NumericRange: Engine._numeric_range,
-    query.Prefix: Engine._multiterm,
-    query.Wildcard: Engine._multiterm,
-    query.TermRange: Engine._multiterm,
-    query.Every: Engine._every,
+    query.Term: Engine.term_query,
+    query.And: Engine.and_query,
+    query.Or: Engine.or_query,
+    query.AndNot: Engine.and_not_query,
+    query.Require: Engine.require_query,
+    query.AndMaybe: Engine.and_maybe_query,
+    query.Phrase: Engine.phrase_query,
+    query.Not: Engine.not_query,
+    type(query.NullQuery): null_query,
+    query.NumericRange: Engine.numeric_range_query,
+    query.Prefix: Engine.multiterm_query,
+    query.Wildcard: Engine.multiterm_query,
+    query.TermRange: Engine.multiterm_query,
+    query.Every: Engine.every_query,
 }
 
 

@@ -32,7 +32,6 @@ filters to drop when nothing matched) and ``to_dict()`` for JSON.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np

@@ -25,7 +25,6 @@ import re
 import sys
 import tarfile
 from pathlib import Path
-from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -53,8 +52,8 @@ def build_index(data_dir: Path, out: Path) -> Path:
     from evidence.build import prepare
     from evidence.search import indexer
 
-    prepared = prepare(data_dir)
-    return indexer.build_aside(SimpleNamespace(index_dir=out / "index"), prepared)
+    indexer.write_index(out / "index", prepare(data_dir))
+    return out / "index"
 
 
 def answer(index, q: str, filters=None, sort: str = "relevance", facets: bool = False) -> dict:

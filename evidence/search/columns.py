@@ -43,7 +43,7 @@ class Columns:
         self.pairs = pairs  # facet -> (docs, vals)
         for key in _SCALARS:
             setattr(self, key, arrays[key])
-        self._names_arr = {f: np.array(vs, dtype=object) for f, vs in names.items()}
+        self.names_array = {f: np.array(vs, dtype=object) for f, vs in names.items()}
 
     # ------------------------------------------------------------ building
 
@@ -129,7 +129,7 @@ class Columns:
             return {}
         counted = np.bincount(vals[within[docs]], minlength=len(self.names[facet]))
         nz = np.nonzero(counted)[0]
-        return dict(zip(self._names_arr[facet][nz].tolist(), counted[nz].tolist()))
+        return dict(zip(self.names_array[facet][nz].tolist(), counted[nz].tolist()))
 
     def year_mask(self, year_from, year_to) -> np.ndarray | None:
         if year_from is None and year_to is None:

@@ -1,27 +1,20 @@
-"""Matching and scoring of parsed queries over the index's own postings columns, with numpy.
+"""Matching and scoring of parsed queries over the index's own columns (:mod:`.store`), with numpy.
 
-Whoosh parses the query (our forgiving parser, its query objects and analyzers); this module
-evaluates the parsed tree over :mod:`.store`'s columns and gives the scores Whoosh's searcher
-gives (``tests/search/test_golden_rankings.py`` compares them with the answers of Whoosh's own
-engine, saved before it was replaced):
+Whoosh parses the query (our forgiving parser, its query objects and analyzers); the parsed tree is
+evaluated here with the scores Whoosh's searcher gives (``tests/search/test_engine.py`` compares
+with Whoosh's own search over a Whoosh index of the same documents):
 
-- a term: BM25F as ``whoosh.scoring.BM25FScorer`` computes it — idf ``log(N / (df + 1)) + 1``,
-  the average field length (total length over documents), the document's field length quantised
-  to one byte as Whoosh stores it, ``B`` and ``K1`` of ``BM25F()``, in the same order of
-  operations — times the term's boost; fields that are not scorable (``id``, ``year``) score the
-  posting's weight (``WeightScorer``);
-- ``And``: the documents every part matches, the parts' scores summed (``IntersectionMatcher``);
-  ``Or``: the union, summed over the parts that match (``UnionMatcher``), with the coordination
-  bonus of a scaled ``Or`` (``CoordMatcher``'s SQR formula); ``AndNot``, ``Require``,
-  ``AndMaybe`` as their matchers score; ``Not``: every other document, scoring 1 (``InverseMatcher``);
-- a phrase: the documents where the words stand next to each other in order (``SpanNear2``
-  with slop 1, which ``Phrase`` compiles to), scored as the ``And`` of its words;
-- ``Prefix``, ``Wildcard``, ``TermRange``: the terms the pattern expands to (as their
-  ``_btexts`` expands them), scored as ``MultiTerm.matcher`` does; ``NumericRange``: the year
-  terms in the range, each match scoring the boost (its ``ConstantScoreQuery``); ``Every``: the
-  documents with any term in the field (all documents for no field), scoring the boost.
-
-Any other query type (the parser does not make one) matches nothing.
+- a term: BM25F as ``whoosh.scoring.BM25FScorer`` computes it — idf ``log(N / (df + 1)) + 1``, the
+  average field length, the document's length quantised to one byte as Whoosh stores it, ``B``
+  and ``K1`` of ``BM25F()``, in the same order of operations — times the boost; fields that are
+  not scorable (``id``, ``year``) score the posting's weight (``WeightScorer``);
+- ``And``/``Or``/``AndNot``/``Require``/``AndMaybe``/``Not`` as their matchers score (sums over
+  the parts that match; a scaled ``Or``'s coordination bonus, ``CoordMatcher``'s SQR formula);
+- a phrase: the words at consecutive positions (``SpanNear2``, slop 1), scored as their ``And``;
+- ``Prefix``, ``Wildcard``, ``TermRange``: the terms Whoosh expands them to, scored as
+  ``MultiTerm.matcher`` does; ``NumericRange``: the year terms in the range, each match scoring
+  the boost (``ConstantScoreQuery``); ``Every``: the documents with a term in the field, scoring
+  the boost. The parser makes no other query type (any other matches nothing).
 """
 
 from __future__ import annotations
@@ -29,69 +22,15 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
-from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query
 from whoosh.scoring import BM25F
 
+from .matches import NONE, Match, boosted, intersect, union_all
 from .store import IndexFiles
 
 __all__ = ["Engine", "Match", "evaluate"]
-
-NONE = np.zeros(0, dtype=np.int64)
-
-
-@dataclass
-class Match:
-    """What a query (part) matches: sorted document numbers and their scores.
-
-    ``terms`` counts, per document, how many of the part's term matchers match it and
-    ``termcount`` how many term matchers the part has — what a scaled ``Or`` needs.
-    """
-
-    docs: np.ndarray  # int64, sorted, unique
-    scores: np.ndarray  # float64
-    terms: np.ndarray  # int32
-    termcount: int
-
-    @classmethod
-    def empty(cls) -> "Match":
-        return cls(NONE, np.zeros(0), np.zeros(0, dtype=np.int32), 0)
-
-
-
-def boosted(m: Match, boost: float) -> Match:
-    return m if boost == 1.0 else Match(m.docs, m.scores * boost, m.terms, m.termcount)
-
-
-def intersect(a: Match, b: Match) -> Match:
-    docs, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
-    return Match(docs, a.scores[ia] + b.scores[ib], a.terms[ia] + b.terms[ib], a.termcount + b.termcount)
-
-
-def union_all(parts: list[Match], n: int) -> Match:
-    """The union of ``parts``: scores and matching terms summed over the parts that match.
-
-    Dense accumulators over the ``n`` documents (each part's documents are unique, so ``+=`` through
-    an index array is exact) are faster than pairwise ``union1d`` for the large sets of frequent words.
-    """
-    termcount = sum(p.termcount for p in parts)
-    parts = [p for p in parts if len(p.docs)]
-    if not parts:
-        return Match(NONE, np.zeros(0), np.zeros(0, dtype=np.int32), termcount)
-    if len(parts) == 1:
-        return Match(parts[0].docs, parts[0].scores, parts[0].terms, termcount)
-    scores = np.zeros(n)
-    terms = np.zeros(n, dtype=np.int32)
-    present = np.zeros(n, dtype=bool)
-    for p in parts:
-        scores[p.docs] += p.scores
-        terms[p.docs] += p.terms
-        present[p.docs] = True
-    docs = np.flatnonzero(present)
-    return Match(docs, scores[docs], terms[docs], termcount)
-
 
 WEIGHTING = BM25F()
 

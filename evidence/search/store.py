@@ -1,27 +1,17 @@
-"""The index's own files: postings columns written straight from the analysers, and the stored cards.
+"""The index's own files: postings columns written straight from the analysers, and the cards.
 
-No Whoosh segment is written or read: the schema's analyzers give each document's terms
-(:func:`~.analysis.analyse_line`), and these columns are the index. In ``<index>/postings/``, per
-indexed field ``f`` of the schema (:mod:`.schema`), memory-mapped by every reader:
+No Whoosh segment is written or read. In ``<index>/postings/``, per indexed field ``f``, memory-mapped:
+``f.terms`` (term bytes, sorted, concatenated) with ``f.term_offsets.npy``; ``f.offsets.npy`` (where
+each term's postings start), ``f.docs.npy`` (int32, ascending per term) and ``f.counts.npy``
+(occurrences: the posting's weight, as Whoosh's ``Positions`` weighs it with a field boost of 1);
+for text fields ``f.pos_offsets.npy`` and ``f.positions.npy`` (phrases) and ``f.lengths.npy`` (each
+document's number of terms; BM25F reads them quantised to a byte as Whoosh stores them). A year is
+its sortable term (``field.to_bytes``), so year terms and ranges are look-ups over ordered bytes.
+``cards.jsonl`` (+ ``cards.offsets.npy``) holds the cards, ``postings.json`` the format version,
+the number of documents and each field's kind and total length.
 
-- ``f.terms`` (the term bytes, sorted, concatenated) and ``f.term_offsets.npy`` (int64, T + 1);
-- ``f.offsets.npy`` (int64, T + 1: where each term's postings start), ``f.docs.npy`` (int32
-  document numbers, ascending per term) and ``f.counts.npy`` (occurrences per posting — the
-  posting's weight: every field has a boost of 1, as Whoosh's ``Positions`` weighs a posting);
-- ``f.pos_offsets.npy`` (int64, T + 1) and ``f.positions.npy`` (each occurrence's position, per
-  posting in order; text fields only — phrases);
-- ``f.lengths.npy`` (uint32: each document's number of terms in ``f``; scorable fields only).
-  BM25F reads them quantised to one byte as Whoosh stores them (``length_to_byte``), so the
-  scores are Whoosh's.
-
-A ``NUMERIC`` field (``year``) is kept as its one sortable term per value (``field.to_bytes``), so
-a year term and a year range are term look-ups over ordered bytes. ``cards.jsonl`` holds each
-document's card (one JSON line; ``cards.offsets.npy`` where each starts), ``postings.json`` the
-format version, the number of documents and each field's kind and total length.
-
-:func:`write` takes token lists (:class:`Collector`); an incremental update rewrites the columns
-from the old files' tokens and the new documents' (:func:`rewrite`): at 20k studies that takes a
-few seconds (see docs/search-and-pages.md), and every version is one set of columns.
+An incremental update rewrites the columns from the old files' tokens and the new documents'
+(:meth:`Writer.write` with ``previous``): one set of columns per version, statistics of the new set.
 """
 
 from __future__ import annotations
@@ -55,93 +45,48 @@ def field_kind(field) -> str:
 
 
 class _Vocabulary:
-    """Term ids of one analyzer, and its lines analysed once each."""
+    """Term ids of one analyzer (or of one id/numeric field), and its lines analysed once each."""
 
-    def __init__(self, analysis: str):
+    def __init__(self, analysis: str | None):
         self.analysis = analysis
         self.ids: dict[str, int] = {}
         self.terms: list[str] = []
         self.lines: dict[str, tuple] = {}
+        self.values: dict[str, tuple] = {}  # whole values of the REPEATING fields
 
-    def line(self, line: str) -> tuple:
-        hit = self.lines.get(line)
-        if hit is None:
-            terms, first, raw = analyse_line(self.analysis, line)
-            ids = self.ids
-            seq = []
-            for t in terms:
-                i = ids.get(t)
-                if i is None:
-                    i = ids[t] = len(self.terms)
-                    self.terms.append(t)
-                seq.append(i)
-            if len(self.lines) >= _LINE_CACHE:
-                self.lines.clear()
-            hit = self.lines[line] = (seq, first or 0, raw)
-        return hit
-
-    def value(self, text: str) -> tuple[list, int]:
-        """A field value's term ids in order and the position of the first (values are lines)."""
-        ids: list[int] = []
-        first = None
-        raw_base = 0
-        for line in text.split("\n"):
-            seq, lfirst, raw = self.line(line)
-            if seq:
-                if first is None:
-                    first = raw_base + lfirst
-                ids.extend(seq)
-            raw_base += raw
-        return ids, first or 0
-
-
-class Collector:
-    """One field's tokens of documents added in order: term ids, and per document its count and first position."""
-
-    def __init__(self, vocabulary: _Vocabulary | None):
-        self.vocabulary = vocabulary  # None: the terms are given (id and numeric fields)
-        self.own: dict[str, int] = {}
-        self.own_terms: list[str] = []
-        self.tokens = array("i")
-        self.lengths = array("I")
-        self.first = array("I")
-        self.values: dict[str, tuple] = {}
-
-    def add_text(self, value: str, repeating: bool) -> None:
-        hit = self.values.get(value) if repeating else None
-        if hit is None:
-            hit = self.vocabulary.value(value)
-            if repeating:
-                self.values[value] = hit
-        self.tokens.extend(hit[0])
-        self.lengths.append(len(hit[0]))
-        self.first.append(hit[1])
-
-    def add_terms(self, terms: list[str]) -> None:
+    def ids_of(self, terms) -> list[int]:
+        ids, out = self.ids, []
         for t in terms:
-            i = self.own.get(t)
+            i = ids.get(t)
             if i is None:
-                i = self.own[t] = len(self.own_terms)
-                self.own_terms.append(t)
-            self.tokens.append(i)
-        self.lengths.append(len(terms))
-        self.first.append(0)
+                i = ids[t] = len(self.terms)
+                self.terms.append(t)
+            out.append(i)
+        return out
 
-    def add_nothing(self) -> None:
-        self.lengths.append(0)
-        self.first.append(0)
-
-    def term_list(self) -> list[str]:
-        return self.vocabulary.terms if self.vocabulary is not None else self.own_terms
-
-    def arrays(self, base: int = 0):
-        """``(term ids, document, position)`` of every token, documents numbered from ``base``."""
-        tok = np.frombuffer(self.tokens, dtype=np.int32) if len(self.tokens) else np.zeros(0, dtype=np.int32)
-        lengths = np.frombuffer(self.lengths, dtype=np.uint32).astype(np.int64)
-        starts = np.cumsum(lengths) - lengths
-        doc = np.repeat(np.arange(base, base + len(lengths), dtype=np.int32), lengths)
-        pos = np.arange(len(tok), dtype=np.int64) - np.repeat(starts - np.frombuffer(self.first, np.uint32), lengths)
-        return tok, doc, pos
+    def value(self, text: str, repeating: bool) -> tuple[list, int]:
+        """A text value's term ids in order and the position of the first (a value is lines; tokens
+        never span a line break, and kept tokens stand at consecutive positions)."""
+        hit = self.values.get(text) if repeating else None
+        if hit is not None:
+            return hit
+        ids: list[int] = []
+        first, raw_base = None, 0
+        for line in text.split("\n"):
+            seq = self.lines.get(line)
+            if seq is None:
+                terms, lfirst, raw = analyse_line(self.analysis, line)
+                if len(self.lines) >= _LINE_CACHE:
+                    self.lines.clear()
+                seq = self.lines[line] = (self.ids_of(terms), lfirst or 0, raw)
+            if seq[0]:
+                first = raw_base + seq[1] if first is None else first
+                ids.extend(seq[0])
+            raw_base += seq[2]
+        hit = (ids, first or 0)
+        if repeating:
+            self.values[text] = hit
+        return hit
 
 
 class Writer:
@@ -150,28 +95,38 @@ class Writer:
     def __init__(self, schema):
         self.schema = schema
         self.kinds = {name: field_kind(schema[name]) for name in schema.names() if schema[name].indexed}
-        vocabularies: dict[str, _Vocabulary] = {}
-        self.collectors = {}
-        for name, kind in self.kinds.items():
-            analysis = TEXT_ANALYSIS.get(name) if kind == "text" else None
-            if kind == "text":
-                vocabularies.setdefault(analysis, _Vocabulary(analysis))
-            self.collectors[name] = Collector(vocabularies[analysis] if kind == "text" else None)
+        shared = {a: _Vocabulary(a) for a in set(TEXT_ANALYSIS.values())}
+        self.vocabularies = {name: shared[TEXT_ANALYSIS[name]] if kind == "text" else _Vocabulary(None)
+                             for name, kind in self.kinds.items()}
+        # per field: every token's term id, and per document its number of tokens and first position
+        self.tokens = {name: array("i") for name in self.kinds}
+        self.lengths = {name: array("I") for name in self.kinds}
+        self.first = {name: array("I") for name in self.kinds}
         self.cards: list[bytes] = []
 
     def add(self, doc: dict) -> None:
         for name, kind in self.kinds.items():
-            value = doc.get(name)
-            collector = self.collectors[name]
+            value, vocabulary, field = doc.get(name), self.vocabularies[name], self.schema[name]
             if value is None:
-                collector.add_nothing()
+                ids, first = [], 0
             elif kind == "text":
-                collector.add_text(value, name in REPEATING)
-            elif kind == "numeric":
-                collector.add_terms([self.schema[name].to_bytes(value).decode("latin-1")])
+                ids, first = vocabulary.value(value, name in REPEATING)
+            elif kind == "numeric":  # the value's one sortable term (shift 0)
+                ids, first = vocabulary.ids_of([field.to_bytes(value).decode("latin-1")]), 0
             else:
-                collector.add_terms(sorted({t.decode("utf-8") for t, _, _, _ in self.schema[name].index(value)}))
+                ids, first = vocabulary.ids_of(sorted({t.decode("utf-8") for t, _, _, _ in field.index(value)})), 0
+            self.tokens[name].extend(ids)
+            self.lengths[name].append(len(ids))
+            self.first[name].append(first)
         self.cards.append(json.dumps(doc["card"], ensure_ascii=False).encode("utf-8"))
+
+    def token_arrays(self, name: str, base: int):
+        """``(term ids, document, position)`` of every token of the field, documents numbered from ``base``."""
+        tok = np.frombuffer(self.tokens[name], dtype=np.int32) if self.tokens[name] else np.zeros(0, np.int32)
+        lengths = np.frombuffer(self.lengths[name], dtype=np.uint32).astype(np.int64)
+        starts = np.cumsum(lengths) - lengths - np.frombuffer(self.first[name], dtype=np.uint32)
+        doc = np.repeat(np.arange(base, base + len(lengths), dtype=np.int32), lengths)
+        return tok, doc, np.arange(len(tok), dtype=np.int64) - np.repeat(starts, lengths)
 
     def write(self, folder: Path, previous: "IndexFiles | None" = None, keep: np.ndarray | None = None) -> None:
         """Write the columns into ``folder/postings``: these documents, after ``previous``'s documents
@@ -182,11 +137,9 @@ class Writer:
         renumber = np.cumsum(keep, dtype=np.int64) - 1 if previous is not None else None
         totals = {}
         for name, kind in self.kinds.items():
-            collector = self.collectors[name]
-            tok, doc, pos = collector.arrays(base=kept)
-            terms = [_encode(t, kind) for t in collector.term_list()]
-            parts = [(terms, tok, doc, pos)]
-            lengths = np.frombuffer(collector.lengths, dtype=np.uint32)
+            terms = [_encode(t, kind) for t in self.vocabularies[name].terms]
+            parts = [(terms, *self.token_arrays(name, kept))]
+            lengths = np.frombuffer(self.lengths[name], dtype=np.uint32)
             if previous is not None:
                 old = previous.fields[name]
                 parts.insert(0, old.tokens(keep, renumber))
@@ -286,7 +239,7 @@ class FieldColumns:
         self.pos_offsets = load("pos_offsets") if kind == "text" else None
         self.positions = load("positions") if kind == "text" else None
         self.lengths = load("lengths") if kind == "text" else None
-        self._quantised = None
+        self.quantised = None
 
     def postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.offsets[i], self.offsets[i + 1]
@@ -298,13 +251,13 @@ class FieldColumns:
 
     def quantised_lengths(self) -> np.ndarray:
         """Each document's length as Whoosh stores it (one byte) and BM25F reads it."""
-        if self._quantised is None:
+        if self.quantised is None:
             lengths = np.asarray(self.lengths, dtype=np.int64)
             table = _QUANTISED
             if len(lengths) and lengths.max() >= len(table):
                 table = np.array([byte_to_length(length_to_byte(i)) for i in range(int(lengths.max()) + 1)])
-            self._quantised = table[lengths]
-        return self._quantised
+            self.quantised = table[lengths]
+        return self.quantised
 
     def occurrences(self, i: int, within: np.ndarray) -> np.ndarray:
         """The term's occurrences in the documents ``within`` (sorted, each holding the term) as
@@ -341,11 +294,11 @@ class IndexFiles:
         self.doc_count = manifest["documents"]
         self.fields = {name: FieldColumns(folder, name, spec["kind"], spec["total"])
                        for name, spec in manifest["fields"].items()}
-        self._cards = np.memmap(folder / "cards.jsonl", dtype=np.uint8, mode="r") if self.doc_count else b""
-        self._card_offsets = np.load(folder / "cards.offsets.npy")
+        self.card_blob = np.memmap(folder / "cards.jsonl", dtype=np.uint8, mode="r") if self.doc_count else b""
+        self.card_offsets = np.load(folder / "cards.offsets.npy")
 
     def card_bytes(self, docnum: int) -> bytes:
-        return bytes(self._cards[self._card_offsets[docnum]:self._card_offsets[docnum + 1] - 1])
+        return bytes(self.card_blob[self.card_offsets[docnum]:self.card_offsets[docnum + 1] - 1])
 
     def card(self, docnum: int) -> dict:
         return json.loads(self.card_bytes(docnum))

@@ -138,14 +138,14 @@ class Writer:
         totals = {}
         for name, kind in self.kinds.items():
             terms = [_encode(t, kind) for t in self.vocabularies[name].terms]
-            parts = [(terms, *self.token_arrays(name, kept))]
+            postings = _postings(terms, *self.token_arrays(name, kept))
             lengths = np.frombuffer(self.lengths[name], dtype=np.uint32)
             if previous is not None:
                 old = previous.fields[name]
-                parts.insert(0, old.tokens(keep, renumber))
+                postings = _merge(old.postings_of(keep, renumber), postings)
                 if kind == "text":
                     lengths = np.concatenate([old.lengths[keep], lengths])
-            _write_field(target, name, kind, parts)
+            _write_field(target, name, kind, postings)
             if kind == "text":
                 np.save(target / f"{name}.lengths.npy", lengths.astype(np.uint32))
             totals[name] = int(lengths.sum(dtype=np.int64)) if kind == "text" else 0
@@ -164,30 +164,44 @@ def _encode(term: str, kind: str) -> bytes:
     return term.encode("latin-1") if kind == "numeric" else term.encode("utf-8")
 
 
-def _write_field(folder: Path, name: str, kind: str, parts: list) -> None:
-    """Sort the tokens of ``parts`` (``(term bytes, term id per token, document, position)``, each in
-    document order, later parts' documents after earlier ones') into postings and write them."""
-    everything = sorted({t for terms, tok, _, _ in parts for t in (terms[i] for i in np.unique(tok))})
+def _postings(terms: list[bytes], tok: np.ndarray, doc: np.ndarray, pos: np.ndarray) -> tuple:
+    """Tokens (term ids into ``terms``, documents, positions; in document order) as postings:
+    ``(sorted terms, term index per posting, document, count, positions per posting in order)``."""
+    used = np.unique(tok)
+    everything = sorted(terms[i] for i in used.tolist())
     index = {t: i for i, t in enumerate(everything)}
-    mapped = []
-    for terms, tok, _, _ in parts:
-        table = np.fromiter((index.get(t, -1) for t in terms), dtype=np.int64, count=len(terms))
-        mapped.append(table[tok] if len(tok) else np.zeros(0, dtype=np.int64))
-    term = np.concatenate(mapped)
+    table = np.zeros(len(terms), dtype=np.int64)
+    table[used] = [index[terms[i]] for i in used.tolist()]
+    term = table[tok]
     order = np.argsort(term, kind="stable")  # within a term: documents, then positions, as added
-    term = term[order]
-    doc = np.concatenate([p[2] for p in parts]).astype(np.int32)[order]
+    term, doc, pos = term[order], doc[order].astype(np.int32), pos[order]
     starts = np.flatnonzero(np.concatenate([[True], (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])]))
-    counts = np.diff(np.append(starts, len(term)))
+    return everything, term[starts], doc[starts], np.diff(np.append(starts, len(term))), pos
+
+
+def _merge(a: tuple, b: tuple) -> tuple:
+    """Postings ``b`` (of later documents) merged into ``a``, both as :func:`_postings` gives them:
+    each of ``b``'s postings goes after ``a``'s of the same term (no sort of ``a``: it stays in order)."""
+    everything = sorted(set(a[0]) | set(b[0]))
+    index = {t: i for i, t in enumerate(everything)}
+    ta = np.array([index[t] for t in a[0]], dtype=np.int64)[a[1]]
+    tb = np.array([index[t] for t in b[0]], dtype=np.int64)[b[1]]
+    at = np.searchsorted(ta, tb, side="right")
+    token_starts = np.concatenate([[0], np.cumsum(a[3], dtype=np.int64)])
+    positions = np.insert(a[4], np.repeat(token_starts[at], b[3]), b[4])
+    return everything, np.insert(ta, at, tb), np.insert(a[2], at, b[2]), np.insert(a[3], at, b[3]), positions
+
+
+def _write_field(folder: Path, name: str, kind: str, postings: tuple) -> None:
+    everything, term, doc, counts, positions = postings
     steps = np.arange(len(everything) + 1)
-    blob = b"".join(everything)
-    (folder / f"{name}.terms").write_bytes(blob)
+    (folder / f"{name}.terms").write_bytes(b"".join(everything))
+    offsets = np.searchsorted(term, steps).astype(np.int64)
     arrays = {"term_offsets": np.concatenate([[0], np.cumsum([len(t) for t in everything], dtype=np.int64)]),
-              "offsets": np.searchsorted(term[starts], steps).astype(np.int64), "docs": doc[starts],
-              "counts": _narrow(counts)}
+              "offsets": offsets, "docs": doc.astype(np.int32), "counts": _narrow(counts)}
     if kind == "text":
-        arrays["pos_offsets"] = np.searchsorted(term, steps).astype(np.int64)
-        arrays["positions"] = _narrow(np.concatenate([p[3] for p in parts])[order])
+        arrays["pos_offsets"] = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])[offsets]
+        arrays["positions"] = _narrow(positions)
     for key, values in arrays.items():
         np.save(folder / f"{name}.{key}.npy", values)
 
@@ -271,16 +285,16 @@ class FieldColumns:
         at = np.arange(int(n.sum()), dtype=np.int64) + np.repeat(starts - before, n)
         return (np.repeat(np.asarray(within, dtype=np.int64), n) << 32) | self.positions[at].astype(np.int64)
 
-    def tokens(self, keep: np.ndarray, renumber: np.ndarray) -> tuple:
-        """Every token of the documents ``keep``, as :class:`Writer` collects them (documents renumbered)."""
-        counts = np.asarray(self.counts, dtype=np.int64)
-        per_term = np.diff(np.asarray(self.offsets))
-        doc = np.repeat(np.asarray(self.docs), counts)
-        tok = np.repeat(np.repeat(np.arange(self.terms.n, dtype=np.int64), per_term), counts)
-        live = keep[doc]
-        pos = np.asarray(self.positions)[live] if self.kind == "text" else np.zeros(int(live.sum()))
-        terms = [self.terms[i] for i in range(self.terms.n)]
-        return terms, tok[live], renumber[doc[live]], pos
+    def postings_of(self, keep: np.ndarray, renumber: np.ndarray) -> tuple:
+        """The postings of the documents ``keep`` (renumbered), as :func:`_postings` gives them."""
+        live = keep[self.docs]
+        p_term = np.repeat(np.arange(self.terms.n, dtype=np.int64), np.diff(self.offsets))[live]
+        present = np.unique(p_term)
+        remap = np.zeros(self.terms.n, dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        counts = self.counts[live].astype(np.int64)
+        pos = self.positions[np.repeat(live, self.counts)] if self.kind == "text" else np.zeros(int(counts.sum()))
+        return ([self.terms[i] for i in present.tolist()], remap[p_term], renumber[self.docs[live]], counts, pos)
 
 
 class IndexFiles:

@@ -104,15 +104,11 @@ def _hit(score: float, card: dict, lang: str) -> Hit:
                card["strength"], score)
 
 
-
 def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:
     """Every live match of ``query`` in relevance order, and its score (cached per index version).
 
-    Relevance order is the cards' order: score, then padlocks, newest, id. Matches and scores are
-    BM25F as Whoosh scores it, computed by the engine (:mod:`.engine`) over every match: whoosh-reloaded
-    2.7.5's own top-N collector prunes with block-quality bounds that are not bounds for this schema's
-    BM25F (it missed the best-scored studies of an AND of OR-groups at 1k studies). The ranking is
-    cached; a filtered or later page is a mask over it.
+    Relevance order is the cards' order: score (BM25F as Whoosh scores it, :mod:`.engine`, over every
+    match), then padlocks, newest, id. A filtered or later page is a mask over the cached ranking.
     """
     key = repr(query)
     cached = opened.ranked.get(key)
@@ -143,7 +139,7 @@ def _text_mask(opened, query) -> np.ndarray:
 
 
 def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) -> list[tuple[float, int]]:
-    """``(score, docnum)`` of the page shown, in the order of the cards' sort keys (the cards' sort keys)."""
+    """``(score, docnum)`` of the page shown, in the order of the cards' sort keys."""
     cols, query = opened.columns, parsed.query
     if query is not None:
         ranked, ranked_scores = _ranking(opened, query)

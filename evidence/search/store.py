@@ -175,7 +175,7 @@ def _postings(terms: list[bytes], tok: np.ndarray, doc: np.ndarray, pos: np.ndar
     term = table[tok]
     order = np.argsort(term, kind="stable")  # within a term: documents, then positions, as added
     term, doc, pos = term[order], doc[order].astype(np.int32), pos[order]
-    starts = np.flatnonzero(np.concatenate([[True], (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])]))
+    starts = np.flatnonzero(np.concatenate([[len(term) > 0], (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])]))
     return everything, term[starts], doc[starts], np.diff(np.append(starts, len(term))), pos
 
 

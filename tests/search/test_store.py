@@ -92,12 +92,20 @@ def test_ids_years_and_cards(written):
     assert [card for _, card in files.cards()] == [doc["card"] for doc in documents]
 
 
+def test_a_rewrite_without_new_documents(tmp_path, written):
+    files, documents = written
+    keep = np.array([i != 0 for i in range(len(documents))])
+    store.Writer(make_schema()).write(tmp_path / "rewritten", previous=files, keep=keep)
+    assert [card for _, card in store.IndexFiles(tmp_path / "rewritten").cards()] == [d["card"] for d in documents[1:]]
+
+
 def test_a_rewrite_equals_writing_the_kept_and_new_documents(tmp_path, written):
     files, documents = written
     # every document of TEXTS[3] goes (its terms with them), a new word comes
     keep = np.array([i % 4 != 1 and i % len(TEXTS) != 3 for i in range(len(documents))])
     added = {name: "Zanzibarian fishermen\n" + documents[2][name] for name in TEXT_ANALYSIS}
-    new = [dict(documents[0], id="new-1", card={"id": "new-1"}), dict(documents[2], id="new-2", card={"id": "new-2"}, **added)]
+    new = [dict(documents[0], id="new-1", card={"id": "new-1"}), dict(documents[2], id="new-2", card={"id": "new-2"}, **added),
+           {"id": "new-3", "card": {"id": "new-3"}, "title": "Zanzibarian"}]  # no text in most fields
     writer = store.Writer(make_schema())
     for doc in new:
         writer.add(doc)

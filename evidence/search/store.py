@@ -33,7 +33,7 @@ VERSION = 2
 MANIFEST = "postings.json"
 #: Fields whose whole values repeat across documents (the vocabulary's labels): analysed once per value.
 REPEATING = frozenset({"intervention", "target", "outcome", "design", "country"})
-_LINE_CACHE = 200_000  # distinct lines remembered per analyzer (cleared when full)
+_LINE_CACHE = 20_000  # distinct lines remembered per analyzer (cleared when full: labels repeat, abstracts do not)
 
 
 def field_kind(field) -> str:
@@ -126,7 +126,8 @@ class Writer:
         lengths = np.frombuffer(self.lengths[name], dtype=np.uint32).astype(np.int64)
         starts = np.cumsum(lengths) - lengths - np.frombuffer(self.first[name], dtype=np.uint32)
         doc = np.repeat(np.arange(base, base + len(lengths), dtype=np.int32), lengths)
-        return tok, doc, np.arange(len(tok), dtype=np.int64) - np.repeat(starts, lengths)
+        pos = np.arange(len(tok), dtype=np.int64) - np.repeat(starts, lengths)
+        return tok, doc, pos.astype(np.int32)
 
     def write(self, folder: Path, previous: "IndexFiles | None" = None, keep: np.ndarray | None = None) -> None:
         """Write the columns into ``folder/postings``: these documents, after ``previous``'s documents
@@ -170,7 +171,7 @@ def _postings(terms: list[bytes], tok: np.ndarray, doc: np.ndarray, pos: np.ndar
     used = np.unique(tok)
     everything = sorted(terms[i] for i in used.tolist())
     index = {t: i for i, t in enumerate(everything)}
-    table = np.zeros(len(terms), dtype=np.int64)
+    table = np.zeros(len(terms), dtype=np.int32)
     table[used] = [index[terms[i]] for i in used.tolist()]
     term = table[tok]
     order = np.argsort(term, kind="stable")  # within a term: documents, then positions, as added
@@ -293,7 +294,8 @@ class FieldColumns:
         remap = np.zeros(self.terms.n, dtype=np.int64)
         remap[present] = np.arange(len(present))
         counts = self.counts[live].astype(np.int64)
-        pos = self.positions[np.repeat(live, self.counts)] if self.kind == "text" else np.zeros(int(counts.sum()))
+        pos = self.positions[np.repeat(live, self.counts)].astype(np.int64) if self.kind == "text" else \
+            np.zeros(int(counts.sum()), dtype=np.int64)  # (wide: the new positions are inserted into it)
         return ([self.terms[i] for i in present.tolist()], remap[p_term], renumber[self.docs[live]], counts, pos)
 
 

@@ -75,6 +75,29 @@ class Columns:
         return cls(n, names, {f: (np.asarray(d, dtype=np.int32), np.asarray(v, dtype=np.int32))
                               for f, (d, v) in pairs.items()}, arrays)
 
+    def updated(self, keep: np.ndarray, cards: list[dict]) -> "Columns":
+        """These columns without the documents not in ``keep`` (renumbered in order), then ``cards``'
+        documents: what :meth:`from_cards` gives over the index an update writes (a value no study has
+        any more keeps its id and counts nothing), without reading every card again."""
+        renumber, base = np.cumsum(keep, dtype=np.int64) - 1, int(keep.sum())
+        new = Columns.from_cards(len(cards), enumerate(cards))
+        names, pairs = {}, {}
+        for facet in facet_mod.FACETS:
+            names[facet], table = list(self.names[facet]), dict(self.value_ids[facet])
+            for v in new.names[facet]:
+                table.setdefault(v, len(names[facet]))
+                if table[v] == len(names[facet]):
+                    names[facet].append(v)
+            remap = np.array([table[v] for v in new.names[facet]], dtype=np.int32)
+            (docs, vals), (new_docs, new_vals) = self.pairs[facet], new.pairs[facet]
+            alive = keep[docs]
+            pairs[facet] = (np.concatenate([renumber[docs[alive]], new_docs + base]).astype(np.int32),
+                            np.concatenate([vals[alive], remap[new_vals] if len(new_vals) else new_vals]).astype(np.int32))
+        arrays = {key: np.concatenate([getattr(self, key)[keep], getattr(new, key)]) for key in _SCALARS}
+        arrays["id_rank"] = np.empty(len(arrays["ids"]), dtype=np.int32)
+        arrays["id_rank"][np.argsort(arrays["ids"], kind="stable")] = np.arange(len(arrays["ids"]), dtype=np.int32)
+        return Columns(len(arrays["ids"]), names, pairs, arrays)
+
     # ------------------------------------------------------------ files
 
     def save(self, index_dir) -> None:

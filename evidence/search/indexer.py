@@ -60,14 +60,18 @@ def write_index(aside: Path, prepared) -> None:
 
 
 def write_columns(folder: Path, docs: list[dict], previous: IndexFiles | None = None,
-                  keep: np.ndarray | None = None) -> None:
-    """The postings and facet columns of ``docs`` (after ``previous``'s documents ``keep``) into ``folder``."""
+                  keep: np.ndarray | None = None, columns: Columns | None = None) -> None:
+    """The postings and facet columns of ``docs`` (after ``previous``'s documents ``keep``, whose facet
+    columns are ``columns`` when given) into ``folder``."""
     writer = Writer(make_schema())
     for doc in docs:
         writer.add(doc)
     writer.write(Path(folder), previous, keep)
-    written = IndexFiles(folder)
-    Columns.from_cards(written.doc_count, written.cards()).save(folder)
+    if previous is not None and columns is not None:
+        columns.updated(keep, [doc["card"] for doc in docs]).save(folder)
+    else:
+        written = IndexFiles(folder)
+        Columns.from_cards(written.doc_count, written.cards()).save(folder)
 
 
 def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
@@ -92,7 +96,7 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
         old = Columns.load(live)
         old_ids = old.ids if old is not None else [card["id"] for _, card in previous.cards()]
         keep = np.fromiter((str(i) not in gone for i in old_ids), dtype=bool, count=previous.doc_count)
-        write_columns(aside, docs, previous, keep)
+        write_columns(aside, docs, previous, keep, old)
         words = merge_spellings(meta.get("spellings", {}), spellings(docs))
         meta.update({"dataset_version": version, "spellings": words})
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")

@@ -35,6 +35,17 @@ MAX_HITS = 300
 PER_PAGE = 100
 SORTS = ("effect", "strength", "year")
 
+#: Query shapes over three words ``w`` of the corpus: every shape the parser makes.
+SHAPES = [
+    lambda w: w[0], lambda w: f"{w[0]} {w[1]}", lambda w: f"{w[0]} {w[1]} {w[2]}",
+    lambda w: f"{w[0]} OR {w[1]}", lambda w: f"{w[0]} NOT {w[1]}", lambda w: f"{w[0]} -{w[1]}",
+    lambda w: f"+{w[0]} {w[1]}", lambda w: f"{w[0]}^2 {w[1]}", lambda w: f"title:{w[0]}",
+    lambda w: f"author:{w[0]} OR {w[1]}", lambda w: f"({w[0]} OR {w[1]}) {w[2]}",
+    lambda w: f"{w[0]} ANDMAYBE {w[1]}", lambda w: f"{w[0]} year:[1990 TO 2010]", lambda w: f"{w[0][:3]}*",
+    lambda w: f"{w[0]} IKKE {w[1]}", lambda w: f"{w[0]} ELLER {w[1]}", lambda w: f"{w[0][:2]}?{w[0][3:]}",
+    lambda w: f"{w[0]} year:>=2005", lambda w: f"{w[0]} år:2000-2012", lambda w: f"{w[0][:-1]}x",
+]
+
 
 def corpus_dir(name: str, tmp: Path) -> Path:
     """The frozen corpus ``name`` ("records" or "synthetic-1k") as a data folder."""
@@ -90,19 +101,10 @@ def make_queries(index, seed: int, count: int) -> list[dict]:
         if page * PER_PAGE >= everything.total:
             break
         page += 1
-    shapes = [
-        lambda w: w[0], lambda w: f"{w[0]} {w[1]}", lambda w: f"{w[0]} {w[1]} {w[2]}",
-        lambda w: f"{w[0]} OR {w[1]}", lambda w: f"{w[0]} NOT {w[1]}", lambda w: f"{w[0]} -{w[1]}",
-        lambda w: f"+{w[0]} {w[1]}", lambda w: f"{w[0]}^2 {w[1]}", lambda w: f"title:{w[0]}",
-        lambda w: f"author:{w[0]} OR {w[1]}", lambda w: f"({w[0]} OR {w[1]}) {w[2]}",
-        lambda w: f"{w[0]} ANDMAYBE {w[1]}", lambda w: f"{w[0]} year:[1990 TO 2010]", lambda w: f"{w[0][:3]}*",
-        lambda w: f"{w[0]} IKKE {w[1]}", lambda w: f"{w[0]} ELLER {w[1]}", lambda w: f"{w[0][:2]}?{w[0][3:]}",
-        lambda w: f"{w[0]} year:>=2005", lambda w: f"{w[0]} år:2000-2012", lambda w: f"{w[0][:-1]}x",
-    ]
     out = []
     for i in range(count):
         picked = rng.sample(words, 3)
-        out.append({"q": shapes[i % len(shapes)](picked), "facets": i % 7 == 0})
+        out.append({"q": SHAPES[i % len(SHAPES)](picked), "facets": i % 7 == 0})
         title = re.findall(r"\w+", rng.choice(titles))
         if len(title) >= 3:
             j = rng.randrange(len(title) - 1)

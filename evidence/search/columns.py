@@ -91,8 +91,9 @@ class Columns:
             remap = np.array([table[v] for v in new.names[facet]], dtype=np.int32)
             (docs, vals), (new_docs, new_vals) = self.pairs[facet], new.pairs[facet]
             alive = keep[docs]
+            new_vals = remap[new_vals] if len(new_vals) else new_vals
             pairs[facet] = (np.concatenate([renumber[docs[alive]], new_docs + base]).astype(np.int32),
-                            np.concatenate([vals[alive], remap[new_vals] if len(new_vals) else new_vals]).astype(np.int32))
+                            np.concatenate([vals[alive], new_vals]).astype(np.int32))
         arrays = {key: np.concatenate([getattr(self, key)[keep], getattr(new, key)]) for key in _SCALARS}
         arrays["id_rank"] = np.empty(len(arrays["ids"]), dtype=np.int32)
         arrays["id_rank"][np.argsort(arrays["ids"], kind="stable")] = np.arange(len(arrays["ids"]), dtype=np.int32)

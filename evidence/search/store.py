@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import mmap
 from array import array
 from pathlib import Path
 
@@ -310,11 +311,14 @@ class IndexFiles:
         self.doc_count = manifest["documents"]
         self.fields = {name: FieldColumns(folder, name, spec["kind"], spec["total"])
                        for name, spec in manifest["fields"].items()}
-        self.card_blob = np.memmap(folder / "cards.jsonl", dtype=np.uint8, mode="r") if self.doc_count else b""
-        self.card_offsets = np.load(folder / "cards.offsets.npy")
+        self.card_blob = b""
+        if self.doc_count:  # mmap's slices are bytes: cheaper per card than a numpy memmap's
+            with open(folder / "cards.jsonl", "rb") as fh:
+                self.card_blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self.card_offsets = np.load(folder / "cards.offsets.npy").tolist()
 
     def card_bytes(self, docnum: int) -> bytes:
-        return bytes(self.card_blob[self.card_offsets[docnum]:self.card_offsets[docnum + 1] - 1])
+        return self.card_blob[self.card_offsets[docnum]:self.card_offsets[docnum + 1] - 1]
 
     def card(self, docnum: int) -> dict:
         return json.loads(self.card_bytes(docnum))

@@ -120,8 +120,10 @@ def _file_row(data_dir: Path, path: Path, st=None, checked: int | None = None) -
              "checked_ns": checked}, content)
 
 
-#: The code whose output the database holds: a change to any of it means a full build, not an incremental one.
-CODE = ("build.py", "incremental.py", "records", "services", "stats", "search/documents.py")
+#: The code whose output the database and the index hold: a change to any of it means a full build, not an
+#: incremental one (the index's analysers and file format included: an update rewrites the live index's files).
+CODE = ("build.py", "incremental.py", "records", "services", "stats", "search/documents.py", "search/analysis.py",
+        "search/schema.py", "search/store.py")
 CODE_ROW = ":code"  # the build_files row that holds the code's hash
 
 

@@ -116,17 +116,11 @@ def check_database(database_url: str, dataset_version: str) -> int:
 
 def check_index(index_dir: Path, dataset_version: str, studies: int) -> None:
     """The new index opens, holds ``dataset_version`` and one document per study."""
-    from whoosh.filedb.filestore import FileStorage
-
-    from .search.indexer import META_FILE
+    from .search.reader import open_index
 
     try:
-        meta = json.loads((index_dir / META_FILE).read_text(encoding="utf-8"))
-        ix = FileStorage(str(index_dir), readonly=True).open_index()
-        try:
-            docs = ix.doc_count()
-        finally:
-            ix.close()
+        opened = open_index(str(index_dir))
+        meta, docs = opened.meta, opened.doc_count
     except Exception as exc:  # noqa: BLE001 - any failure to open is a failed check
         raise PublishError(f"the new index cannot be opened: {exc.__class__.__name__}: {exc}") from None
     if meta.get("dataset_version") != dataset_version:

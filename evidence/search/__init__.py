@@ -1,11 +1,14 @@
-"""Full-text search over the studies: a Whoosh index built by ``evidence build``.
+"""Full-text search over the studies, in an index the project owns (Whoosh parses and analyses).
 
 - :mod:`.analysis` — Danish and English analyzers with æ/ø/å folding
-- :mod:`.schema` — the index schema (one document per study)
+- :mod:`.schema` — the fields the query parser knows (one document per study)
 - :mod:`.documents` — documents and the facet vocabulary from a prepared build
-- :mod:`.indexer` — build an index aside and swap it in atomically
+- :mod:`.store` — the index's files: postings columns and cards, written and memory-mapped
+- :mod:`.indexer` — write an index, whole or as the live one with changes
 - :mod:`.reader` — one read-only index per process, reopened after a rebuild
 - :mod:`.querying` — forgiving query parsing with messages and an interpretation
-- :mod:`.facets` — filters and facet counts
+- :mod:`.engine`, :mod:`.matches` — matching and BM25F scoring of parsed queries
+- :mod:`.columns`, :mod:`.facets` — filters, facet counts and sort keys
+- :mod:`.spelling` — suggestions for words that match nothing
 - :mod:`.service` — ``search()``, the one entry point pages and the API call
 """

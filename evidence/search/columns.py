@@ -6,8 +6,9 @@ A search then filters with boolean masks, counts every facet disjunctively
 with one ``numpy.bincount`` each and sorts with ``numpy.lexsort``, instead of
 loading and testing the stored card of every matching study.
 
-Arrays are indexed by Whoosh document number (``0 .. doc_count_all() - 1``;
-``live`` is False for documents deleted by an incremental update):
+Arrays are indexed by document number (``0 .. documents - 1``; ``live`` is
+True for every document — an incremental update rewrites the index without the
+deleted ones):
 
 - ``<facet>.docs`` / ``<facet>.vals`` (int32): one pair per (document, value)
   for each facet in :data:`~evidence.search.facets.FACETS`, the values read
@@ -21,7 +22,6 @@ Arrays are indexed by Whoosh document number (``0 .. doc_count_all() - 1``;
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -43,31 +43,61 @@ class Columns:
         self.pairs = pairs  # facet -> (docs, vals)
         for key in _SCALARS:
             setattr(self, key, arrays[key])
-        self._names_arr = {f: np.array(vs, dtype=object) for f, vs in names.items()}
+        self.names_array = {f: np.array(vs, dtype=object) for f, vs in names.items()}
 
     # ------------------------------------------------------------ building
 
     @classmethod
     def from_cards(cls, n: int, cards) -> "Columns":
-        """From ``(docnum, card)`` pairs of the live documents of an index with ``n`` documents in all."""
-        acc = _Accumulator(n)
+        """From the ``(docnum, card)`` pairs of an index with ``n`` documents."""
+        names = {f: [] for f in facet_mod.FACETS}
+        table = {f: {} for f in facet_mod.FACETS}
+        pairs = {f: ([], []) for f in facet_mod.FACETS}
+        year, strength, level = np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32)
+        effect, ids, live = np.full(n, np.nan), [""] * n, np.zeros(n, dtype=bool)
         for docnum, card in cards:
-            acc.add(docnum, card)
-        return acc.finish()
+            live[docnum], ids[docnum] = True, card["id"]
+            year[docnum] = -1 if card.get("year") is None else card["year"]
+            strength[docnum], level[docnum] = card.get("strength") or 0, card["evidence_level"]
+            effect[docnum] = np.nan if card.get("effect_size") is None else card["effect_size"]
+            for facet in facet_mod.FACETS:
+                for v in sorted(set(facet_mod.card_values(card, facet))):
+                    if v not in table[facet]:
+                        table[facet][v] = len(names[facet])
+                        names[facet].append(v)
+                    pairs[facet][0].append(docnum)
+                    pairs[facet][1].append(table[facet][v])
+        ids = np.array(ids, dtype=f"<U{max([len(i) for i in ids] + [1])}")
+        id_rank = np.empty(n, dtype=np.int32)
+        id_rank[np.argsort(ids, kind="stable")] = np.arange(n, dtype=np.int32)
+        arrays = {"year": year, "strength": strength, "level": level, "effect": effect, "ids": ids,
+                  "id_rank": id_rank, "live": live}
+        return cls(n, names, {f: (np.asarray(d, dtype=np.int32), np.asarray(v, dtype=np.int32))
+                              for f, (d, v) in pairs.items()}, arrays)
 
-    @classmethod
-    def from_reader(cls, reader) -> "Columns":
-        n = reader.doc_count_all()
-        return cls.from_cards(n, ((d, f["card"]) for d, f in reader.iter_docs()))
-
-    def patched(self, n: int, live: np.ndarray, cards) -> "Columns":
-        """These columns grown to ``n`` documents, with ``live`` and new ``(docnum, card)`` pairs appended."""
-        acc = _Accumulator(n, base=self)
-        for docnum, card in cards:
-            acc.add(docnum, card)
-        out = acc.finish()
-        out.live[:] = live
-        return out
+    def updated(self, keep: np.ndarray, cards: list[dict]) -> "Columns":
+        """These columns without the documents not in ``keep`` (renumbered in order), then ``cards``'
+        documents: what :meth:`from_cards` gives over the index an update writes (a value no study has
+        any more keeps its id and counts nothing), without reading every card again."""
+        renumber, base = np.cumsum(keep, dtype=np.int64) - 1, int(keep.sum())
+        new = Columns.from_cards(len(cards), enumerate(cards))
+        names, pairs = {}, {}
+        for facet in facet_mod.FACETS:
+            names[facet], table = list(self.names[facet]), dict(self.value_ids[facet])
+            for v in new.names[facet]:
+                table.setdefault(v, len(names[facet]))
+                if table[v] == len(names[facet]):
+                    names[facet].append(v)
+            remap = np.array([table[v] for v in new.names[facet]], dtype=np.int32)
+            (docs, vals), (new_docs, new_vals) = self.pairs[facet], new.pairs[facet]
+            alive = keep[docs]
+            new_vals = remap[new_vals] if len(new_vals) else new_vals
+            pairs[facet] = (np.concatenate([renumber[docs[alive]], new_docs + base]).astype(np.int32),
+                            np.concatenate([vals[alive], new_vals]).astype(np.int32))
+        arrays = {key: np.concatenate([getattr(self, key)[keep], getattr(new, key)]) for key in _SCALARS}
+        arrays["id_rank"] = np.empty(len(arrays["ids"]), dtype=np.int32)
+        arrays["id_rank"][np.argsort(arrays["ids"], kind="stable")] = np.arange(len(arrays["ids"]), dtype=np.int32)
+        return Columns(len(arrays["ids"]), names, pairs, arrays)
 
     # ------------------------------------------------------------ files
 
@@ -123,7 +153,7 @@ class Columns:
             return {}
         counted = np.bincount(vals[within[docs]], minlength=len(self.names[facet]))
         nz = np.nonzero(counted)[0]
-        return dict(zip(self._names_arr[facet][nz].tolist(), counted[nz].tolist()))
+        return dict(zip(self.names_array[facet][nz].tolist(), counted[nz].tolist()))
 
     def year_mask(self, year_from, year_to) -> np.ndarray | None:
         if year_from is None and year_to is None:
@@ -135,63 +165,3 @@ class Columns:
             m &= self.year <= year_to
         return m
 
-
-class _Accumulator:
-    def __init__(self, n: int, base: Columns | None = None):
-        self.n = n
-        self.names = {f: list(base.names[f]) if base else [] for f in facet_mod.FACETS}
-        self.table = {f: {v: i for i, v in enumerate(vs)} for f, vs in self.names.items()}
-        self.base = base
-        self.new_pairs = {f: ([], []) for f in facet_mod.FACETS}
-        old = base.n if base else 0
-        self.year = np.full(n, -1, dtype=np.int32)
-        self.strength = np.zeros(n, dtype=np.int32)
-        self.level = np.zeros(n, dtype=np.int32)
-        self.effect = np.full(n, np.nan, dtype=np.float64)
-        self.ids = [""] * n
-        self.live = np.zeros(n, dtype=bool)
-        if base is not None:
-            self.year[:old], self.strength[:old] = base.year, base.strength
-            self.level[:old], self.effect[:old] = base.level, base.effect
-            self.ids[:old] = base.ids.tolist()
-            self.live[:old] = base.live
-
-    def add(self, docnum: int, card: dict) -> None:
-        self.live[docnum] = True
-        self.ids[docnum] = card["id"]
-        if card.get("year") is not None:
-            self.year[docnum] = card["year"]
-        self.strength[docnum] = card.get("strength") or 0
-        self.level[docnum] = card["evidence_level"]
-        if card.get("effect_size") is not None:
-            self.effect[docnum] = card["effect_size"]
-        for facet in facet_mod.FACETS:
-            table, names = self.table[facet], self.names[facet]
-            docs, vals = self.new_pairs[facet]
-            for v in sorted(set(facet_mod.card_values(card, facet))):
-                if v not in table:
-                    table[v] = len(names)
-                    names.append(v)
-                docs.append(docnum)
-                vals.append(table[v])
-
-    def finish(self) -> Columns:
-        pairs = {}
-        for facet in facet_mod.FACETS:
-            docs = np.asarray(self.new_pairs[facet][0], dtype=np.int32)
-            vals = np.asarray(self.new_pairs[facet][1], dtype=np.int32)
-            if self.base is not None:
-                docs = np.concatenate([np.asarray(self.base.pairs[facet][0]), docs])
-                vals = np.concatenate([np.asarray(self.base.pairs[facet][1]), vals])
-            pairs[facet] = (docs, vals)
-        width = max([len(i) for i in self.ids] + [1])
-        ids = np.array(self.ids, dtype=f"<U{width}")
-        id_rank = np.empty(self.n, dtype=np.int32)
-        id_rank[np.argsort(ids, kind="stable")] = np.arange(self.n, dtype=np.int32)
-        arrays = {"year": self.year, "strength": self.strength, "level": self.level, "effect": self.effect,
-                  "ids": ids, "id_rank": id_rank, "live": self.live}
-        return Columns(self.n, self.names, pairs, arrays)
-
-
-def exists(index_dir) -> bool:
-    return os.path.exists(os.path.join(index_dir, DIRNAME, "columns.json"))

@@ -1,116 +1,93 @@
-"""Vectorised matching and scoring of parsed queries over Whoosh's own postings.
+"""Matching and scoring of parsed queries over the index's own columns (:mod:`.store`), with numpy.
 
-Whoosh matches and scores a query one posting at a time in Python; at 20,000
-studies a many-word or phrase query walks tens of thousands of postings and
-took 0.2–0.6 s. This module evaluates the *same parsed query tree* with numpy
-instead: it reads each term's postings from the index a block (128 postings)
-at a time — Whoosh's file format, read in bulk — and computes the scores
-Whoosh would give:
+Whoosh parses the query (our forgiving parser, its query objects and analyzers); the parsed tree is
+evaluated here with the scores Whoosh's searcher gives (``tests/search/test_engine.py`` compares
+with Whoosh's own search over a Whoosh index of the same documents):
 
-- a term: BM25F as ``whoosh.scoring.BM25FScorer`` computes it — the searcher's
-  idf, average field length, the document's field length as stored (one byte,
-  quantised: ``byte_to_length``), ``B`` and ``K1``, in the same order of
-  operations — times the term's boost; fields that are not scorable score the
-  posting's weight, as ``WeightScorer`` does;
-- ``And``: the documents every part matches, the parts' scores summed
-  (``IntersectionMatcher``); ``Or``: the union, summed over the parts that
-  match (``UnionMatcher``), with the coordination bonus of a scaled ``Or``
-  (``CoordMatcher``'s SQR formula); ``AndNot``, ``Require``, ``AndMaybe`` as
-  their matchers score;
-- a phrase: the documents where the words stand next to each other in order
-  (``SpanNear2`` with slop 1, which ``Phrase`` compiles to), scored as the
-  ``And`` of its words; ``Not``: every other document, scoring 1 (``InverseMatcher``).
-
-So the matches and the scores are Whoosh's (sums may differ in the last bit
-because Whoosh adds in a tree order): ``tests/search/test_engine.py`` compares
-both with Whoosh's own ``search`` over generated queries. Any other query
-type (fuzzy terms, regular expressions …) is handed to Whoosh unchanged, for
-that part of the tree only.
-
-Whoosh evaluates an index of several segments (after incremental updates)
-one segment at a time, so there a prefix's expansion and matcher, and the
-term count of the any-word fallback's coordination bonus, depend on the
-segment a study is in; the engine takes the index as a whole, as Whoosh does
-the single segment of a full build.
-
-Where the postings come from (the postings columns, Whoosh's blocks, a cache) is
-:mod:`.source`; reading Whoosh's blocks in bulk is :mod:`.blocks`; the set
-algebra of matches is :mod:`.matches`.
+- a term: BM25F as ``whoosh.scoring.BM25FScorer`` computes it — idf ``log(N / (df + 1)) + 1``, the
+  average field length, the document's length quantised to one byte as Whoosh stores it, ``B``
+  and ``K1`` of ``BM25F()``, in the same order of operations — times the boost; fields that are
+  not scorable (``id``, ``year``) score the posting's weight (``WeightScorer``);
+- ``And``/``Or``/``AndNot``/``Require``/``AndMaybe``/``Not`` as their matchers score (sums over
+  the parts that match; a scaled ``Or``'s coordination bonus, ``CoordMatcher``'s SQR formula);
+- a phrase: the words at consecutive positions (``SpanNear2``, slop 1), scored as their ``And``;
+- ``Prefix``, ``Wildcard``, ``TermRange``: the terms Whoosh expands them to, scored as
+  ``MultiTerm.matcher`` does; ``NumericRange``: the year terms in the range, each match scoring
+  the boost (``ConstantScoreQuery``); ``Every``: the documents with a term in the field, scoring
+  the boost. The parser makes no other query type (any other matches nothing).
 """
 
 from __future__ import annotations
 
+import fnmatch
+import math
+import re
+
 import numpy as np
 from whoosh import query
-from whoosh.query import qcore
 from whoosh.scoring import BM25F
 
 from .matches import NONE, Match, boosted, intersect, union_all
-from .source import Shared, TermSource
+from .store import IndexFiles
 
-__all__ = ["Engine", "Match", "Shared", "evaluate"]
+__all__ = ["Engine", "Match", "evaluate"]
+
+WEIGHTING = BM25F()
 
 
 class Engine:
-    """Evaluates parsed queries against one searcher (one per thread: index files are read with seeks)."""
+    """Evaluates parsed queries against one index version's columns (thread-safe: it only reads)."""
 
-    def __init__(self, searcher, shared: Shared):
-        self.searcher = searcher
-        self.reader = searcher.reader()
-        self.schema = searcher.schema
-        self.source = TermSource(self.reader, self.schema, shared)
-        self.leaves, self.covered = self.source.leaves, self.source.covered
-        weighting = searcher.weighting
-        self.bm25 = weighting if type(weighting) is BM25F else None
-
-    # ------------------------------------------------------------ public
+    def __init__(self, files: IndexFiles, schema):
+        self.files = files
+        self.schema = schema
+        self.n = files.doc_count
+        self.B, self.K1 = WEIGHTING.B, WEIGHTING.K1
 
     def match(self, q) -> Match:
-        """The documents ``q`` matches and their scores (deleted documents included: mask them after)."""
+        """The documents ``q`` matches and their scores."""
         handler = _HANDLERS.get(type(q))
-        if handler is None:
-            return self._whoosh(q)
-        return handler(self, q)
+        return handler(self, q) if handler is not None else Match.empty()
 
     # ------------------------------------------------------------ terms
 
-    def _term_scores(self, fieldname: str, btext: bytes, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        if not self.schema[fieldname].scorable:
-            return weights.copy()
-        if self.bm25 is None:
-            raise _Fallback
-        searcher = self.searcher
-        B = self.bm25._field_B.get(fieldname, self.bm25.B)
-        K1 = self.bm25.K1
-        idf = searcher.idf(fieldname, btext)
-        avgfl = searcher.avg_field_length(fieldname) or 1
-        fl = self.source.lengths(fieldname)[docs]
-        # whoosh.scoring.bm25, operation for operation
-        return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
-
-    def _term(self, q) -> Match:
-        btext = self._bytes(q.fieldname, q.text)
-        if btext is None:
-            return Match.empty()
-        docs, weights = self.source.postings(q.fieldname, btext)
-        scores = self._term_scores(q.fieldname, btext, docs, weights)
-        if q.boost != 1.0:
-            scores = scores * q.boost
-        return Match(docs, scores, np.ones(len(docs), dtype=np.int32), 1)
-
-    def _bytes(self, fieldname: str, text) -> bytes | None:
-        """The term's bytes, or None where Whoosh's ``Term.matcher`` gives a ``NullMatcher``."""
-        if fieldname not in self.schema:
+    def find(self, fieldname: str, text):
+        """``(field columns, term index)``, or None where Whoosh's ``Term.matcher`` finds nothing."""
+        columns = self.files.fields.get(fieldname)
+        if columns is None:
             return None
         try:
             btext = self.schema[fieldname].to_bytes(text)
         except ValueError:
             return None
-        return btext if (fieldname, btext) in self.reader else None
+        i = columns.terms.find(btext)
+        return None if i is None else (columns, i)
+
+    def scores(self, fieldname: str, columns, docs: np.ndarray, weights: np.ndarray, df: int) -> np.ndarray:
+        """BM25F of a term with ``df`` documents, in ``docs`` with these weights (term frequencies)."""
+        if not self.schema[fieldname].scorable:
+            return weights.copy()
+        idf = math.log(self.n / (df + 1)) + 1
+        avgfl = columns.total / (self.n or 1) or 1
+        fl = columns.quantised_lengths()[docs]
+        B, K1 = self.B, self.K1
+        # whoosh.scoring.bm25, operation for operation
+        return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def term_match(self, fieldname: str, columns, i: int, boost: float = 1.0) -> Match:
+        docs, weights = columns.postings(i)
+        scores = self.scores(fieldname, columns, docs, weights, len(docs))
+        if boost != 1.0:
+            scores = scores * boost
+        return Match(docs, scores, np.ones(len(docs), dtype=np.int32), 1)
+
+    def term_query(self, q) -> Match:
+        found = self.find(q.fieldname, q.text)
+        return Match.empty() if found is None else self.term_match(q.fieldname, *found, q.boost)
 
     # ------------------------------------------------------------ compounds
 
-    def _and(self, q) -> Match:
+    def and_query(self, q) -> Match:
         subs = q.subqueries
         if not subs:
             return Match.empty()
@@ -120,36 +97,35 @@ class Engine:
             out = intersect(out, part)
         return boosted(out, q.boost) if len(subs) > 1 else out
 
-    def _or(self, q) -> Match:
+    def or_query(self, q) -> Match:
         subs = q.subqueries
         if not subs:
             return Match.empty()
         if len(subs) == 1:
             return self.match(subs[0])
-        if q.minmatch:
-            raise _Fallback
-        out = boosted(union_all([self.match(s) for s in subs], self.reader.doc_count_all()), q.boost)
+        # (``minmatch`` is never set by the parser)
+        out = boosted(union_all([self.match(s) for s in subs], self.n), q.boost)
         if q.scale and out.termcount:
-            # CoordMatcher._sqr: the "SQR" short-query ranking of Apple's V-Twin
+            # CoordMatcher's SQR formula: the short-query ranking of Apple's V-Twin
             count, scale = out.termcount, q.scale
-            if count == 0 or count == scale:
+            if count == scale:
                 scores = np.zeros(len(out.docs))
             else:
                 scores = (out.scores + ((out.terms - 1) / (count - scale) ** 2)) * ((count - 1) / count)
             out = Match(out.docs, scores, out.terms, out.termcount)
         return out
 
-    def _and_not(self, q) -> Match:
+    def and_not_query(self, q) -> Match:
         a, b = self.match(q.a), self.match(q.b)
         keep = ~np.isin(a.docs, b.docs, assume_unique=True)
         return boosted(Match(a.docs[keep], a.scores[keep], a.terms[keep], a.termcount), q.boost)
 
-    def _require(self, q) -> Match:
+    def require_query(self, q) -> Match:
         a, b = self.match(q.a), self.match(q.b)
         keep = np.isin(a.docs, b.docs, assume_unique=True)
         return boosted(Match(a.docs[keep], a.scores[keep], a.terms[keep], a.termcount + b.termcount), q.boost)
 
-    def _and_maybe(self, q) -> Match:
+    def and_maybe_query(self, q) -> Match:
         a, b = self.match(q.a), self.match(q.b)
         _, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
         scores, terms = a.scores.copy(), a.terms.copy()
@@ -157,142 +133,145 @@ class Engine:
         terms[ia] += b.terms[ib]
         return boosted(Match(a.docs, scores, terms, a.termcount + b.termcount), q.boost)
 
-    def _not(self, q) -> Match:
-        # Whoosh's InverseMatcher: every document the child does not match, each scoring 1.0
+    def not_query(self, q) -> Match:
         child = self.match(q.query)
-        docs = np.setdiff1d(np.arange(self.reader.doc_count_all(), dtype=np.int64), child.docs, assume_unique=True)
+        docs = np.setdiff1d(np.arange(self.n, dtype=np.int64), child.docs, assume_unique=True)
         return Match(docs, np.ones(len(docs)), np.zeros(len(docs), dtype=np.int32), child.termcount)
 
-    def _phrase(self, q) -> Match:
+    def phrase_query(self, q) -> Match:
         fieldname = q.fieldname
-        if q.slop != 1 or fieldname not in self.schema:
-            return self._whoosh(q) if q.slop != 1 else Match.empty()
-        field = self.schema[fieldname]
-        if not field.format or not field.format.supports("positions"):
-            return self._whoosh(q)  # Whoosh raises its QueryError; let it
-        btexts = [self._bytes(fieldname, w) for w in q.words]
-        if not btexts or any(b is None for b in btexts):
+        columns = self.files.fields.get(fieldname)
+        if q.slop != 1 or columns is None or columns.positions is None:
             return Match.empty()
-        lists = [self.source.postings(fieldname, b) for b in btexts]
+        found = [self.find(fieldname, w) for w in q.words]
+        if not found or any(f is None for f in found):
+            return Match.empty()
+        lists = [columns.postings(i) for _, i in found]
         docs = lists[0][0]
         for d, _ in lists[1:]:
             docs = np.intersect1d(docs, d, assume_unique=True)
-        if len(docs) and len(btexts) > 1:
+        if len(docs) and len(found) > 1:
             # a phrase of k words matches where word i stands at p + i for some p (SpanNear2, slop 1);
-            # keys are doc << 32 | position in the documents all words occur in, sorted, so each
-            # test is one searchsorted
-            keys = [self.source.positions(fieldname, b, docs) for b in btexts]
+            # keys are doc << 32 | position, sorted, so each test is one searchsorted
+            keys = [columns.occurrences(i, docs) for _, i in found]
             first = keys[0]
-            for i, other in enumerate(keys[1:], start=1):
-                if not len(other):
-                    first = first[:0]
-                    break
-                want = first + i
+            for k, other in enumerate(keys[1:], start=1):
+                want = first + k
                 at = np.searchsorted(other, want)
                 at[at == len(other)] = 0
-                first = first[other[at] == want]
+                first = first[other[at] == want] if len(other) else first[:0]
                 if not len(first):
                     break
             docs = np.unique(first >> 32)
         scores = np.zeros(len(docs))
-        for b, (d, w) in zip(btexts, lists):
+        for d, w in lists:
             idx = np.searchsorted(d, docs)
-            scores = scores + self._term_scores(fieldname, b, docs, w[idx])
+            scores = scores + self.scores(fieldname, columns, docs, w[idx], len(d))
         if q.boost != 1.0:
             scores = scores * q.boost
         return Match(docs, scores, np.full(len(docs), len(lists), dtype=np.int32), len(lists))
 
-    def _docs(self, q) -> np.ndarray:
-        """Only which documents ``q`` matches (for a constant-score part: its scores are not used)."""
-        if isinstance(q, query.MultiTerm) and not isinstance(q, query.FuzzyTerm):
-            # Prefix, Wildcard, TermRange: the documents of the terms Whoosh expands the pattern to
-            fieldname = q.field()
-            if fieldname not in self.schema:
-                return NONE
-            parts = [self.source.postings(fieldname, b)[0] for b in q._btexts(self.reader) if b]
-            return np.unique(np.concatenate(parts)) if parts else NONE
-        if type(q) is query.Or:
-            parts = [self._docs(s) for s in q.subqueries]
-            return np.unique(np.concatenate(parts)) if parts else NONE
-        return self.match(q).docs
+    # ------------------------------------------------------------ patterns and ranges
 
-    def _multiterm(self, q) -> Match:
-        """Prefix, Wildcard, TermRange: the terms Whoosh expands the pattern to, scored as Whoosh does.
+    def expand(self, q) -> tuple[str, list[int]]:
+        """The field and the indexes of the terms a Prefix, Wildcard or TermRange expands to."""
+        fieldname = q.fieldname
+        columns = self.files.fields.get(fieldname)
+        if columns is None:
+            return fieldname, []
+        field, terms = self.schema[fieldname], columns.terms
+        if isinstance(q, query.Prefix):
+            prefix = field.to_bytes(q.text)
+            return fieldname, list(terms.between(prefix, successor(prefix)))
+        if isinstance(q, query.Wildcard):
+            pattern = re.compile(fnmatch.translate(q.text))
+            literal = re.split(r"[*?\[]", q.text, maxsplit=1)[0]
+            prefix = field.to_bytes(literal) if literal else b""
+            return fieldname, [i for i in terms.between(prefix, successor(prefix) if prefix else None)
+                               if pattern.match(field.from_bytes(terms[i]))]
+        try:
+            start = b"" if q.start is None else field.to_bytes(q.start)
+            end = b"\xff\xff\xff\xff" if q.end is None else field.to_bytes(q.end)
+        except ValueError:
+            return fieldname, []
+        out = []
+        for i in terms.between(start, None):
+            t = terms[i]
+            if t == start and q.startexcl:
+                continue
+            if t > end or (t == end and q.endexcl):
+                break
+            out.append(i)
+        return fieldname, out
 
-        ``MultiTerm.matcher``: one term is a plain ``Term`` (boost 1); several are an ``Or`` whose
+    def multiterm_query(self, q) -> Match:
+        """``MultiTerm.matcher``: one term is a plain ``Term`` (boost 1); several are an ``Or`` whose
         matcher Whoosh picks by size — a tree of unions summing each term's BM25F (times the boost)
         when there are two terms, or fewer than 1,024 in an index of over 5,000 documents; otherwise
-        its preloaded array matcher, where the switched-off scoring gives every match 1.
-        """
-        fieldname = q.field()
-        if fieldname not in self.schema or type(q) not in (query.Prefix, query.Wildcard, query.TermRange) \
-                or not q.constantscore:
-            return self._whoosh(q)
-        btexts = [b for b in q._btexts(self.reader) if b]
-        if not btexts:
+        its preloaded array matcher, where the switched-off scoring gives every match 1."""
+        if isinstance(q, query.Prefix) and q.text == "":
+            return self.every_query(query.Every(q.fieldname, boost=q.boost))
+        fieldname, found = self.expand(q)
+        if not found:
             return Match.empty()
-        parts = []
-        for b in btexts:
-            docs, weights = self.source.postings(fieldname, b)
-            parts.append(Match(docs, self._term_scores(fieldname, b, docs, weights),
-                               np.ones(len(docs), dtype=np.int32), 1))
+        columns = self.files.fields[fieldname]
+        parts = [self.term_match(fieldname, columns, i) for i in found]
         if len(parts) == 1:
             return parts[0]
-        out = union_all(parts, self.reader.doc_count_all())
-        if len(parts) == 2 or (len(parts) < query.Or.TOO_MANY_CLAUSES and self.reader.doc_count_all() > 5000):
+        out = union_all(parts, self.n)
+        if len(parts) == 2 or (len(parts) < query.Or.TOO_MANY_CLAUSES and self.n > 5000):
             return boosted(out, q.boost)
         return Match(out.docs, np.ones(len(out.docs)), out.terms, out.termcount)
 
-    def _numeric_range(self, q) -> Match:
-        return self.match(q._compile_query(self.reader))
-
-    def _constant(self, q) -> Match:
-        docs = self._docs(q.child)
-        return Match(docs, np.full(len(docs), float(q.score)), np.ones(len(docs), dtype=np.int32), 1)
-
-    # ------------------------------------------------------------ the rest: Whoosh itself
-
-    def _whoosh(self, q) -> Match:
-        """Whoosh's own matching and scoring of this part (query types this module does not model)."""
-        top = self.searcher.search(q, limit=None).top_n
-        if not top:
+    def numeric_range_query(self, q) -> Match:
+        # the year's sortable bytes keep the numbers' order, so the range is a term range
+        field = self.schema[q.fieldname] if q.fieldname in self.schema else None
+        if field is None or q.fieldname not in self.files.fields:
             return Match.empty()
-        pairs = sorted((d, s or 0.0) for s, d in top)
-        docs = np.fromiter((d for d, _ in pairs), dtype=np.int64, count=len(pairs))
-        scores = np.fromiter((s for _, s in pairs), dtype=np.float64, count=len(pairs))
-        count = sum(1 for _ in q.leaves()) if hasattr(q, "leaves") else 1
-        return Match(docs, scores, np.full(len(docs), count, dtype=np.int32), count)
+        term_range = query.TermRange(q.fieldname, q.start, q.end, q.startexcl, q.endexcl)
+        _, found = self.expand(term_range)
+        columns = self.files.fields[q.fieldname]
+        parts = [columns.postings(i)[0] for i in found]
+        docs = np.unique(np.concatenate(parts)) if parts else NONE
+        return Match(docs, np.full(len(docs), float(q.boost)), np.ones(len(docs), dtype=np.int32), 1)
+
+    def every_query(self, q) -> Match:
+        if q.fieldname in (None, "", "*"):
+            docs = np.arange(self.n, dtype=np.int64)
+        else:
+            columns = self.files.fields.get(q.fieldname)
+            docs = np.unique(columns.docs).astype(np.int64) if columns is not None else NONE
+        return Match(docs, np.full(len(docs), float(q.boost)), np.ones(len(docs), dtype=np.int32), 1)
 
 
-class _Fallback(Exception):
-    """This part cannot be modelled exactly: let Whoosh evaluate it."""
+def successor(prefix: bytes) -> bytes | None:
+    """The least bytes greater than every bytes starting with ``prefix`` (None: there is none)."""
+    stripped = prefix.rstrip(b"\xff")
+    return stripped[:-1] + bytes([stripped[-1] + 1]) if stripped else None
 
 
-def _null(engine, q) -> Match:
+def null_query(engine, q) -> Match:
     return Match.empty()
 
 
 _HANDLERS = {
-    query.Term: Engine._term,
-    query.And: Engine._and,
-    query.Or: Engine._or,
-    query.AndNot: Engine._and_not,
-    query.Require: Engine._require,
-    query.AndMaybe: Engine._and_maybe,
-    query.Phrase: Engine._phrase,
-    query.Not: Engine._not,
-    qcore._NullQuery: _null,
-    query.NumericRange: Engine._numeric_range,
-    query.Prefix: Engine._multiterm,
-    query.Wildcard: Engine._multiterm,
-    query.TermRange: Engine._multiterm,
-    query.ConstantScoreQuery: Engine._constant,
+    query.Term: Engine.term_query,
+    query.And: Engine.and_query,
+    query.Or: Engine.or_query,
+    query.AndNot: Engine.and_not_query,
+    query.Require: Engine.require_query,
+    query.AndMaybe: Engine.and_maybe_query,
+    query.Phrase: Engine.phrase_query,
+    query.Not: Engine.not_query,
+    type(query.NullQuery): null_query,
+    query.NumericRange: Engine.numeric_range_query,
+    query.Prefix: Engine.multiterm_query,
+    query.Wildcard: Engine.multiterm_query,
+    query.TermRange: Engine.multiterm_query,
+    query.Every: Engine.every_query,
 }
 
 
 def evaluate(engine: Engine, q) -> Match:
-    """``engine.match(q)``, or Whoosh's own answer for the whole query where a part cannot be modelled."""
-    try:
-        return engine.match(q)
-    except _Fallback:
-        return engine._whoosh(q)
+    """The documents ``q`` matches and their scores."""
+    return engine.match(q)

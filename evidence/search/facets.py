@@ -104,37 +104,6 @@ def card_values(card: dict, facet: str) -> list[str]:
     return [value] if value else []
 
 
-def matches(card: dict, filters: Filters, skip: str | None = None) -> bool:
-    for facet, wanted in filters.values.items():
-        if facet != skip and not set(wanted) & set(card_values(card, facet)):
-            return False
-    if skip != "decade" and (filters.year_from is not None or filters.year_to is not None):
-        year = card.get("year")
-        if year is None:
-            return False
-        if filters.year_from is not None and year < filters.year_from:
-            return False
-        if filters.year_to is not None and year > filters.year_to:
-            return False
-    return True
-
-
-def count(cards: list[dict], filters: Filters, vocabulary: dict, lang: str) -> dict[str, list[FacetValue]]:
-    """Every facet's values with counts over ``cards`` (before filtering)."""
-    out = {}
-    for facet in FACETS:
-        counts: dict[str, int] = {}
-        for card in cards:
-            if matches(card, filters, skip=facet):
-                for v in set(card_values(card, facet)):
-                    counts[v] = counts.get(v, 0) + 1
-        selected = set(filters.values.get(facet, ()))
-        for v in selected:
-            counts.setdefault(v, 0)
-        out[facet] = ordered(facet, counts, selected, vocabulary, lang)
-    return out
-
-
 def ordered(facet, counts, selected, vocabulary, lang) -> list[FacetValue]:
     terms = vocabulary.get(facet, {})
     values = []
@@ -154,5 +123,3 @@ def ordered(facet, counts, selected, vocabulary, lang) -> list[FacetValue]:
         return sorted(values, key=lambda v: (DIRECTIONS.index(v.value) if v.value in DIRECTIONS else 9, v.value))
     return sorted(values, key=lambda v: (-v.count, v.label.lower()))
 
-
-_ordered = ordered

@@ -1,51 +1,31 @@
-"""Build the search index beside the live one and swap it in atomically.
+"""Write the search index into a folder, whole or as the live one with changes.
 
-``settings.index_dir`` (``<instance>/index`` or ``EVIDENCE_INDEX_DIR``) is a
-symbolic link to a versioned directory beside it,
-``.<name>.v-<dataset version>-<time>-<pid>``. A build writes a complete index
-into a fresh versioned directory (:func:`build_aside`), and after the database
-is written, :func:`swap` points the link at it with one ``os.replace`` of a new
-link: a reader sees the old index or the new one, never a half-built one.
-The old directory is removed after the swap (readers that already hold its
-files keep reading them; the app reopens when the link changes).
-
-If ``index_dir`` is a real directory (an index made by hand or by an older
-version), the first swap moves it aside first: only that once is there a
-moment without an index, and readers then wait for the link.
-
-Facet columns (:mod:`.columns`) and postings columns (:mod:`.postings`) are
-written into the versioned directory with the index, so readers memory-map them.
+The build writes a complete index into the folder of the version it publishes
+(:func:`write_index`, before the database is written; see :mod:`evidence.versions`);
+an incremental build writes the live index with its changes (:func:`update_index`)
+or, when nothing changed, links the live one's files (:func:`link_index`). The
+index is the project's own columns (:mod:`.store`: postings written straight from
+the analysers, and the stored cards), the facet columns (:mod:`.columns`) and
+``evidence-meta.json`` (dataset version, vocabulary, spellings), memory-mapped by
+readers. Any failure removes the folder: nothing half-written is left.
 
 **Incremental updates** (the contract with the incremental build)::
 
-    aside = update_aside(settings, documents_to_upsert, ids_to_delete, dataset_version=...)
-    ...write the database...
-    swap(settings, aside)
+    update_index(live, aside, documents_to_upsert, ids_to_delete, dataset_version=...)
 
-- ``documents_to_upsert``: a list of index documents as
-  :func:`~.documents.documents` makes them, or a prepared-like object (with
-  ``terms``, ``studies``, ``effects`` and ``parameters`` — the changed studies,
-  their effects, and every parameter that names them, for their strength),
-  which is turned into documents with :func:`~.documents.documents`. A study
-  whose card changed for another reason (a parameter's strength) is upserted
-  the same way. Studies are matched by ``id``; a new id is added.
-- ``ids_to_delete``: study ids to remove (absent ids are ignored).
-- ``dataset_version``: the new version (for the directory name and the
-  metadata, which search results and the pages' ETags report); by default the
-  prepared-like object's, else the current one's — so pass it with a list.
+- ``documents_to_upsert``: index documents as :func:`~.documents.documents` makes
+  them, or a prepared-like object (``terms``, ``studies``, ``effects``,
+  ``parameters``) turned into documents; studies are matched by ``id`` (a study
+  whose card changed for another reason — a parameter's strength — is upserted
+  the same way); a new id is added;
+- ``ids_to_delete``: study ids to remove (absent ids are ignored);
+- ``dataset_version``: the new version (metadata, reported by searches and ETags).
 
-It makes a new versioned directory from the live one (hard links to the
-unchanged segment files, copies of the table of contents and metadata),
-applies the upserts and deletions in one Whoosh commit (a new small segment,
-no merge, so existing document numbers stay), patches the facet columns (the
-new documents' cards only: milliseconds), adds the new documents' words to the
-spelling list, and returns the directory for :func:`swap`. The vocabulary is
-not changed: a vocabulary change needs a full build (:func:`build_aside`).
-The postings columns are hard-linked: they hold the old segments, and the
-engine reads the new segment's postings from Whoosh. Every ``MAX_SEGMENTS``
-updates the segments are merged, the facet columns are rebuilt from the stored
-cards (about a second at 20k) and the postings columns are written again
-(about 10 s at 20k). Nothing else is needed.
+The update rewrites the columns: the live index's documents but the deleted and
+replaced ones (renumbered in order), then the upserted ones (:meth:`.store.Writer.write`
+with ``previous``). The statistics BM25F reads are then the new set's, so searches
+answer as after a full build of the same studies. The vocabulary is not changed:
+a vocabulary change is a full build.
 """
 
 from __future__ import annotations
@@ -53,62 +33,24 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
 
-from whoosh import index
-
-from . import postings
-from .bulk import BulkWriter
-from .columns import DIRNAME as COLUMNS_DIR
 from .columns import Columns
 from .documents import documents, merge_spellings, spellings, vocabulary
 from .schema import make_schema
+from .store import IndexFiles, Writer
 
 META_FILE = "evidence-meta.json"
-#: An incremental update merges the segments when there would be more than this many.
-MAX_SEGMENTS = 12
-
-
-def _prefix(index_dir: Path) -> str:
-    return f".{index_dir.name}.v-"
-
-
-def _new_aside(settings, version: str) -> Path:
-    index_dir = Path(settings.index_dir)
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    aside = index_dir.parent / f"{_prefix(index_dir)}{version}-{time.time_ns()}-{os.getpid()}"
-    aside.mkdir()
-    return aside
-
-
-def build_aside(settings, prepared) -> Path:
-    """Write a complete index of ``prepared`` into a fresh directory beside ``settings.index_dir``."""
-    aside = _new_aside(settings, prepared.dataset_version)
-    write_index(aside, prepared)
-    return aside
 
 
 def write_index(aside: Path, prepared) -> None:
     """Write a complete index of ``prepared`` into the empty or new folder ``aside`` (removed on failure)."""
-    Path(aside).mkdir(exist_ok=True)
+    Path(aside).mkdir(parents=True, exist_ok=True)
     try:
-        ix = index.create_in(str(aside), make_schema())
         docs = documents(prepared)
-        writer = BulkWriter(ix)  # Whoosh's segment, without its posting pool (see .bulk)
-        try:
-            for doc in docs:
-                writer.add_document(**doc)
-            writer.commit()
-        except BaseException:
-            _close_files(writer)  # a failed commit (a full disk) leaves the segment's files open
-            raise
-        with ix.reader() as reader:
-            Columns.from_reader(reader).save(aside)
-        postings.write(aside, ix)
-        ix.close()
+        write_columns(aside, docs)
         meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms),
                 "spellings": spellings(docs)}
         (Path(aside) / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -117,26 +59,26 @@ def write_index(aside: Path, prepared) -> None:
         raise
 
 
-def update_aside(settings, documents_to_upsert, ids_to_delete=(), dataset_version: str | None = None) -> Path:
-    """A new versioned directory: the live index with ``documents_to_upsert`` and ``ids_to_delete`` applied.
-
-    See the module docstring for the contract; pass the result to :func:`swap`.
-    """
-    live = Path(os.path.realpath(settings.index_dir))
-    if dataset_version is None and not isinstance(documents_to_upsert, (list, tuple)):
-        dataset_version = getattr(documents_to_upsert, "dataset_version", None)
-    if dataset_version is None:
-        dataset_version = json.loads((live / META_FILE).read_text(encoding="utf-8"))["dataset_version"]
-    aside = _new_aside(settings, dataset_version)
-    update_index(live, aside, documents_to_upsert, ids_to_delete, dataset_version)
-    return aside
+def write_columns(folder: Path, docs: list[dict], previous: IndexFiles | None = None,
+                  keep: np.ndarray | None = None, columns: Columns | None = None) -> None:
+    """The postings and facet columns of ``docs`` (after ``previous``'s documents ``keep``, whose facet
+    columns are ``columns`` when given) into ``folder``."""
+    writer = Writer(make_schema())
+    for doc in docs:
+        writer.add(doc)
+    writer.write(Path(folder), previous, keep)
+    if previous is not None and columns is not None:
+        columns.updated(keep, [doc["card"] for doc in docs]).save(folder)
+    else:
+        written = IndexFiles(folder)
+        Columns.from_cards(written.doc_count, written.cards()).save(folder)
 
 
 def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
                  dataset_version: str | None = None) -> None:
     """Into the new folder ``aside``: the index at ``live`` with the upserts and deletions applied.
 
-    The arguments are :func:`update_aside`'s; ``aside`` is removed on failure.
+    See the module docstring for the arguments; ``aside`` is removed on failure.
     """
     live = Path(live)
     if isinstance(documents_to_upsert, (list, tuple)):
@@ -147,52 +89,17 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
     meta = json.loads((live / META_FILE).read_text(encoding="utf-8"))
     version = dataset_version or meta["dataset_version"]
     aside = Path(aside)
-    aside.mkdir(exist_ok=True)
+    aside.mkdir(parents=True, exist_ok=True)
     try:
-        for entry in os.scandir(live):
-            if entry.name in (COLUMNS_DIR, META_FILE, postings.DIRNAME) or "WRITELOCK" in entry.name \
-                    or entry.name.endswith(".lock"):
-                continue
-            if entry.name.endswith(".toc"):
-                shutil.copy2(entry.path, aside / entry.name)  # rewritten by the commit: a copy
-            else:
-                os.link(entry.path, aside / entry.name)  # segment files are never written again
-        ix = index.open_dir(str(aside))
-        old = Columns.load(live, mmap=False)
-        with ix.reader() as reader:
-            before = [(s.segment_id(), s.doc_count_all()) for s in ix._segments()]
-            n_before = reader.doc_count_all()
-        merge = len(before) + 1 > MAX_SEGMENTS
-        writer = ix.writer()
-        try:
-            for sid in ids_to_delete:
-                writer.delete_by_term("id", sid)
-            for doc in docs:
-                writer.update_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(merge=merge)
-        with ix.reader() as reader:
-            after = [(s.segment_id(), s.doc_count_all()) for s in ix._segments()]
-            n = reader.doc_count_all()
-            kept_layout = old is not None and old.n == n_before and after[:len(before)] == before
-            if kept_layout:
-                live_mask = np.zeros(n, dtype=bool)
-                live_mask[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-                new_cards = [(d, reader.stored_fields(d)["card"]) for d in range(n_before, n)]
-                columns = old.patched(n, live_mask, new_cards)
-            else:  # merged (or an index without columns): from every stored card
-                columns = Columns.from_reader(reader)
-        columns.save(aside)
-        if kept_layout:  # the old segments' postings columns still hold; the new segment is read from Whoosh
-            postings.link(live, aside)
-        else:
-            postings.write(aside, ix)
-        ix.close()
+        previous = IndexFiles(live)
+        gone = set(ids_to_delete) | {doc["id"] for doc in docs}
+        old = Columns.load(live)
+        old_ids = old.ids if old is not None else [card["id"] for _, card in previous.cards()]
+        keep = np.fromiter((str(i) not in gone for i in old_ids), dtype=bool, count=previous.doc_count)
+        write_columns(aside, docs, previous, keep, old)
         words = merge_spellings(meta.get("spellings", {}), spellings(docs))
         meta.update({"dataset_version": version, "spellings": words})
-        (Path(aside) / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:
         discard(aside)
         raise
@@ -239,40 +146,7 @@ def link_index(live: Path, aside: Path) -> None:
         raise
 
 
-def swap(settings, aside: Path) -> None:
-    """Make ``settings.index_dir`` the index in ``aside``, atomically; remove the old one."""
-    index_dir = Path(settings.index_dir)
-    aside = Path(aside)
-    if aside.parent.resolve() != index_dir.parent.resolve():
-        raise ValueError(f"{aside} is not beside {index_dir}")
-    old_target = index_dir.resolve() if index_dir.is_symlink() else None
-    if index_dir.exists() and not index_dir.is_symlink():
-        moved = index_dir.parent / f"{_prefix(index_dir)}replaced-{time.time_ns()}-{os.getpid()}"
-        os.replace(index_dir, moved)
-        old_target = moved
-    link = index_dir.parent / f".{index_dir.name}.link-{os.getpid()}-{time.time_ns()}"
-    os.symlink(aside.name, link)
-    try:
-        os.replace(link, index_dir)
-    except BaseException:
-        link.unlink(missing_ok=True)
-        raise
-    if old_target is not None and old_target != aside.resolve():
-        discard(old_target)
-    _remove_leftovers(index_dir, keep=aside.resolve())
-
-
 def discard(path: Path) -> None:
     """Remove an index directory that is not (or no longer) live."""
     shutil.rmtree(path, ignore_errors=True)
 
-
-def _remove_leftovers(index_dir: Path, keep: Path) -> None:
-    """Versioned directories of builds that died before their swap (older than an hour)."""
-    cutoff = time.time() - 3600
-    for path in index_dir.parent.glob(f"{_prefix(index_dir)}*"):
-        try:
-            if path.resolve() != keep and path.stat().st_mtime < cutoff:
-                discard(path)
-        except OSError:
-            continue

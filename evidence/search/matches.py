@@ -1,4 +1,4 @@
-"""What a query or a part of one matches, and how parts combine (Whoosh's matchers, as set algebra).
+"""What a query or a part of one matches, and how parts combine: Whoosh's matchers as set algebra.
 
 ``intersect`` is ``IntersectionMatcher`` (scores summed), ``union_all`` a tree of ``UnionMatcher``
 (scores summed over the parts that match), ``boosted`` a ``WrappingMatcher`` with a boost.
@@ -15,11 +15,8 @@ NONE = np.zeros(0, dtype=np.int64)
 
 @dataclass
 class Match:
-    """What a query (part) matches: sorted document numbers and their scores.
-
-    ``terms`` counts, per document, how many of the part's term matchers match it and
-    ``termcount`` how many term matchers the part has — what a scaled ``Or`` needs.
-    """
+    """Sorted documents a query (part) matches, their scores, how many of its term matchers match
+    each (``terms``) and how many it has (``termcount``) — what a scaled ``Or`` needs."""
 
     docs: np.ndarray  # int64, sorted, unique
     scores: np.ndarray  # float64
@@ -29,7 +26,6 @@ class Match:
     @classmethod
     def empty(cls) -> "Match":
         return cls(NONE, np.zeros(0), np.zeros(0, dtype=np.int32), 0)
-
 
 
 def boosted(m: Match, boost: float) -> Match:
@@ -42,11 +38,8 @@ def intersect(a: Match, b: Match) -> Match:
 
 
 def union_all(parts: list[Match], n: int) -> Match:
-    """The union of ``parts``: scores and matching terms summed over the parts that match.
-
-    Dense accumulators over the ``n`` documents (each part's documents are unique, so ``+=`` through
-    an index array is exact) are faster than pairwise ``union1d`` for the large sets of frequent words.
-    """
+    """The union of ``parts``, scores and terms summed over the parts that match (dense accumulators
+    over the ``n`` documents: each part's documents are unique, so ``+=`` through an index is exact)."""
     termcount = sum(p.termcount for p in parts)
     parts = [p for p in parts if len(p.docs)]
     if not parts:

@@ -16,6 +16,8 @@ never touches the database.
 
 from __future__ import annotations
 
+import functools
+
 from whoosh import fields
 
 from . import analysis
@@ -39,26 +41,15 @@ FIELD_NAMES = ("title/titel", "author/forfatter", "year/år", "country/land", "d
 DEFAULT_FIELDS = {"da": 1.0, "en": 1.0, "words": 0.6}
 
 
-def _text(name: str) -> fields.TEXT:
-    """A text field analysed by ``analysis.<name>()``, each distinct line analysed once at index time."""
-    field = fields.TEXT(analyzer=analysis.ANALYZERS[name]())
-    field.format = analysis.CachedPositions(name)
-    return field
+#: Text field -> the analyzer (:data:`.analysis.ANALYZERS`) its text goes through.
+TEXT_ANALYSIS = {"da": "da", "en": "en", "words": "plain", "title": "plain", "author": "plain",
+                 "country": "plain", "design": "plain", "intervention": "plain", "target": "plain",
+                 "outcome": "plain"}
 
 
+@functools.lru_cache(maxsize=1)
 def make_schema() -> fields.Schema:
-    return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        da=_text("da"),
-        en=_text("en"),
-        words=_text("plain"),
-        title=_text("plain"),
-        author=_text("plain"),
-        country=_text("plain"),
-        design=_text("plain"),
-        intervention=_text("plain"),
-        target=_text("plain"),
-        outcome=_text("plain"),
-        year=fields.NUMERIC(int, bits=32, signed=False),
-        card=fields.STORED,
-    )
+    """The schema the query parser reads (fields, their analyzers and types); one per process."""
+    text = {name: fields.TEXT(analyzer=analysis.analyzer(a)) for name, a in TEXT_ANALYSIS.items()}
+    return fields.Schema(id=fields.ID(stored=True, unique=True), year=fields.NUMERIC(int, bits=32, signed=False),
+                         card=fields.STORED, **text)

@@ -32,17 +32,15 @@ filters to drop when nothing matched) and ``to_dict()`` for JSON.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from . import facets as facet_mod
 from .engine import evaluate
-from .analysis import fold
 from .querying import Message, parse, describe
 from .reader import holder_for
-from .spelling import _spelling
+from .spelling import Suggestion, suggest_spellings
 
 SORTS = ("relevance", "effect", "strength", "year")
 MAX_PER_PAGE = 100
@@ -66,15 +64,6 @@ class Hit:
     effect_size: float | None
     strength: int
     score: float
-
-
-@dataclass
-class Suggestion:
-    kind: str  # "spelling" (use ``q``) or "remove_filter" (drop ``facet``=``value``)
-    q: str | None = None
-    facet: str | None = None
-    value: str | None = None
-    count: int | None = None
 
 
 @dataclass
@@ -106,21 +95,6 @@ def _clamp(value, low: int, high: int, default: int) -> int:
     return max(low, min(high, number))
 
 
-def _sort_key(sort: str, has_query: bool):
-    def key(item):
-        score, card = item
-        year = card.get("year") or 0
-        if sort == "effect":
-            size = card.get("effect_size")
-            return (size is None, -(size or 0), -score, card["id"])
-        if sort == "year":
-            return (-year, -score, card["id"])
-        if sort == "strength" or not has_query:
-            return (-card["strength"], card["evidence_level"], -year, card["id"])
-        return (-score, -card["strength"], -year, card["id"])
-    return key
-
-
 def _hit(score: float, card: dict, lang: str) -> Hit:
     other = "da" if lang == "en" else "en"
     return Hit(card["id"], card["label"], card.get("title"), card.get("authors") or [], card.get("year"),
@@ -130,15 +104,11 @@ def _hit(score: float, card: dict, lang: str) -> Hit:
                card["strength"], score)
 
 
-
 def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:
     """Every live match of ``query`` in relevance order, and its score (cached per index version).
 
-    Relevance order is the cards' order: score, then padlocks, newest, id. Matches and scores are
-    Whoosh's BM25F, computed by the vectorised engine (:mod:`.engine`) over every match: whoosh-reloaded
-    2.7.5's own top-N collector prunes with block-quality bounds that are not bounds for this schema's
-    BM25F (it missed the best-scored studies of an AND of OR-groups at 1k studies). The ranking is
-    cached; a filtered or later page is a mask over it.
+    Relevance order is the cards' order: score (BM25F as Whoosh scores it, :mod:`.engine`, over every
+    match), then padlocks, newest, id. A filtered or later page is a mask over the cached ranking.
     """
     key = repr(query)
     cached = opened.ranked.get(key)
@@ -169,7 +139,7 @@ def _text_mask(opened, query) -> np.ndarray:
 
 
 def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) -> list[tuple[float, int]]:
-    """``(score, docnum)`` of the page shown, in the order of the cards' sort keys (see ``_sort_key``)."""
+    """``(score, docnum)`` of the page shown, in the order of the cards' sort keys."""
     cols, query = opened.columns, parsed.query
     if query is not None:
         ranked, ranked_scores = _ranking(opened, query)
@@ -208,7 +178,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     sort = sort if sort in SORTS else "relevance"
     per_page = _clamp(per_page, 1, MAX_PER_PAGE, 20)
     opened = holder_for(index).current()
-    schema, meta = opened.searcher().schema, opened.meta  # (ix.schema reads the table of contents each time)
+    schema, meta = opened.schema, opened.meta
     cols = opened.columns
     flt, bad_years = facet_mod.make_filters(filters)
     parsed = parse(schema, q or "")
@@ -224,7 +194,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
             parsed, text = wider, wider_text
             messages.append(Message("any_words", "No study matched all the words; "
                                     "showing studies that match any of them."))
-    suggestions = _spelling(opened, parsed, meta.get("spellings", {}), lang) \
+    suggestions = suggest_spellings(opened, parsed, meta.get("spellings", {}), lang) \
         if parsed.words and (not text.any() or parsed.any_words) else []
     masks = {facet: cols.mask(facet, values) for facet, values in flt.values.items()}
     years = cols.year_mask(flt.year_from, flt.year_to)
@@ -251,8 +221,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     pages = max(1, math.ceil(total / per_page))
     page = _clamp(page, 1, pages, 1)
     shown = _page(opened, parsed, kept, sort, (page - 1) * per_page, page * per_page) if total else []
-    searcher = opened.searcher()
-    hits = [_hit(score, searcher.stored_fields(docnum)["card"], lang) for score, docnum in shown]
+    hits = [_hit(score, opened.card(docnum), lang) for score, docnum in shown]
     return SearchResult(
         q=q or "", hits=hits, total=total, page=page,
         pages=pages, per_page=per_page, sort=sort, facets=counted, messages=messages,

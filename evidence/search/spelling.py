@@ -23,15 +23,11 @@ Corrections are cached per index version and word in ``opened.spelling``.
 from __future__ import annotations
 
 import difflib
-import math
 import re
-import threading
-import weakref
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
-from whoosh.reading import IndexReader
-from whoosh.support.levenshtein import distance as damerau_levenshtein
 from whoosh.support.levenshtein import levenshtein
 
 from .analysis import fold
@@ -89,29 +85,36 @@ class Letters:
         return [self.words[i] for i in np.flatnonzero(keep)]
 
 
+@dataclass
+class Suggestion:
+    kind: str  # "spelling" (use ``q``) or "remove_filter" (drop ``facet``=``value``)
+    q: str | None = None
+    facet: str | None = None
+    value: str | None = None
+    count: int | None = None
+
+
 class Speller:
     """The index's terms (for Whoosh's suggestion) and the corpus's words (for ``difflib``) of one index version."""
 
-    def __init__(self, reader, spellings: dict):
-        field = reader.schema[FIELD]
+    def __init__(self, files, spellings: dict):
+        self.columns = files.fields[FIELD]
+        terms = self.columns.terms
         known = {word: word for word in spellings}  # the same string objects for the words both lists hold
-        self.terms = Letters([known.get(t, t) for t in map(field.from_bytes,
-                                                            reader.lexicon(field.spelling_fieldname(FIELD)))])
+        self.terms = Letters([known.get(t, t) for t in (terms[i].decode("utf-8") for i in range(terms.n))])
         self.known = Letters(list(known))
 
-    def suggest(self, reader, word: str) -> list[str]:
-        """``searcher.suggest(FIELD, word, limit=1, maxdist=maxdist(word))``, the same answer.
+    def suggest(self, word: str) -> list[str]:
+        """``searcher.suggest(FIELD, word, limit=1, maxdist=maxdist(word))`` of a one-segment Whoosh index.
 
-        Whoosh scores every term within the distance alike, then by frequency (``f or 1``), and
-        keeps the greatest ``(score, term)``. A single-segment reader finds the terms with a
-        Levenshtein automaton; other readers test each term with Damerau-Levenshtein.
+        Whoosh scores every term within the (Levenshtein) distance alike, then by frequency
+        (``f or 1``), and keeps the greatest ``(score, term)``.
         """
         dist = maxdist(word)
-        measure = damerau_levenshtein if type(reader).terms_within is IndexReader.terms_within else levenshtein
         best = None
         for term in self.terms.within(word, dist):
-            if measure(term, word, limit=dist) <= dist:
-                f = reader.frequency(FIELD, term) or 1
+            if levenshtein(term, word, limit=dist) <= dist:
+                f = self.columns.frequency(self.columns.terms.find(term.encode("utf-8"))) or 1
                 item = (0 - (dist + (1.0 / f * 0.5)), term)
                 if best is None or item > best:
                     best = item
@@ -122,51 +125,23 @@ class Speller:
         return difflib.get_close_matches(word, self.known.similar(word, CUTOFF), n=1, cutoff=CUTOFF)
 
 
-_spellers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # OpenIndex -> Speller
-_lock = threading.Lock()
-
-
-def speller(opened, reader, spellings: dict) -> Speller:
-    """The :class:`Speller` of an open index version (built once, dropped with the version)."""
-    found = _spellers.get(opened)
-    if found is None:
-        with _lock:
-            found = _spellers.get(opened)
-            if found is None:
-                found = _spellers[opened] = Speller(reader, spellings)
-    return found
-
-
-def _spelling(opened, parsed, spellings: dict, lang: str) -> list:
-    from .service import Suggestion
-
-    searcher = opened.searcher()
-    reader = searcher.reader()
+def suggest_spellings(opened, parsed, spellings: dict, lang: str) -> list[Suggestion]:
+    """A spelling suggestion for the query when some of its words are not in the index (or none)."""
+    columns = opened.files.fields[FIELD]
     text, changed = parsed.used, False
     for word in parsed.words:
-        if len(word) < 3 or word.isdigit() or (FIELD, word) in reader:
+        if len(word) < 3 or word.isdigit() or columns.terms.find(word.encode("utf-8")) is not None:
             continue
         replacement = opened.spelling.get(word, _MISSING)
         if replacement is _MISSING:
-            found = speller(opened, reader, spellings)
-            options = found.suggest(reader, word) or found.close_matches(word)
+            found = opened.once("speller", lambda: Speller(opened.files, spellings))
+            options = found.suggest(word) or found.close_matches(word)
             replacement = spellings.get(options[0], options[0]) if options else None
             opened.spelling.put(word, replacement)
         if replacement:
             text = _replace_word(text, word, replacement)
             changed = True
     return [Suggestion("spelling", q=text)] if changed else []
-
-
-def _candidates(opened, spellings: dict, word: str) -> list[str]:
-    """The known words ``difflib`` could accept for ``word`` at cutoff 0.85: lengths within 0.739–1.353×.
-
-    (``ratio = 2·matches / (len a + len b)`` cannot reach 0.85 outside that band, and
-    ``get_close_matches`` breaks ties by the word, not by order), so the answer is the one over every
-    known word. Kept for callers of the old module; :meth:`Speller.close_matches` narrows further.
-    """
-    low, high = math.ceil(len(word) * 0.739), math.floor(len(word) * 1.353)
-    return [c for c in spellings if low <= len(c) <= high]
 
 
 def _replace_word(text: str, folded: str, replacement: str) -> str:

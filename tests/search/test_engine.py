@@ -1,23 +1,31 @@
-"""The vectorised engine matches and scores exactly as Whoosh does, query by query."""
+"""The engine matches and scores exactly as Whoosh's own searcher does, query by query.
+
+The oracle is a Whoosh index written by Whoosh's own writer, in the test only, from the same
+documents and schema; the engine reads the project's columns (:mod:`evidence.search.store`).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from whoosh.matching import binary
 
+from whoosh.filedb.filestore import RamStorage
+from whoosh.util.numeric import tiered_ranges
+
 from evidence import build as build_module
-from evidence.config import load_settings
 from evidence.search import indexer
 from evidence.search.documents import documents
-from evidence.search.engine import Engine, Shared, evaluate
-from evidence.search.postings import PostingsColumns
+from evidence.search.engine import Engine, evaluate
 from evidence.search.querying import parse
-from evidence.search.reader import LRU, IndexHolder
+from evidence.search.reader import IndexHolder
+from evidence.search.schema import make_schema
+
+from golden_rankings import SHAPES
 
 
 def _fixed_find_first(self):
@@ -38,13 +46,7 @@ def queries_for(searcher, seed: int, count: int) -> list[str]:
     words = sorted({t.decode() for t in searcher.reader().lexicon("words")
                     if re.fullmatch(r"[a-zæøå]{3,}", t.decode())})
     titles = [f["card"].get("title") or "" for f in searcher.all_stored_fields()]
-    shapes = [
-        lambda w: w[0], lambda w: f"{w[0]} {w[1]}", lambda w: f"{w[0]} {w[1]} {w[2]}",
-        lambda w: f"{w[0]} OR {w[1]}", lambda w: f"{w[0]} NOT {w[1]}", lambda w: f"{w[0]} -{w[1]}",
-        lambda w: f"+{w[0]} {w[1]}", lambda w: f"{w[0]}^2 {w[1]}", lambda w: f"title:{w[0]}",
-        lambda w: f"author:{w[0]} OR {w[1]}", lambda w: f"({w[0]} OR {w[1]}) {w[2]}",
-        lambda w: f"{w[0]} ANDMAYBE {w[1]}", lambda w: f"{w[0]} year:[1990 TO 2010]", lambda w: f"{w[0][:3]}*",
-    ]
+    shapes = [*SHAPES, lambda w: f"title:[{w[0]} TO {w[1]}]"]
     out = []
     for _ in range(count):
         picked = rng.sample(words, 3)
@@ -54,7 +56,8 @@ def queries_for(searcher, seed: int, count: int) -> list[str]:
             i = rng.randrange(len(title) - 1)
             n = rng.choice([2, 2, 3])
             out.append('"' + " ".join(title[i:i + n]) + '"')
-    return out
+    first_id = next(searcher.all_stored_fields())["card"]["id"]
+    return out + ["*", "year:2001", f"id:{first_id}", f"id:{first_id[:3]}*", "title:*"]
 
 
 def assert_same(searcher, engine, live, text: str, any_words: bool) -> None:
@@ -70,19 +73,23 @@ def assert_same(searcher, engine, live, text: str, any_words: bool) -> None:
         assert s == pytest.approx(expected[d] or 0.0, rel=1e-12, abs=1e-12), (text, any_words, d)
 
 
-def engine_for(opened, with_columns: bool) -> Engine:
-    """An engine reading postings from the postings columns written with the index, or from Whoosh only."""
-    columns = PostingsColumns.load(opened.path) if with_columns else None
-    assert (columns is not None) == with_columns
-    return Engine(opened.searcher(), Shared(LRU(1000, 8 << 20), columns))
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    """The repository's corpus as the project's index and as a Whoosh index written by Whoosh's writer."""
+    prepared = build_module.prepare(Path(__file__).resolve().parents[2] / "data")
+    folder = tmp_path_factory.mktemp("engine") / "index"
+    indexer.write_index(folder, prepared)
+    ix = RamStorage().create_index(make_schema())
+    with ix.writer() as writer:
+        for doc in documents(prepared):
+            writer.add_document(**doc)
+    with ix.searcher() as searcher:
+        yield IndexHolder(folder).current(), searcher
 
 
-@pytest.mark.parametrize("with_columns", [True, False], ids=["postings-columns", "whoosh-postings"])
-def test_the_engine_equals_whoosh_on_the_corpus(built_settings, whoosh_without_and_not_bug, with_columns):
-    opened = IndexHolder(built_settings.index_dir).current()
-    searcher = opened.searcher()
-    engine = engine_for(opened, with_columns)
-    assert engine.covered == (1 if with_columns else 0)
+def test_the_engine_equals_whoosh_on_the_corpus(both, whoosh_without_and_not_bug):
+    opened, searcher = both
+    engine = opened.engine()
     texts = queries_for(searcher, seed=1, count=150)
     assert any(t.startswith('"') for t in texts)
     for text in texts:
@@ -90,43 +97,11 @@ def test_the_engine_equals_whoosh_on_the_corpus(built_settings, whoosh_without_a
             assert_same(searcher, engine, opened.columns.live, text, any_words)
 
 
-@pytest.mark.parametrize("with_columns", [True, False], ids=["postings-columns", "whoosh-postings"])
-def test_the_engine_equals_whoosh_after_an_incremental_update(tmp_path, data_dir, whoosh_without_and_not_bug,
-                                                              with_columns):
-    """Several segments and deleted documents: collection statistics still count the deleted ones."""
-    settings = load_settings(env={}, data_dir=data_dir, instance_dir=tmp_path / "inc")
-    prepared = build_module.prepare(data_dir)
-    indexer.swap(settings, indexer.build_aside(settings, prepared))
-    studies = [dict(s) for s in prepared.studies]
-    deleted = [studies.pop(0)["id"], studies.pop(5)["id"]]
-    studies[0]["title"] = "Recidivism and employment after cognitive programmes"
-    after = dataclasses.replace(prepared, studies=studies, dataset_version="after")
-    upsert = [d for d in documents(after) if d["id"] == studies[0]["id"]]
-    indexer.swap(settings, indexer.update_aside(settings, upsert, deleted, dataset_version="after"))
-
-    opened = IndexHolder(settings.index_dir).current()
-    searcher = opened.searcher()
-    assert len(list(searcher.reader().leaf_readers())) > 1
-    assert not opened.columns.live.all()
-    engine = engine_for(opened, with_columns)
-    # the postings columns hold the first segment; the update's segment is read from Whoosh
-    assert engine.covered == (1 if with_columns else 0) < len(engine.leaves)
-    # Whoosh evaluates each segment on its own: a prefix expands to that segment's words and its matcher
-    # is chosen by that segment's size, and a scaled Or counts that segment's terms. The engine takes
-    # the index as a whole (as Whoosh does for the one segment of a full build), so those two are left out.
-    for text in queries_for(searcher, seed=2, count=60) + ['"cognitive programmes"', "recidivism employment"]:
-        if "*" not in text:
-            assert_same(searcher, engine, opened.columns.live, text, any_words=False)
-
-
-def test_whoosh_and_not_bug_is_why_the_comparison_patches_it(built_settings):
+def test_whoosh_and_not_bug_is_why_the_comparison_patches_it(both):
     """If whoosh-reloaded fixes AndNotMatcher, this fails: then drop the patch above."""
-    opened = IndexHolder(built_settings.index_dir).current()
-    searcher = opened.searcher()
-    engine = Engine(searcher, Shared(LRU(1000, 8 << 20)))
-    # Random word pairs rarely overlap in a large lexicon: draw from several seeds until a NOT query shows it.
-    texts = (text for seed in range(3, 43) for text in queries_for(searcher, seed=seed, count=300))
-    for text in texts:
+    opened, searcher = both
+    engine = opened.engine()
+    for text in [t for seed in (3, 4, 5, 6) for t in queries_for(searcher, seed=seed, count=300)]:
         if " NOT " not in text and " -" not in text:
             continue
         q = parse(searcher.schema, text).query
@@ -140,12 +115,16 @@ def test_whoosh_and_not_bug_is_why_the_comparison_patches_it(built_settings):
     pytest.fail("whoosh's AndNotMatcher no longer keeps excluded documents; remove the patch")
 
 
-def test_postings_are_cached_and_shared(built_settings):
-    opened = IndexHolder(built_settings.index_dir).current()
-    shared = Shared(LRU(1000, 8 << 20))
-    one = Engine(opened.searcher(), shared)
-    q = parse(opened.searcher().schema, "recidivism").query
-    first = evaluate(one, q)
-    assert shared.postings.weight > 0
-    again = evaluate(Engine(opened.searcher(), shared), q)
-    assert np.array_equal(first.docs, again.docs) and np.array_equal(first.scores, again.scores)
+def test_an_open_start_year_range_is_not_whooshs_everything(both):
+    """whoosh-reloaded 2.7.5 compiles ``year:<=1995`` to ranges that end with (0, 2**33 - 1) at shift
+    28, i.e. every year; the engine matches the years up to 1995 only (the golden rankings saved that
+    answer of Whoosh's, and test_golden_rankings.py checks this one by its meaning instead)."""
+    field = make_schema()["year"]
+    assert (0, 8589934591, 28) in list(tiered_ranges(field.numtype, field.bits, field.signed, None, 1995,
+                                                         field.shift_step, False, False))
+    opened, searcher = both
+    q = parse(searcher.schema, "year:<=1995").query
+    ours = evaluate(opened.engine(), q).docs
+    years = opened.columns.year
+    assert set(ours.tolist()) == set(np.flatnonzero((years >= 0) & (years <= 1995)).tolist())
+    assert len({d for _, d in searcher.search(q, limit=None).top_n}) > len(ours)  # Whoosh's wider answer

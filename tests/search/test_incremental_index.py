@@ -8,7 +8,6 @@ import os
 import pytest
 
 from evidence import build as build_module
-from evidence.config import load_settings
 from evidence.search import indexer
 from evidence.search.columns import Columns
 from evidence.search.documents import documents
@@ -25,23 +24,48 @@ QUERIES = [
 
 def answer(holder, q, filters, sort):
     r = search(holder, q, filters, sort, per_page=100, lang="en").to_dict()
-    ids = [h["id"] for h in r["hits"]]
-    # relevance scores use collection statistics that still count deleted documents until a merge,
-    # so for relevance compare which studies matched; every other order must be the same
-    return {"total": r["total"], "facets": r["facets"], "ids": sorted(ids) if sort == "relevance" else ids}
+    # the update rewrites the columns: the statistics are the new set's, so even the scores are a rebuild's
+    return {"total": r["total"], "facets": r["facets"], "hits": [(h["id"], round(h["score"], 9)) for h in r["hits"]]}
+
+
+class Live:
+    """An index link as the read side has it: ``index`` points at the latest folder written."""
+
+    def __init__(self, root):
+        self.root, self.count = root, 0
+        root.mkdir()
+
+    @property
+    def link(self):
+        return self.root / "index"
+
+    def next(self):
+        self.count += 1
+        return self.root / f"v{self.count}"
+
+    def publish(self, folder):
+        tmp = self.root / "index.tmp"
+        os.symlink(folder.name, tmp)
+        os.replace(tmp, self.link)
 
 
 @pytest.fixture
 def two(tmp_path, data_dir):
-    full = load_settings(env={}, data_dir=data_dir, instance_dir=tmp_path / "full")
-    inc = load_settings(env={}, data_dir=data_dir, instance_dir=tmp_path / "inc")
-    return build_module.prepare(data_dir), full, inc
+    return build_module.prepare(data_dir), Live(tmp_path / "full"), Live(tmp_path / "inc")
+
+
+def update(live, upsert, deleted, version=None):
+    folder = live.next()
+    indexer.update_index(os.path.realpath(live.link), folder, upsert, deleted, dataset_version=version)
+    live.publish(folder)
 
 
 def test_an_incremental_update_equals_a_full_rebuild(two):
     prepared, full, inc = two
-    indexer.swap(inc, indexer.build_aside(inc, prepared))
-    holder = IndexHolder(inc.index_dir)
+    first = inc.next()
+    indexer.write_index(first, prepared)
+    inc.publish(first)
+    holder = IndexHolder(inc.link)
     assert search(holder, "").total == len(prepared.studies)
 
     studies = [dict(s) for s in prepared.studies]
@@ -52,33 +76,41 @@ def test_an_incremental_update_equals_a_full_rebuild(two):
     after = dataclasses.replace(prepared, studies=studies, dataset_version="after")
     upsert = [d for d in documents(after) if d["id"] in changed]
 
-    aside = indexer.update_aside(inc, upsert, [deleted], dataset_version="after")
-    indexer.swap(inc, aside)
-    indexer.swap(full, indexer.build_aside(full, after))
-    fresh = IndexHolder(full.index_dir)
+    update(inc, upsert, [deleted], "after")
+    rebuilt = full.next()
+    indexer.write_index(rebuilt, after)
+    fresh = IndexHolder(rebuilt)
     for q, filters, sort in QUERIES:
         assert answer(holder, q, filters, sort) == answer(fresh, q, filters, sort), (q, filters, sort)
     assert search(holder, "zanzibarian").total == 1
     assert search(holder, "").dataset_version == "after"
     assert deleted not in {h.id for h in search(holder, "", per_page=100).hits}
 
-    # a second update on top of the first; the columns were patched, not rebuilt, and match a rebuild
-    indexer.swap(inc, indexer.update_aside(inc, [], [changed[1]]))
+    # a second update on top of the first; the saved facet columns are those of the stored cards
+    update(inc, [], [changed[1]])
     current = holder.current()
-    rebuilt = Columns.from_reader(current.searcher().reader())
+    rebuilt = Columns.from_cards(current.doc_count, current.files.cards())
     cols = current.columns
     for key in ("year", "strength", "level", "ids", "live"):
-        assert (getattr(cols, key)[cols.live] == getattr(rebuilt, key)[rebuilt.live]).all(), key
-    assert search(holder, "").total == len(prepared.studies) - 2
+        assert (getattr(cols, key) == getattr(rebuilt, key)).all(), key
+    assert search(holder, "").total == len(prepared.studies) - 2 == current.doc_count
 
 
-def test_the_update_leaves_the_live_index_untouched(two):
+def test_the_update_leaves_the_live_index_untouched(two, tmp_path):
     prepared, _full, inc = two
-    indexer.swap(inc, indexer.build_aside(inc, prepared))
-    live = os.path.realpath(inc.index_dir)
-    listing = {e.name: e.stat().st_size for e in os.scandir(live)}
+    live = inc.next()
+    indexer.write_index(live, prepared)
+    listing = {p: p.stat().st_size for p in live.rglob("*")}
     total = search(live, "").total
-    aside = indexer.update_aside(inc, [], [prepared.studies[0]["id"]])
-    assert {e.name: e.stat().st_size for e in os.scandir(live)} == listing
-    assert search(live, "").total == total and search(aside, "").total == total - 1
-    indexer.discard(aside)
+    indexer.update_index(live, tmp_path / "aside", [], [prepared.studies[0]["id"]])
+    assert {p: p.stat().st_size for p in live.rglob("*")} == listing
+    assert search(live, "").total == total and search(tmp_path / "aside", "").total == total - 1
+
+
+def test_a_failed_update_leaves_nothing(two, tmp_path):
+    prepared, _full, inc = two
+    live = inc.next()
+    indexer.write_index(live, prepared)
+    with pytest.raises(KeyError):
+        indexer.update_index(live, tmp_path / "aside", [{"id": "broken"}], [])
+    assert not (tmp_path / "aside").exists()

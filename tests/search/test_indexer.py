@@ -1,4 +1,4 @@
-"""The index is built aside and swapped in atomically; a failed build changes nothing."""
+"""The index is built into the published folder and switched in with it; a failed build changes nothing."""
 
 from __future__ import annotations
 
@@ -54,20 +54,10 @@ def test_failed_database_write_leaves_the_index_alone(sqlite_settings, monkeypat
     assert versions(sqlite_settings) == [os.path.basename(os.path.dirname(before))]
 
 
-def test_a_real_index_directory_is_replaced(sqlite_settings):
-    prepared = build_module.prepare(sqlite_settings.data_dir)
-    aside = indexer.build_aside(sqlite_settings, prepared)
-    os.replace(aside, sqlite_settings.index_dir)  # an index made as a plain directory
-    assert search(sqlite_settings.index_dir, "CBT").total > 0
-    indexer.swap(sqlite_settings, indexer.build_aside(sqlite_settings, prepared))
-    assert sqlite_settings.index_dir.is_symlink()
-    assert len(list(sqlite_settings.index_dir.parent.glob(".index.v-*"))) == 1
-
-
 def test_a_build_moves_an_older_layout_to_published_folders(sqlite_settings):
     """A plain index folder and database file (with a journal a killed build left) become one published pair."""
     prepared = build_module.prepare(sqlite_settings.data_dir)
-    os.replace(indexer.build_aside(sqlite_settings, prepared), sqlite_settings.index_dir)
+    indexer.write_index(sqlite_settings.index_dir, prepared)  # an index made as a plain directory
     db = sqlite_settings.sqlite_path
     db.write_bytes(b"")
     db.with_name(db.name + "-journal").write_bytes(b"stale")
@@ -84,8 +74,3 @@ def test_missing_index_is_reported(tmp_path):
     with pytest.raises(IndexMissing):
         search(tmp_path / "nowhere", "x")
 
-
-def test_swap_refuses_a_directory_elsewhere(sqlite_settings, tmp_path):
-    (tmp_path / "elsewhere").mkdir()
-    with pytest.raises(ValueError):
-        indexer.swap(sqlite_settings, tmp_path / "elsewhere")

@@ -47,11 +47,10 @@ def _overwrite(path, offset, data):
 
 
 DAMAGES = {
-    "segment truncated": lambda i: os.truncate(_biggest(_current(i) / "index", "*.seg"), 100),
-    "segment overwritten": lambda i: _overwrite(_biggest(_current(i) / "index", "*.seg"), 0, b"\0" * 4096),
-    "table of contents removed": lambda i: [p.unlink() for p in (_current(i) / "index").glob("*.toc")],
-    "table of contents garbled": lambda i: [p.write_bytes(b"x" * p.stat().st_size)
-                                            for p in (_current(i) / "index").glob("*.toc")],
+    "postings truncated to a header": lambda i: os.truncate(_biggest(_current(i) / "index" / "postings", "*.npy"), 100),
+    "postings overwritten": lambda i: _overwrite(_biggest(_current(i) / "index" / "postings", "*.npy"), 0, b"\0" * 4096),
+    "postings manifest removed": lambda i: (_current(i) / "index" / "postings" / "postings.json").unlink(),
+    "postings manifest garbled": lambda i: (_current(i) / "index" / "postings" / "postings.json").write_text("x" * 40),
     "index metadata removed": lambda i: (_current(i) / "index" / "evidence-meta.json").unlink(),
     "facet columns removed": lambda i: shutil.rmtree(_current(i) / "index" / "columns"),
     "postings truncated": lambda i: [os.truncate(p, 8) for p in (_current(i) / "index" / "postings").glob("*.npy")],

@@ -1,0 +1,328 @@
+"""The index's own files: postings columns written straight from the analysers, and the cards.
+
+No Whoosh segment is written or read. In ``<index>/postings/``, per indexed field ``f``, memory-mapped:
+``f.terms`` (term bytes, sorted, concatenated) with ``f.term_offsets.npy``; ``f.offsets.npy`` (where
+each term's postings start), ``f.docs.npy`` (int32, ascending per term) and ``f.counts.npy``
+(occurrences: the posting's weight, as Whoosh's ``Positions`` weighs it with a field boost of 1);
+for text fields ``f.pos_offsets.npy`` and ``f.positions.npy`` (phrases) and ``f.lengths.npy`` (each
+document's number of terms; BM25F reads them quantised to a byte as Whoosh stores them). A year is
+its sortable term (``field.to_bytes``), so year terms and ranges are look-ups over ordered bytes.
+``cards.jsonl`` (+ ``cards.offsets.npy``) holds the cards, ``postings.json`` the format version,
+the number of documents and each field's kind and total length.
+
+An incremental update rewrites the columns from the old files' tokens and the new documents'
+(:meth:`Writer.write` with ``previous``): one set of columns per version, statistics of the new set.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import mmap
+from array import array
+from pathlib import Path
+
+import numpy as np
+from whoosh import fields
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from .analysis import analyse_line
+from .schema import TEXT_ANALYSIS
+
+DIRNAME = "postings"
+VERSION = 2
+MANIFEST = "postings.json"
+#: Fields whose whole values repeat across documents (the vocabulary's labels): analysed once per value.
+REPEATING = frozenset({"intervention", "target", "outcome", "design", "country"})
+_LINE_CACHE = 20_000  # distinct lines remembered per analyzer (cleared when full: labels repeat, abstracts do not)
+
+
+def field_kind(field) -> str:
+    if isinstance(field, fields.NUMERIC):
+        return "numeric"
+    if isinstance(field, fields.TEXT):
+        return "text"
+    return "id"
+
+
+class _Vocabulary:
+    """Term ids of one analyzer (or of one id/numeric field), and its lines analysed once each."""
+
+    def __init__(self, analysis: str | None):
+        self.analysis = analysis
+        self.ids: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.lines: dict[str, tuple] = {}
+        self.values: dict[str, tuple] = {}  # whole values of the REPEATING fields
+
+    def ids_of(self, terms) -> list[int]:
+        ids, out = self.ids, []
+        for t in terms:
+            i = ids.get(t)
+            if i is None:
+                i = ids[t] = len(self.terms)
+                self.terms.append(t)
+            out.append(i)
+        return out
+
+    def value(self, text: str, repeating: bool) -> tuple[list, int]:
+        """A text value's term ids in order and the position of the first (a value is lines; tokens
+        never span a line break, and kept tokens stand at consecutive positions)."""
+        hit = self.values.get(text) if repeating else None
+        if hit is not None:
+            return hit
+        ids: list[int] = []
+        first, raw_base = None, 0
+        for line in text.split("\n"):
+            seq = self.lines.get(line)
+            if seq is None:
+                terms, lfirst, raw = analyse_line(self.analysis, line)
+                if len(self.lines) >= _LINE_CACHE:
+                    self.lines.clear()
+                seq = self.lines[line] = (self.ids_of(terms), lfirst or 0, raw)
+            if seq[0]:
+                first = raw_base + seq[1] if first is None else first
+                ids.extend(seq[0])
+            raw_base += seq[2]
+        hit = (ids, first or 0)
+        if repeating:
+            self.values[text] = hit
+        return hit
+
+
+class Writer:
+    """Documents in, in order (:meth:`add`); the index's columns and cards out (:meth:`write`)."""
+
+    def __init__(self, schema):
+        self.schema = schema
+        self.kinds = {name: field_kind(schema[name]) for name in schema.names() if schema[name].indexed}
+        shared = {a: _Vocabulary(a) for a in set(TEXT_ANALYSIS.values())}
+        self.vocabularies = {name: shared[TEXT_ANALYSIS[name]] if kind == "text" else _Vocabulary(None)
+                             for name, kind in self.kinds.items()}
+        # per field: every token's term id, and per document its number of tokens and first position
+        self.tokens = {name: array("i") for name in self.kinds}
+        self.lengths = {name: array("I") for name in self.kinds}
+        self.first = {name: array("I") for name in self.kinds}
+        self.cards: list[bytes] = []
+
+    def add(self, doc: dict) -> None:
+        for name, kind in self.kinds.items():
+            value, vocabulary, field = doc.get(name), self.vocabularies[name], self.schema[name]
+            if value is None:
+                ids, first = [], 0
+            elif kind == "text":
+                ids, first = vocabulary.value(value, name in REPEATING)
+            elif kind == "numeric":  # the value's one sortable term (shift 0)
+                ids, first = vocabulary.ids_of([field.to_bytes(value).decode("latin-1")]), 0
+            else:
+                ids, first = vocabulary.ids_of(sorted({t.decode("utf-8") for t, _, _, _ in field.index(value)})), 0
+            self.tokens[name].extend(ids)
+            self.lengths[name].append(len(ids))
+            self.first[name].append(first)
+        self.cards.append(json.dumps(doc["card"], ensure_ascii=False).encode("utf-8"))
+
+    def token_arrays(self, name: str, base: int):
+        """``(term ids, document, position)`` of every token of the field, documents numbered from ``base``."""
+        tok = np.frombuffer(self.tokens[name], dtype=np.int32) if self.tokens[name] else np.zeros(0, np.int32)
+        lengths = np.frombuffer(self.lengths[name], dtype=np.uint32).astype(np.int64)
+        starts = np.cumsum(lengths) - lengths - np.frombuffer(self.first[name], dtype=np.uint32)
+        doc = np.repeat(np.arange(base, base + len(lengths), dtype=np.int32), lengths)
+        pos = np.arange(len(tok), dtype=np.int64) - np.repeat(starts, lengths)
+        return tok, doc, pos.astype(np.int32)
+
+    def write(self, folder: Path, previous: "IndexFiles | None" = None, keep: np.ndarray | None = None) -> None:
+        """Write the columns into ``folder/postings``: these documents, after ``previous``'s documents
+        ``keep`` (a boolean mask; renumbered in order) when rewriting an index."""
+        target = Path(folder) / DIRNAME
+        target.mkdir(parents=True)
+        kept = int(keep.sum()) if previous is not None else 0
+        renumber = np.cumsum(keep, dtype=np.int64) - 1 if previous is not None else None
+        totals = {}
+        for name, kind in self.kinds.items():
+            terms = [_encode(t, kind) for t in self.vocabularies[name].terms]
+            postings = _postings(terms, *self.token_arrays(name, kept))
+            lengths = np.frombuffer(self.lengths[name], dtype=np.uint32)
+            if previous is not None:
+                old = previous.fields[name]
+                postings = _merge(old.postings_of(keep, renumber), postings)
+                if kind == "text":
+                    lengths = np.concatenate([old.lengths[keep], lengths])
+            _write_field(target, name, kind, postings)
+            if kind == "text":
+                np.save(target / f"{name}.lengths.npy", lengths.astype(np.uint32))
+            totals[name] = int(lengths.sum(dtype=np.int64)) if kind == "text" else 0
+        cards = [previous.card_bytes(d) for d in np.flatnonzero(keep)] if previous is not None else []
+        cards += self.cards
+        offsets = np.zeros(len(cards) + 1, dtype=np.int64)
+        np.cumsum([len(c) + 1 for c in cards], out=offsets[1:])
+        (target / "cards.jsonl").write_bytes(b"".join(c + b"\n" for c in cards))
+        np.save(target / "cards.offsets.npy", offsets)
+        manifest = {"version": VERSION, "documents": len(cards),
+                    "fields": {name: {"kind": kind, "total": totals[name]} for name, kind in self.kinds.items()}}
+        (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _encode(term: str, kind: str) -> bytes:
+    return term.encode("latin-1") if kind == "numeric" else term.encode("utf-8")
+
+
+def _postings(terms: list[bytes], tok: np.ndarray, doc: np.ndarray, pos: np.ndarray) -> tuple:
+    """Tokens (term ids into ``terms``, documents, positions; in document order) as postings:
+    ``(sorted terms, term index per posting, document, count, positions per posting in order)``."""
+    used = np.unique(tok)
+    everything = sorted(terms[i] for i in used.tolist())
+    index = {t: i for i, t in enumerate(everything)}
+    table = np.zeros(len(terms), dtype=np.int32)
+    table[used] = [index[terms[i]] for i in used.tolist()]
+    term = table[tok]
+    order = np.argsort(term, kind="stable")  # within a term: documents, then positions, as added
+    term, doc, pos = term[order], doc[order].astype(np.int32), pos[order]
+    starts = np.flatnonzero(np.concatenate([[len(term) > 0], (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])]))
+    return everything, term[starts], doc[starts], np.diff(np.append(starts, len(term))), pos
+
+
+def _merge(a: tuple, b: tuple) -> tuple:
+    """Postings ``b`` (of later documents) merged into ``a``, both as :func:`_postings` gives them:
+    each of ``b``'s postings goes after ``a``'s of the same term (no sort of ``a``: it stays in order)."""
+    everything = sorted(set(a[0]) | set(b[0]))
+    index = {t: i for i, t in enumerate(everything)}
+    ta = np.array([index[t] for t in a[0]], dtype=np.int64)[a[1]]
+    tb = np.array([index[t] for t in b[0]], dtype=np.int64)[b[1]]
+    at = np.searchsorted(ta, tb, side="right")
+    token_starts = np.concatenate([[0], np.cumsum(a[3], dtype=np.int64)])
+    positions = np.insert(a[4], np.repeat(token_starts[at], b[3]), b[4])
+    return everything, np.insert(ta, at, tb), np.insert(a[2], at, b[2]), np.insert(a[3], at, b[3]), positions
+
+
+def _write_field(folder: Path, name: str, kind: str, postings: tuple) -> None:
+    everything, term, doc, counts, positions = postings
+    steps = np.arange(len(everything) + 1)
+    (folder / f"{name}.terms").write_bytes(b"".join(everything))
+    offsets = np.searchsorted(term, steps).astype(np.int64)
+    arrays = {"term_offsets": np.concatenate([[0], np.cumsum([len(t) for t in everything], dtype=np.int64)]),
+              "offsets": offsets, "docs": doc.astype(np.int32), "counts": _narrow(counts)}
+    if kind == "text":
+        arrays["pos_offsets"] = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])[offsets]
+        arrays["positions"] = _narrow(positions)
+    for key, values in arrays.items():
+        np.save(folder / f"{name}.{key}.npy", values)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the smallest of uint16 / uint32 / int64 that holds them."""
+    top = int(values.max()) if len(values) else 0
+    return values.astype(np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64)
+
+
+class Terms:
+    """The sorted term bytes of one field, as a sequence ``bisect`` can search without a list of them."""
+
+    def __init__(self, blob, offsets: np.ndarray):
+        self.blob = memoryview(blob)  # slicing a memoryview and indexing one give bytes and ints, fast
+        self.offsets = memoryview(np.ascontiguousarray(offsets, dtype=np.int64)).cast("B").cast("q")
+        self.n = len(offsets) - 1
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> bytes:
+        return bytes(self.blob[self.offsets[i]:self.offsets[i + 1]])
+
+    def find(self, btext: bytes) -> int | None:
+        i = bisect.bisect_left(self, btext)
+        return i if i < self.n and self[i] == btext else None
+
+    def between(self, low: bytes, high: bytes | None) -> range:
+        """Indexes of the terms ``low <= term < high`` (``high`` None: to the end)."""
+        return range(bisect.bisect_left(self, low), self.n if high is None else bisect.bisect_left(self, high))
+
+
+_QUANTISED = np.array([byte_to_length(length_to_byte(i)) for i in range(1 << 12)], dtype=np.float64)
+
+
+class FieldColumns:
+    """One field's memory-mapped columns."""
+
+    def __init__(self, folder: Path, name: str, kind: str, total: int):
+        def load(key):
+            return np.load(folder / f"{name}.{key}.npy", mmap_mode="r").view(np.ndarray)
+
+        path = folder / f"{name}.terms"
+        blob = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else b""
+        self.kind, self.total = kind, total
+        self.terms = Terms(blob, load("term_offsets"))
+        self.offsets, self.docs, self.counts = load("offsets"), load("docs"), load("counts")
+        self.pos_offsets = load("pos_offsets") if kind == "text" else None
+        self.positions = load("positions") if kind == "text" else None
+        self.lengths = load("lengths") if kind == "text" else None
+        self.quantised = None
+
+    def postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        return self.docs[lo:hi].astype(np.int64), self.counts[lo:hi].astype(np.float64)
+
+    def frequency(self, i: int) -> int:
+        """The term's occurrences in all documents (its weights' sum)."""
+        return int(self.counts[self.offsets[i]:self.offsets[i + 1]].sum(dtype=np.int64))
+
+    def quantised_lengths(self) -> np.ndarray:
+        """Each document's length as Whoosh stores it (one byte) and BM25F reads it."""
+        if self.quantised is None:
+            lengths = np.asarray(self.lengths, dtype=np.int64)
+            table = _QUANTISED
+            if len(lengths) and lengths.max() >= len(table):
+                table = np.array([byte_to_length(length_to_byte(i)) for i in range(int(lengths.max()) + 1)])
+            self.quantised = table[lengths]
+        return self.quantised
+
+    def occurrences(self, i: int, within: np.ndarray) -> np.ndarray:
+        """The term's occurrences in the documents ``within`` (sorted, each holding the term) as
+        ``doc << 32 | position``, sorted."""
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        term_docs, term_counts = self.docs[lo:hi], self.counts[lo:hi].astype(np.int64)
+        pick = np.searchsorted(term_docs, within)
+        starts = self.pos_offsets[i] + np.cumsum(term_counts)[pick] - term_counts[pick]
+        n = term_counts[pick]
+        before = np.cumsum(n) - n
+        at = np.arange(int(n.sum()), dtype=np.int64) + np.repeat(starts - before, n)
+        return (np.repeat(np.asarray(within, dtype=np.int64), n) << 32) | self.positions[at].astype(np.int64)
+
+    def postings_of(self, keep: np.ndarray, renumber: np.ndarray) -> tuple:
+        """The postings of the documents ``keep`` (renumbered), as :func:`_postings` gives them."""
+        live = keep[self.docs]
+        p_term = np.repeat(np.arange(self.terms.n, dtype=np.int64), np.diff(self.offsets))[live]
+        present = np.unique(p_term)
+        remap = np.zeros(self.terms.n, dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        counts = self.counts[live].astype(np.int64)
+        pos = self.positions[np.repeat(live, self.counts)].astype(np.int64) if self.kind == "text" else \
+            np.zeros(int(counts.sum()), dtype=np.int64)  # (wide: the new positions are inserted into it)
+        return ([self.terms[i] for i in present.tolist()], remap[p_term], renumber[self.docs[live]], counts, pos)
+
+
+class IndexFiles:
+    """The postings columns and cards of one index version, memory-mapped."""
+
+    def __init__(self, folder):
+        folder = Path(folder) / DIRNAME
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("version") != VERSION:
+            raise ValueError(f"postings format {manifest.get('version')}, expected {VERSION}")
+        self.doc_count = manifest["documents"]
+        self.fields = {name: FieldColumns(folder, name, spec["kind"], spec["total"])
+                       for name, spec in manifest["fields"].items()}
+        self.card_blob = b""
+        if self.doc_count:  # mmap's slices are bytes: cheaper per card than a numpy memmap's
+            with open(folder / "cards.jsonl", "rb") as fh:
+                self.card_blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self.card_offsets = np.load(folder / "cards.offsets.npy").tolist()
+
+    def card_bytes(self, docnum: int) -> bytes:
+        return self.card_blob[self.card_offsets[docnum]:self.card_offsets[docnum + 1] - 1]
+
+    def card(self, docnum: int) -> dict:
+        return json.loads(self.card_bytes(docnum))
+
+    def cards(self):
+        for d in range(self.doc_count):
+            yield d, self.card(d)

@@ -1,0 +1,122 @@
+"""The index's own columns hold what Whoosh's analyzers give for every document, term and position."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from evidence.search import analysis, store
+from evidence.search.schema import TEXT_ANALYSIS, make_schema
+
+TEXTS = [
+    "",
+    "og\nThe effect of the intervention\n\nog i de\nHjemløse unge og kriminalitet",
+    "the of and\n\nCognitive-behavioural therapy (CBT) for young offenders\nthe the",
+    "Multisystemisk terapi MST\nMST\nmultisystemic therapy, Malmö and Århus: 3.5 years' follow-up\n",
+    "\n\n\nog\n",
+    "randomised randomised RCT\nrandomiseret kontrolleret forsøg\nrandomised",
+]
+
+
+def test_fused_analysis_equals_the_analyzers():
+    for name in analysis.ANALYZERS:
+        for text in TEXTS:
+            for line in text.split("\n"):
+                assert analysis.analyse_line(name, line) == analysis.analyse_line_slowly(name, line), (name, line)
+
+
+def docs():
+    out = []
+    for i, text in enumerate(TEXTS * 2):
+        doc = {name: text for name in TEXT_ANALYSIS}
+        doc.update({"id": f"study-{i}", "card": {"id": f"study-{i}", "n": i}})
+        if i % 3:
+            doc["year"] = 1990 + i
+        out.append(doc)
+    return out
+
+
+def expected_postings(field_name: str, documents: list[dict]) -> dict:
+    """term -> [(doc, [positions])] from the field's analyzer over the whole value (Whoosh's own tokens)."""
+    field = make_schema()[field_name]
+    out = defaultdict(list)
+    for d, doc in enumerate(documents):
+        per_term = defaultdict(list)
+        for t in field.analyzer(doc[field_name], positions=True, mode="index"):
+            per_term[t.text].append(t.pos)
+        for term, positions in per_term.items():
+            out[term.encode()].append((d, positions))
+    return dict(out)
+
+
+@pytest.fixture
+def written(tmp_path):
+    writer = store.Writer(make_schema())
+    documents = docs()
+    for doc in documents:
+        writer.add(doc)
+    writer.write(tmp_path)
+    return store.IndexFiles(tmp_path), documents
+
+
+def test_every_text_field_holds_the_analyzers_terms_and_positions(written):
+    files, documents = written
+    assert files.doc_count == len(documents)
+    for name in TEXT_ANALYSIS:
+        columns = files.fields[name]
+        expected = expected_postings(name, documents)
+        assert [columns.terms[i] for i in range(columns.terms.n)] == sorted(expected), name
+        for i in range(columns.terms.n):
+            want = expected[columns.terms[i]]
+            docs_, weights = columns.postings(i)
+            assert docs_.tolist() == [d for d, _ in want]
+            assert weights.tolist() == [float(len(p)) for _, p in want]
+            keys = columns.occurrences(i, docs_)
+            assert [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in keys] == [(d, p) for d, ps in want for p in ps]
+        lengths = [sum(1 for _ in make_schema()[name].analyzer(doc[name], mode="index")) for doc in documents]
+        assert columns.lengths.tolist() == lengths
+        assert columns.total == sum(lengths)
+
+
+def test_ids_years_and_cards(written):
+    files, documents = written
+    ids = files.fields["id"]
+    assert ids.postings(ids.terms.find(b"study-3"))[0].tolist() == [3]
+    years = files.fields["year"]
+    field = make_schema()["year"]
+    for d, doc in enumerate(documents):
+        if "year" in doc:
+            assert d in years.postings(years.terms.find(field.to_bytes(doc["year"])))[0].tolist()
+    assert [card for _, card in files.cards()] == [doc["card"] for doc in documents]
+
+
+def test_a_rewrite_without_new_documents(tmp_path, written):
+    files, documents = written
+    keep = np.array([i != 0 for i in range(len(documents))])
+    store.Writer(make_schema()).write(tmp_path / "rewritten", previous=files, keep=keep)
+    assert [card for _, card in store.IndexFiles(tmp_path / "rewritten").cards()] == [d["card"] for d in documents[1:]]
+
+
+def test_a_rewrite_equals_writing_the_kept_and_new_documents(tmp_path, written):
+    files, documents = written
+    # every document of TEXTS[3] goes (its terms with them), a new word comes
+    keep = np.array([i % 4 != 1 and i % len(TEXTS) != 3 for i in range(len(documents))])
+    added = {name: "Zanzibarian fishermen\n" + documents[2][name] for name in TEXT_ANALYSIS}
+    new = [dict(documents[0], id="new-1", card={"id": "new-1"}),
+           dict(documents[2], id="new-2", card={"id": "new-2"}, **added),
+           {"id": "new-3", "card": {"id": "new-3"}, "title": "Zanzibarian"}]  # no text in most fields
+    writer = store.Writer(make_schema())
+    for doc in new:
+        writer.add(doc)
+    writer.write(tmp_path / "rewritten", previous=files, keep=keep)
+    direct = store.Writer(make_schema())
+    for doc in [d for d, k in zip(documents, keep) if k] + new:
+        direct.add(doc)
+    direct.write(tmp_path / "direct")
+    rewritten = store.IndexFiles(tmp_path / "rewritten")
+    words = rewritten.fields["words"].terms
+    assert words.find(b"malmoe") is None and words.find(b"zanzibarian") is not None
+    for name in sorted((tmp_path / "direct" / store.DIRNAME).iterdir()):
+        assert (tmp_path / "rewritten" / store.DIRNAME / name.name).read_bytes() == name.read_bytes(), name.name

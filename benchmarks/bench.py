@@ -115,7 +115,7 @@ def machine() -> dict:
             "python": platform.python_version(), "os": os_name, "commit": git("rev-parse", "HEAD"),
             "dirty": bool(status) if status is not None else None,
             "dirty_files": status.splitlines() if status else [],
-            "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             "load_average_at_start": load}
 
 

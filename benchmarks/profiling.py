@@ -62,9 +62,8 @@ def profile_build(n: int, top: int) -> None:
 
 
 def profile_search(n: int, top: int, rounds: int) -> None:
-    from evidence.build import build
-
     from benchmarks.inprocess import time_ours
+    from evidence.build import build
 
     settings, work = _settings(n, fresh=False)
     if not (settings.index_dir).exists():

@@ -354,7 +354,7 @@ def build(settings: Settings, track=None, built_at: str | None = None, increment
     (:mod:`evidence.publish`); a killed build leaves the published pair as it
     was, and the next build clears what it left.
     """
-    built_at = built_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    built_at = built_at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     with publish.staging(settings) as stage:
         if incremental:
             from .incremental import build_incremental  # imports build: loaded only when used

@@ -64,7 +64,7 @@ class Settings:
             return Path(self.database_url[len(prefix):])
         return None
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 
 

@@ -19,17 +19,30 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from . import build as full_build  # code_hash through the module: tests replace it
+from . import publish
+from .build import (
+    CODE_ROW,
+    RACY_NS,
+    SCHEMA_VERSION,
+    BuildError,
+    Prepared,
+    _candidates,
+    _file_row,
+    _study,
+    _terms,
+    _vocabulary_files,
+    content_hash,
+    insert_records,
+    terms_hash,
+    version_of,
+)
+from .config import Settings
 from .db.models import BuildFile, BuildInfo, Effect, Parameter, Study
 from .db.session import make_engine
 from .records.validate import STRAY, Corpus, Problem
-from . import publish
 from .search import indexer
 from .services import pooling
-from . import build as full_build  # code_hash through the module: tests replace it
-from .build import (CODE_ROW, RACY_NS, SCHEMA_VERSION, BuildError, Prepared, _candidates, _file_row,
-                    _study, _terms, _vocabulary_files, content_hash, insert_records, terms_hash,
-                    version_of)
-from .config import Settings
 
 _TABLES = {"build_files", "build_info", "studies", "effects", "parameters", "terms"}
 _CHUNK = 500  # ids per IN (…) list

@@ -49,7 +49,7 @@ class Layout:
     db_link: Path | None  # settings.sqlite_path: a fixed link too (None: another database)
 
     @classmethod
-    def of(cls, settings) -> "Layout":
+    def of(cls, settings) -> Layout:
         return cls(Path(settings.index_dir), settings.sqlite_path)
 
     @property

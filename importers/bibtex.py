@@ -16,8 +16,13 @@ from contextlib import contextmanager
 import bibtexparser
 from bibtexparser import middlewares as mw
 from bibtexparser.exceptions import BlockAbortedException
-from bibtexparser.model import (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, MiddlewareErrorBlock,
-                                ParsingFailedBlock)
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    MiddlewareErrorBlock,
+    ParsingFailedBlock,
+)
 
 from .citation import clean_doi, parse_year
 from .draft import Draft

@@ -16,7 +16,6 @@ if that still leaves several, the import stops and asks for a DOI.
 from __future__ import annotations
 
 import difflib
-
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -10,10 +10,10 @@ With any problem nothing is written; otherwise all files are written at once wit
 from __future__ import annotations
 
 import copy
-from functools import partial
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import yaml

@@ -21,8 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seedlib import (ROOT, SOURCES_DIR, assign_ids, descriptors, group_rows, history, num, read_rows,  # noqa: E402
-                     report, write)
+from seedlib import ROOT, SOURCES_DIR, assign_ids, descriptors, group_rows, history, num, read_rows, report, write  # noqa: E402
 
 FOLDER = "bachmann2010-geriatric-rehab"
 MARKER = f"data/sources/{FOLDER}/"

@@ -25,8 +25,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seedlib import (ROOT, SOURCES_DIR, assign_ids, authors_of, descriptors, group_rows, history, num,  # noqa: E402
-                     read_rows, report, write)
+from seedlib import (  # noqa: E402
+    ROOT,
+    SOURCES_DIR,
+    assign_ids,
+    authors_of,
+    descriptors,
+    group_rows,
+    history,
+    num,
+    read_rows,
+    report,
+    write,
+)
 
 FOLDER = "dietrichson2021-k6"
 MARKER = f"data/sources/{FOLDER}/"

@@ -28,8 +28,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seedlib import (ROOT, SOURCES_DIR, assign_ids, authors_of, group_rows, history, num, read_rows,  # noqa: E402
-                     report, write, year_in)
+from seedlib import (  # noqa: E402
+    ROOT,
+    SOURCES_DIR,
+    assign_ids,
+    authors_of,
+    group_rows,
+    history,
+    num,
+    read_rows,
+    report,
+    write,
+    year_in,
+)
 
 FOLDER = "taylor-care-leavers"
 MARKER = f"data/sources/{FOLDER}/"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fixture_data import assemble_data
 
 from evidence.config import load_settings
-from fixture_data import assemble_data
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = Path(os.environ.get("EVIDENCE_REFERENCE_DIR", ROOT / "tests" / "stats" / "reference"))

@@ -75,7 +75,7 @@ def start_session(conn: Connection, curator_id: int) -> str:
 
 
 def _age(stamp: str) -> float:
-    return (dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(stamp)).total_seconds()
+    return (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(stamp)).total_seconds()
 
 
 def current(conn: Connection, sid: str | None):

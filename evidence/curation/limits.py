@@ -19,7 +19,7 @@ LOCK_SECONDS = 15 * 60
 
 
 def _since(seconds: int) -> str:
-    moment = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(seconds=seconds)
+    moment = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=seconds)
     return moment.isoformat()
 
 

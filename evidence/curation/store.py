@@ -11,8 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from sqlalchemy import (Boolean, Column, Engine, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text,
-                        create_engine, event, text)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.pool import NullPool
 
 from ..config import Settings
@@ -94,7 +107,7 @@ _APPEND_ONLY = {
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def check_url(settings: Settings) -> str:

@@ -74,7 +74,7 @@ class Study(Base):
     path: Mapped[str] = mapped_column(String(500))  # the record file, relative to the data folder
     record: Mapped[dict] = mapped_column(JSON)  # the whole validated record
 
-    effects: Mapped[list["Effect"]] = relationship(
+    effects: Mapped[list[Effect]] = relationship(
         back_populates="study", order_by="Effect.position", cascade="all, delete-orphan"
     )
 

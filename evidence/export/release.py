@@ -81,13 +81,13 @@ def find(releases_dir: Path, version: str) -> Release | None:
 
 
 def default_name(dataset_version: str, today: dt.date | None = None) -> str:
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     return f"{today.isoformat()}-{dataset_version[:8]}"
 
 
 def write(releases_dir: Path, source: Source, name: str | None = None, now: dt.datetime | None = None) -> Release:
     """Write a new release of ``source``; refuse a name that exists or is not a plain folder name."""
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     name = name or default_name(source.dataset_version, now.date())
     if not NAME.match(name):
         raise ReleaseError(f"release name {name!r}: use letters, digits, '.', '_' and '-' (at most 100)")

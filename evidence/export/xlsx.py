@@ -99,7 +99,7 @@ def _timestamp(iso: str) -> dt.datetime:
     except (TypeError, ValueError):
         return dt.datetime(1980, 1, 1)
     if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
     return max(stamp, dt.datetime(1980, 1, 1))
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .schemas import Text, slug_field
 from .problems import Problem, display_path, flatten
+from .schemas import Text, slug_field
 from .yamlio import YamlError, load
 
 PAYERS = ("kommune", "region", "stat")

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import yaml
 
-
 #: Deepest nesting of mappings and lists a record may have (a real record has 5 or 6 levels).
 MAX_DEPTH = 32
 #: Most digits a number may have (a count or a measurement has far fewer; Python refuses over 4,300).

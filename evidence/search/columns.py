@@ -48,7 +48,7 @@ class Columns:
     # ------------------------------------------------------------ building
 
     @classmethod
-    def from_cards(cls, n: int, cards) -> "Columns":
+    def from_cards(cls, n: int, cards) -> Columns:
         """From the ``(docnum, card)`` pairs of an index with ``n`` documents."""
         names = {f: [] for f in facet_mod.FACETS}
         table = {f: {} for f in facet_mod.FACETS}
@@ -75,7 +75,7 @@ class Columns:
         return cls(n, names, {f: (np.asarray(d, dtype=np.int32), np.asarray(v, dtype=np.int32))
                               for f, (d, v) in pairs.items()}, arrays)
 
-    def updated(self, keep: np.ndarray, cards: list[dict]) -> "Columns":
+    def updated(self, keep: np.ndarray, cards: list[dict]) -> Columns:
         """These columns without the documents not in ``keep`` (renumbered in order), then ``cards``'
         documents: what :meth:`from_cards` gives over the index an update writes (a value no study has
         any more keeps its id and counts nothing), without reading every card again."""
@@ -113,7 +113,7 @@ class Columns:
                                                         ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, index_dir, mmap: bool = True) -> "Columns | None":
+    def load(cls, index_dir, mmap: bool = True) -> Columns | None:
         """The saved columns of ``index_dir``, memory-mapped; None when there are none (an older index)."""
         folder = Path(index_dir) / DIRNAME
         try:

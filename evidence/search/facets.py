@@ -30,7 +30,7 @@ class Filters:
     def active(self) -> bool:
         return bool(self.values) or self.year_from is not None or self.year_to is not None
 
-    def without(self, facet: str, value: str | None = None) -> "Filters":
+    def without(self, facet: str, value: str | None = None) -> Filters:
         values = dict(self.values)
         if facet in ("year_from", "year_to"):
             return Filters(values, None if facet == "year_from" else self.year_from,

@@ -24,7 +24,7 @@ class Match:
     termcount: int
 
     @classmethod
-    def empty(cls) -> "Match":
+    def empty(cls) -> Match:
         return cls(NONE, np.zeros(0), np.zeros(0, dtype=np.int32), 0)
 
 

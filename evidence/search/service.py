@@ -38,7 +38,7 @@ import numpy as np
 
 from . import facets as facet_mod
 from .engine import evaluate
-from .querying import Message, parse, describe
+from .querying import Message, describe, parse
 from .reader import holder_for
 from .spelling import Suggestion, suggest_spellings
 

@@ -130,7 +130,7 @@ class Writer:
         pos = np.arange(len(tok), dtype=np.int64) - np.repeat(starts, lengths)
         return tok, doc, pos.astype(np.int32)
 
-    def write(self, folder: Path, previous: "IndexFiles | None" = None, keep: np.ndarray | None = None) -> None:
+    def write(self, folder: Path, previous: IndexFiles | None = None, keep: np.ndarray | None = None) -> None:
         """Write the columns into ``folder/postings``: these documents, after ``previous``'s documents
         ``keep`` (a boolean mask; renumbered in order) when rewriting an index."""
         target = Path(folder) / DIRNAME

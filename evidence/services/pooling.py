@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from ..records.vocabulary import Vocabulary
 from ..stats import pooled, sensitivity, strength, units
-from ..stats.pooled import DEFAULT_RHO, RHO_SENSITIVITY
 from ..stats.metareg import METHODS as REGTEST_METHODS
+from ..stats.pooled import DEFAULT_RHO, RHO_SENSITIVITY
 from ..stats.regtest import regtest
 
 DEFAULT_METHOD, DEFAULT_TEST, LEVEL = "REML", "z", 0.95

@@ -14,8 +14,7 @@ import math
 
 from scipy import special
 
-from .escalc import (EffectSize, EffectSizeError, _group_size, _number, hedges_correction,
-                     smd_variance)
+from .escalc import EffectSize, EffectSizeError, _group_size, _number, hedges_correction, smd_variance
 
 LOGIT_FACTOR = math.sqrt(3) / math.pi  # SD of the standard logistic is pi/sqrt(3)
 NORMAL_FACTOR = 1.65  # metafor's (Cox & Snell) probit-style factor

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import dependent
+from .che import che_rve
 from .dependent import DEFAULT_RHO
 from .rma import rma
-from .che import che_rve
 
 #: Other within-study correlations each che-rve parameter is also fitted with (stored as a sensitivity analysis).
 RHO_SENSITIVITY = (0.5, 0.95)

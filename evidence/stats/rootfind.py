@@ -12,8 +12,8 @@ Forsythe, Malcolm & Moler (1977).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 EPSILON = sys.float_info.epsilon
 R_UNIROOT_TOL = EPSILON ** 0.25

@@ -7,6 +7,7 @@ import json
 import re
 
 import jsonschema
+
 from evidence.export import jsonschema as export_schema
 from evidence.export import release as releases
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from fixture_data import assemble_vocabularies, study_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from fixture_data import assemble_vocabularies, study_file
 from import_helpers import run_import, tree_hash
 
 from importers.bibtex import parse_bibtex

@@ -33,13 +33,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from fixture_data import FIXTURE_DATA, assemble_vocabularies
+from import_helpers import ROOT, check_reference_dir, run_import, tree_hash
 
 from evidence.records.validate import Corpus, load_corpus, load_vocabulary
 from evidence.records.yamlio import load
 from importers.citation import fold, surname
-
-from fixture_data import FIXTURE_DATA, assemble_vocabularies
-from import_helpers import ROOT, check_reference_dir, run_import, tree_hash
 
 _spec = importlib.util.spec_from_file_location("seed", ROOT / "scripts" / "seed_reference_studies.py")
 seed = importlib.util.module_from_spec(_spec)

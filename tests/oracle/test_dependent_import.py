@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 from evidence.build import build
 from evidence.config import load_settings
 from evidence.db.session import make_engine
-from evidence.services.parameters import Choice, load_current
-
 from evidence.oracle.runner import fit_in_r
 from evidence.oracle.verify import CHE_FIELDS, CHE_RTOL, VARIANCE_ATOL, VARIANCES, close
+from evidence.services.parameters import Choice, load_current
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dependent" / "konstantopoulos2011.csv"
 PARAMETER = "district-school-programme.district-pupils.school-achievement.any.not-stated.SMD"

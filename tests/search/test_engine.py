@@ -12,20 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from whoosh.matching import binary
-
+from golden_rankings import SHAPES
 from whoosh.filedb.filestore import RamStorage
+from whoosh.matching import binary
 from whoosh.util.numeric import tiered_ranges
 
 from evidence import build as build_module
 from evidence.search import indexer
 from evidence.search.documents import documents
-from evidence.search.engine import Engine, evaluate
+from evidence.search.engine import evaluate
 from evidence.search.querying import parse
 from evidence.search.reader import IndexHolder
 from evidence.search.schema import make_schema
-
-from golden_rankings import SHAPES
 
 
 def _fixed_find_first(self):

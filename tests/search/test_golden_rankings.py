@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from golden_rankings import GOLDEN, answer, build_index, corpus_dir
 
 from evidence.search.reader import IndexHolder
-
-from golden_rankings import GOLDEN, answer, build_index, corpus_dir
 
 REL = 1e-9
 WHOOSH_OPEN_START_BUG = "year:<=1995"

@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from evidence.oracle.runner import fit_in_r, r_available
 from evidence.stats.che import che_rve
 from evidence.stats.dependent import vcalc_blocks
 from evidence.stats.multilevel import rma_mv
 from evidence.stats.regtest import regtest
-from evidence.oracle.runner import fit_in_r, r_available
 
 REL_CHE = 1e-5  # as test_stats_dependent_golden
 REL_RMA = 1e-6

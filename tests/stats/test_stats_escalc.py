@@ -9,8 +9,15 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from evidence.stats.escalc import (MEASURES, ZERO_CELL_NOTE, EffectSize, EffectSizeError,
-                                   escalc, escalc_many, hedges_correction)
+from evidence.stats.escalc import (
+    MEASURES,
+    ZERO_CELL_NOTE,
+    EffectSize,
+    EffectSizeError,
+    escalc,
+    escalc_many,
+    hedges_correction,
+)
 
 counts = st.integers(0, 2000)
 

@@ -11,6 +11,7 @@ import yaml
 from evidence import create_app
 from evidence.build import build
 from evidence.config import load_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PAYLOADS = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>', "javascript:alert(1)",

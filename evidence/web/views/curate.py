@@ -8,8 +8,19 @@ refusal changes anything.
 
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, g, get_flashed_messages, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from ...curation import accounts, approval, audit, limits, terms, vocabulary_edit
 from ...curation.store import engine_for

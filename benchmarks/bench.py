@@ -63,9 +63,12 @@ LIMITS = {
                "pooling — "
                "[§1](../docs/benchmarks.md#1-full-build-at-20k--60-s-measured-376-s)",
     "rebuild_s": "an incremental build's own time plus Python's start; a full build when the code changed since "
-                 "the last build — [§2](../docs/benchmarks.md#2-one-study-rebuild-at-20k--2-s-measured-a-full-build-376-s)",
-    "facets_p95_c1_ms": "per request: parsing, facet counting, the page's cards and rendering (matching and scoring are "
-                        "vectorised) — [§3](../docs/benchmarks.md#3-faceted-search-p95-at-20k--50-ms-at-concurrency-1-measured-in-process-36-s)",
+                 "the last build — "
+                 "[§2](../docs/benchmarks.md#2-one-study-rebuild-at-20k--2-s-measured-a-full-build-376-s)",
+    "facets_p95_c1_ms": "per request: parsing, facet counting, the page's cards and rendering "
+                        "(matching and scoring are "
+                        "vectorised) — [§3](../docs/benchmarks.md"
+                        "#3-faceted-search-p95-at-20k--50-ms-at-concurrency-1-measured-in-process-36-s)",
     "rps_c8": "CPU per request on two cores shared with the load generator: the search (parse, vectorised "
               "matching, facet counts) and, for pages, Jinja rendering of the hits and facet lists — "
               "[§4](../docs/benchmarks.md#4--150-requestss-at-concurrency-8-at-20k)",
@@ -312,7 +315,8 @@ def measure_server(label: str, app_spec: str, env: dict, workers: int, urls: lis
         return _measure_server(label, app_spec, env, workers, urls, distinct, work, plan)
     except RuntimeError as exc:  # the app does not start at this commit: say so, go on
         log_path = work / f"gunicorn-{label}.log"
-        tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:] if log_path.exists() else []
+        tail = (log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+                if log_path.exists() else [])
         return {"app": app_spec, "workers": workers, "error": f"{exc} — {' '.join(tail)}"}
 
 
@@ -555,7 +559,8 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
           f"{_fmt((r.get('database_bytes') or 0) / 1e6)} MB | {_fmt((r.get('index_bytes') or 0) / 1e6)} MB |")
     if any(not results[n]["rebuild"].get("incremental") for n in sizes):
         w("\nA rebuild is a full build when the build has no incremental path, or when the code that made the last "
-          "build differs from the code now (`evidence.build.code_hash()`), as happens when commits land during a run.\n")
+          "build differs from the code now (`evidence.build.code_hash()`), as happens when commits land during a "
+          "run.\n")
 
     w("\n## Parameters export\n")
     w("`evidence export parameters --format json -o FILE`, a fresh process.\n")
@@ -591,7 +596,8 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
             for load_name, c1_key, c8_key in (("cold", "cold_c1", "cold_c8"), ("warm", "c1", "c8")):
                 c1, c8 = s[c1_key], s[c8_key]
                 fac = c1["by_category"].get("facets") or {}
-                w(f"| {n:,} | {title} | {load_name} | {_fmt(c1['latency_ms']['p50'])} | {_fmt(c1['latency_ms']['p95'])} | "
+                w(f"| {n:,} | {title} | {load_name} | {_fmt(c1['latency_ms']['p50'])} | "
+                  f"{_fmt(c1['latency_ms']['p95'])} | "
                   f"{_fmt(c1['latency_ms']['p99'])} | {_fmt(fac.get('p95'))} | {_fmt(c8['latency_ms']['p50'])} | "
                   f"{_fmt(c8['latency_ms']['p95'])} | {_fmt(c8['latency_ms']['p99'])} | {_fmt(c8['rps'])} | "
                   f"{c1['errors'] + c8['errors']} | {_fmt(peak.get('total_rss_mb'), 0)} MB | "
@@ -608,7 +614,8 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
       "baseline indexes the same documents (the app's own `documents()`), answers the same URL parameters with "
       "the total, one page of 20 cards and every facet's counts (disjunctive, as the app counts them), in JSON, "
       "and caches nothing; so the JSON API under cold load is the like-for-like comparison.\n")
-    w("| size | surface | load | c=1 p50 | c=1 p95 | c=8 p95 | req/s (c=8), ours/baseline |\n|---|---|---|---|---|---|---|")
+    w("| size | surface | load | c=1 p50 | c=1 p95 | c=8 p95 | req/s (c=8), ours/baseline |\n"
+      "|---|---|---|---|---|---|---|")
 
     def ratio(a, b):
         return f"{a / b:.2f}×" if a and b else "—"
@@ -640,14 +647,16 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
             ours = (ip.get("ours") or {}).get(load_name) or {}
             base = (ip.get("baseline") or {}).get(load_name) or {}
             if "all" not in ours or "all" not in base:
-                w(f"| {n:,} | {load_name} | {((ip.get('ours') or {}).get('error') or ip.get('error') or 'not run')[:150]} "
+                w(f"| {n:,} | {load_name} | "
+                  f"{((ip.get('ours') or {}).get('error') or ip.get('error') or 'not run')[:150]} "
                   "| | | | | | |")
                 continue
             totals = (ip.get("ours") or {}).get("totals") or {}
             base_totals = (ip.get("baseline") or {}).get("totals") or {}
             same = sum(totals[k] == base_totals.get(k) for k in totals)
             w(f"| {n:,} | {load_name} | {_fmt(ours['all']['p50'])} | {_fmt(ours['all']['p95'])} | "
-              f"{_fmt(base['all']['p50'])} | {_fmt(base['all']['p95'])} | {ratio(ours['all']['p50'], base['all']['p50'])} | "
+              f"{_fmt(base['all']['p50'])} | {_fmt(base['all']['p95'])} | "
+              f"{ratio(ours['all']['p50'], base['all']['p50'])} | "
               f"{ratio(ours['all']['p95'], base['all']['p95'])} | {same} of {len(totals)} |")
 
     for load_name, c1_key in (("cold", "cold_c1"), ("warm", "c1")):
@@ -659,7 +668,8 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
                 if c1_key not in s:
                     continue
                 cats = s[c1_key]["by_category"]
-                w(f"| {n:,} | {surface} | " + " | ".join(_fmt((cats.get(c) or {}).get("p95")) for c in queries.CATEGORIES)
+                w(f"| {n:,} | {surface} | "
+                  + " | ".join(_fmt((cats.get(c) or {}).get("p95")) for c in queries.CATEGORIES)
                   + " |")
     w("\n### By query (warm, concurrency 1, p50 ms)\n")
     names = [q.name for q in queries.MIX]

@@ -229,7 +229,8 @@ class Searcher:
                  "strength": "docs.strength DESC, m.score"}.get(args.get("sort") or "", "m.score, docs.rowid")
         page = int(args.get("page")) if (args.get("page") or "").isdigit() and int(args.get("page")) > 0 else 1
         hits = [json.loads(card) for (card,) in con.execute(
-            f"SELECT docs.card{joined} ORDER BY {order} LIMIT ? OFFSET ?", [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE])]
+            f"SELECT docs.card{joined} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE])]
         facets: dict[str, dict[str, int]] = {}
         for facet in FACETS:
             where, params = conditions(facet)

@@ -18,7 +18,8 @@ class Query:
     name: str
     category: str  # free-text | danish | facets | sort | phrase | year-range | no-hit
     q: str = ""
-    filters: dict = field(default_factory=dict)  # facet -> value (intervention, target_group, outcome, design, evidence_level, country)
+    # facet -> value (intervention, target_group, outcome, design, evidence_level, country)
+    filters: dict = field(default_factory=dict)
     sort: str | None = None  # relevance (default) | year | effect | strength
     year_from: int | None = None
     year_to: int | None = None

@@ -36,7 +36,8 @@ class LazyGroup(click.Group):
             text = str(exc.orig) if exc.orig is not None else str(exc)
             if "disk is full" in text or "readonly" in text or "read-only" in text or "unable to open" in text:
                 raise click.ClickException(f"cannot write the database: {text}; free some space or check the "
-                                           "folder's permissions (EVIDENCE_INSTANCE_DIR). Nothing was changed.") from None
+                                           "folder's permissions (EVIDENCE_INSTANCE_DIR). "
+                                           "Nothing was changed.") from None
             raise
 
     def list_commands(self, ctx):

@@ -214,7 +214,8 @@ def build_incremental(settings: Settings, built_at: str, stage) -> Prepared | No
         with engine.begin() as conn:
             delta.parameters, dropped = _repool(conn, vocab, delta, per_study, affected)
             incremental_index = (live.index_dir / indexer.META_FILE).is_file()
-            strengths = (_strengths(conn, delta, affected, dropped) if incremental_index and (scan.changed or scan.removed)
+            strengths = (_strengths(conn, delta, affected, dropped)
+                         if incremental_index and (scan.changed or scan.removed)
                          else None)
             if scan.changed or scan.removed:
                 _write_delta(conn, delta, affected, dropped)

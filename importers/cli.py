@@ -113,7 +113,8 @@ def _finish(plan: Plan, dry_run: bool) -> None:
 @click.option("--outcome", metavar="SLUG", help="Outcome of every row ('outcome' column wins).")
 @click.option("--comparison", metavar="SLUG", help="Comparison of every row ('comparison' column wins).")
 @click.option("--measure", metavar="M", help="Effect measure (RR OR RD MD SMD ROM GEN); default: the outcome's.")
-@click.option("--design", metavar="D", help="Study design of every row ('design' column wins); default controlled-study.")
+@click.option("--design", metavar="D",
+              help="Study design of every row ('design' column wins); default controlled-study.")
 @click.option("--source", metavar="TEXT", help="Citation of the review or dataset the numbers come from (required).")
 @click.option("--bib", type=FILE, metavar="FILE", help="BibTeX (or .ris) file with the studies' full citations.")
 @click.option("--add-terms", is_flag=True, help="Add unknown slugs to the vocabularies, flagged for curation.")

@@ -147,7 +147,8 @@ def _study(row: Row, table: Table, problems: list[ImportProblem]) -> tuple[str, 
             return None
     if re.fullmatch(r"[\d\s.,#-]+", study):
         problems.append(ImportProblem(table.path, where, column,
-                                      f"'{study}' is a number, not a study: give \"Author (Year)\" or the study's name"))
+                                      f"'{study}' is a number, not a study: "
+                                      "give \"Author (Year)\" or the study's name"))
         return None
     return study, {"label": study}, columns
 

@@ -109,10 +109,12 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
     empty = [r for r in rows if figures(r) is None]
     effects = sum(len(r["effects"]) for _, r in records)
     text = report(FOLDER, SCRIPT, [
-        f"- Rows read: {len(rows)}; trials: {len(by_trial)}; records written: {len(files)}; effects written: {effects}.",
+        f"- Rows read: {len(rows)}; trials: {len(by_trial)}; records written: {len(files)}; "
+        f"effects written: {effects}.",
         f"- Rows left out: {len(empty)}, all because the trial did not report that outcome at that time (the row"
         " holds no odds ratio and no counts):",
-        *[f"  - {o} at {t}: {n} rows" for (o, t), n in sorted(Counter((r["outcome"], r["time"]) for r in empty).items())],
+        *[f"  - {o} at {t}: {n} rows"
+          for (o, t), n in sorted(Counter((r["outcome"], r["time"]) for r in empty).items())],
         "- Follow-up effects are kept but not pooled: the dataset gives no follow-up time.",
         "- Functional status: odds ratio for functional improvement with its 95% CI, as stored (no SE in the"
         " dataset; the knowledge base derives it from the CI, as the Rd example does with conv.wald()).",

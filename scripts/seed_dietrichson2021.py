@@ -94,7 +94,8 @@ def design(rows: list[dict]) -> dict:
     whole = isinstance(largest, int)
     return {
         "type": dtype,
-        "country": COUNTRIES.get(rows[0]["Country"], rows[0]["Country"]) if len({r["Country"] for r in rows}) == 1 else None,
+        "country": (COUNTRIES.get(rows[0]["Country"], rows[0]["Country"]) if len({r["Country"] for r in rows}) == 1
+                    else None),
         "sample_size": largest if whole else None,
         "quality_notes": f"Coded '{kind}' with treatment assigned at the level {' / '.join(repr(x) for x in levels)}"
                          " by Dietrichson et al. (2021). "

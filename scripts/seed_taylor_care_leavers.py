@@ -180,7 +180,8 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
         f"- Rows left out: {len(dropped)}, by reason:",
         *[f"  - {n} rows: {reason}" for reason, n in reasons.most_common()],
         "- Interventions: the dataset codes no intervention type. The records group programmes by what their"
-        " names say: `extended-care` (extended foster care in Washington and Illinois), `supportive-housing-care-leavers`"
+        " names say: `extended-care` (extended foster care in Washington and Illinois),"
+        " `supportive-housing-care-leavers`"
         " (NYNY III), `transition-support-care-leavers` (the other programmes).",
         "",
         "## Rows left out",

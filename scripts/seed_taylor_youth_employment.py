@@ -141,7 +141,8 @@ def main(studies_dir: Path = ROOT / "data" / "studies") -> None:
         "- No authors or titles: the `Primary reference` citation keys do not resolve in the repository; records"
         " carry the programme name as label and the year written in the study reference.",
         "- Target group: `young-unemployed-additional-barriers` where complex_population is 'Yes' (young people"
-        " with reported additional barriers, per the supplementary material), else `young-people-entering-labour-market`.",
+        " with reported additional barriers, per the supplementary material), else"
+        " `young-people-entering-labour-market`.",
     ])
     write(studies_dir, FOLDER, files, text)
 

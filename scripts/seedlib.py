@@ -57,7 +57,8 @@ def year_in(label: str) -> int | None:
 
 
 def authors_of(label: str) -> tuple[list[str], bool]:
-    """``"Vadasy & Sanders (2010)"`` → (["Vadasy", "Sanders"], False); ``"Torgesen et al. (2006)"`` → (["Torgesen"], True)."""
+    """``"Vadasy & Sanders (2010)"`` → (["Vadasy", "Sanders"], False);
+    ``"Torgesen et al. (2006)"`` → (["Torgesen"], True)."""
     text = re.sub(r"\s*\(?\b\d{4}[a-z]?\)?\s*$", "", label.strip())
     et_al = bool(re.search(r"\bet al\.?$", text))
     text = re.sub(r",?\s*\bet al\.?$", "", text)
@@ -120,7 +121,8 @@ def stale(studies_dir: Path, marker: str, files: dict[Path, str]) -> list[Path]:
 
 
 def write(studies_dir: Path, folder: str, files: dict[Path, str], text: str) -> None:
-    """Write every record and the folder's SEED-REPORT.md together, remove this source's stale records, print the report."""
+    """Write every record and the folder's SEED-REPORT.md together, remove this source's stale records, print the
+    report."""
     marker = f"data/sources/{folder}/"
     write_files({**files, SOURCES_DIR / folder / "SEED-REPORT.md": text})
     for p in stale(studies_dir, marker, files):

@@ -93,7 +93,8 @@ class BusinessCaseArgs(Schema):
                                        "(prediction distribution)"})
     draws = fields.Integer(load_default=model.DEFAULT_DRAWS, validate=validate.Range(100, model.MAX_DRAWS))
     effect = fields.Float(validate=validate.Range(-20, 20),
-                          metadata={"description": "your own effect on the parameter's analysis scale (with effect_se)"})
+                          metadata={"description":
+                                    "your own effect on the parameter's analysis scale (with effect_se)"})
     effect_se = fields.Float(validate=validate.Range(0, 20))
     method = fields.String(load_default="REML", validate=validate.OneOf(METHODS),
                            metadata={"description": "tau² estimator (the parameter is pooled again if not REML)"})

@@ -145,7 +145,8 @@ def queue(conn: Connection, status: str = "pending") -> list:
 
 
 def history_text(row, curator: str | None) -> tuple[str, str]:
-    """The history entry's ``by`` and ``change``: the submitter (never their e-mail: data/ is public) and the curator."""
+    """The history entry's ``by`` and ``change``: the submitter (never their e-mail: data/ is public) and the
+    curator."""
     by = f"{row.name} ({row.affiliation})" if row.affiliation else row.name
     change = f"Submitted on the web by {by} (submission {row.id}, {row.csv_name})"
     return by, change + (f"; approved by curator {curator}" if curator else "")

@@ -82,7 +82,8 @@ def _assumptions(ws, case: dict, page_url: str | None) -> None:
             ("Beløb (kr.) / amount (DKK)", price["amount"], cited),
             ("Enhed / unit", price["unit"], None),
             ("Prisår / price year", price["price_year"], "ikke fremskrevet / not uprated"),
-            ("Enheder pr. undgået hændelse / units per avoided event", price["quantity"], "brugerens valg / user's choice"),
+            ("Enheder pr. undgået hændelse / units per avoided event", price["quantity"],
+             "brugerens valg / user's choice"),
             ("Pris pr. undgået hændelse (kr.) / price per avoided event", price["per_event"], "beløb × enheder"),
             ("Betaler / payer", ", ".join(f"{k} {v:.0%}" for k, v in price["payer"].items()), None),
         ]

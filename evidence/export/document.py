@@ -21,9 +21,10 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 FORMATS = tuple(MEDIA_TYPES)
+DEFAULT_CHOICE = Choice()
 
 
-def document(source: Source, choice: Choice = Choice(), vocab: Vocabulary | None = None, **filters) -> dict:
+def document(source: Source, choice: Choice = DEFAULT_CHOICE, vocab: Vocabulary | None = None, **filters) -> dict:
     """The document of the parameters matching ``filters``; with ``vocab``, a parent term includes the terms
     below it (``settings.filters`` keeps what was asked)."""
     settings = choice.settings()

@@ -152,7 +152,8 @@ class DataSchema(Schema):
     estimate = Finite(load_default=None)
     ci_low = Finite(load_default=None)
     ci_high = Finite(load_default=None)
-    ci_level = Finite(load_default=0.95, validate=validate.Range(min=0, max=1, min_inclusive=False, max_inclusive=False))
+    ci_level = Finite(load_default=0.95,
+                      validate=validate.Range(min=0, max=1, min_inclusive=False, max_inclusive=False))
     pval = Finite(load_default=None, validate=validate.Range(min=0, max=1, min_inclusive=False, max_inclusive=True))
     t = Finite(load_default=None)
     f = Finite(load_default=None, validate=validate.Range(min=0, min_inclusive=False))
@@ -224,7 +225,8 @@ class StudySchema(Schema):
 class TermSchema(Schema):
     slug = fields.String(required=True, validate=slug_field)
     label = fields.Dict(keys=fields.String(validate=validate.OneOf(("da", "en"))), values=Text(), required=True)
-    description = fields.Dict(keys=fields.String(validate=validate.OneOf(("da", "en"))), values=Text(), load_default=dict)
+    description = fields.Dict(keys=fields.String(validate=validate.OneOf(("da", "en"))), values=Text(),
+                              load_default=dict)
     parent = fields.String(load_default=None, validate=slug_field)
     synonyms = fields.Dict(
         keys=fields.String(validate=validate.OneOf(("da", "en"))),

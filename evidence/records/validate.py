@@ -125,7 +125,8 @@ def _check_hierarchy(kind: str, shown: str, loaded: Loaded, corpus: Corpus) -> N
         where = f"{index.get(slug)}.parent"
         if term.parent not in vocab.terms[kind]:
             hint = _did_you_mean(vocab.suggest(kind, term.parent))
-            corpus.problems.append(Problem(shown, where, f"unknown parent '{term.parent}'{hint}", loaded.line_of(where)))
+            corpus.problems.append(Problem(shown, where, f"unknown parent '{term.parent}'{hint}",
+                                           loaded.line_of(where)))
         elif slug in vocab.ancestors(kind, term.parent) or term.parent == slug:
             corpus.problems.append(Problem(shown, where, "the hierarchy has a cycle", loaded.line_of(where)))
 
@@ -142,13 +143,16 @@ def check_terms(study: dict, vocab: Vocabulary) -> list[tuple[str, str]]:
             slug = effect.get(name)
             if slug is not None and (kind, slug) not in vocab:
                 label = kind.replace("_", " ")[:-1]
-                out.append((f"effects.{i}.{name}", f"unknown {label} '{slug}'{_did_you_mean(vocab.suggest(kind, slug))}"))
+                out.append((f"effects.{i}.{name}",
+                            f"unknown {label} '{slug}'{_did_you_mean(vocab.suggest(kind, slug))}"))
         outcome = vocab.get("outcomes", effect["outcome"])
         if outcome is not None:
             if effect["form"] == "counts" and outcome.outcome_type != "binary":
-                out.append((f"effects.{i}.form", f"counts need a binary outcome; '{outcome.slug}' is {outcome.outcome_type}"))
+                out.append((f"effects.{i}.form",
+                            f"counts need a binary outcome; '{outcome.slug}' is {outcome.outcome_type}"))
             if effect["form"] == "means" and outcome.outcome_type != "continuous":
-                out.append((f"effects.{i}.form", f"means need a continuous outcome; '{outcome.slug}' is {outcome.outcome_type}"))
+                out.append((f"effects.{i}.form",
+                            f"means need a continuous outcome; '{outcome.slug}' is {outcome.outcome_type}"))
     return out
 
 
@@ -206,7 +210,8 @@ def load_corpus(data_dir: Path, read=None, workers: int | None = None,
     check_prices(data_dir / "prices", corpus)
     paths, stray = study_paths(data_dir)
     for p in stray:
-        corpus.problems.append(Problem(display_path(p), "", "study records are .yaml files; rename or remove this file"))
+        corpus.problems.append(Problem(display_path(p), "",
+                                       "study records are .yaml files; rename or remove this file"))
     stems = {p.stem: p for p in paths}
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     loaded = _load_parallel(paths, corpus.vocabulary, read, workers) if workers > 1 and len(paths) >= min_files \

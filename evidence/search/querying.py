@@ -99,7 +99,8 @@ def repair(raw: str) -> tuple[str, list[Message]]:
         if known:
             return f"{known}:"
         messages.append(Message("unknown_field", f"There is no field '{name}'; it was searched as a word. "
-                                f"Fields: {', '.join(FIELD_NAMES)}.", {"field": name, "fields": ", ".join(FIELD_NAMES)}))
+                                f"Fields: {', '.join(FIELD_NAMES)}.",
+                                {"field": name, "fields": ", ".join(FIELD_NAMES)}))
         return f"{name} "
 
     text = _FIELD.sub(field_name, text)

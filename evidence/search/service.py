@@ -212,7 +212,8 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     total = int(kept.sum())
     counted = {}
     for facet in facet_mod.FACETS:
-        counts = cols.counts(facet, kept if facet not in masks and (facet != "decade" or years is None) else within(facet))
+        counts = cols.counts(facet, kept if facet not in masks and (facet != "decade" or years is None)
+                             else within(facet))
         for v in flt.values.get(facet, ()):
             counts.setdefault(v, 0)
         counted[facet] = facet_mod.ordered(facet, counts, set(flt.values.get(facet, ())), meta["vocabulary"], lang)

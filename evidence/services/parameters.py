@@ -40,7 +40,8 @@ CONTRACT = ("id", "intervention", "target_group", "outcome", "comparison", "foll
             "k", "n_participants", "evidence_level", "strength", "control_risk", "treated_risk",
             "risk_difference_pp", "studies")
 #: Extra fields, always present, after the contract (then ``rows`` and ``sensitivity``).
-EXTRA = ("model", "k_effects", "rho", "omega2", "method", "method_used", "test", "level", "stat", "df", "se_tau2", "h2", "estimate_natural",
+EXTRA = ("model", "k_effects", "rho", "omega2", "method", "method_used", "test", "level", "stat", "df", "se_tau2", "h2",
+         "estimate_natural",
          "ci_low_natural", "ci_high_natural", "pi_low_natural", "pi_high_natural", "natural_scale_conversion",
          "control_risk_source", "control_risk_ci_low", "control_risk_ci_high", "risk_difference_pp_ci_low",
          "risk_difference_pp_ci_high", "risk_difference_pp_conversion", "treated_risk_conversion",

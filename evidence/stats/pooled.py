@@ -158,7 +158,7 @@ def multilevel_i2(vi, index, subgroup, rho, sigma2_total) -> float:
     v = np.asarray(vi, dtype=float)
     tr_w, ones_w_ones, w_ones_sq = 0.0, 0.0, 0.0
     groups: dict = {}
-    for row, (c, g) in enumerate(zip(index, subgroup)):
+    for row, (c, _g) in enumerate(zip(index, subgroup)):
         groups.setdefault(c, []).append(row)
     for rows in groups.values():
         block = dependent.vcalc(v[rows], [0] * len(rows), rho=rho, subgroup=[subgroup[r] for r in rows])

@@ -180,12 +180,14 @@ def smd_to_log_or(estimate, ci_lb, ci_ub) -> Interval:
     """A pooled SMD and its CI as a log odds ratio: ln OR = d·π/√3, the logit
     method of Hasselblad & Hedges (1995); variances scale by π²/3
     (Borenstein et al. 2009, §7.3). The map is linear, so CI bounds map directly."""
-    values = [_number(n, v) * HASSELBLAD_HEDGES for n, v in (("estimate", estimate), ("ci_lb", ci_lb), ("ci_ub", ci_ub))]
+    values = [_number(n, v) * HASSELBLAD_HEDGES
+              for n, v in (("estimate", estimate), ("ci_lb", ci_lb), ("ci_ub", ci_ub))]
     return Interval(*values, SMD_TO_LOG_OR_NOTE)
 
 
 def log_or_to_smd(estimate, ci_lb, ci_ub) -> Interval:
     """A pooled log odds ratio and its CI as an SMD: d = ln OR·√3/π
     (Hasselblad & Hedges 1995; Borenstein et al. 2009, §7.2)."""
-    values = [_number(n, v) / HASSELBLAD_HEDGES for n, v in (("estimate", estimate), ("ci_lb", ci_lb), ("ci_ub", ci_ub))]
+    values = [_number(n, v) / HASSELBLAD_HEDGES
+              for n, v in (("estimate", estimate), ("ci_lb", ci_lb), ("ci_ub", ci_ub))]
     return Interval(*values, LOG_OR_TO_SMD_NOTE)

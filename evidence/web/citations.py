@@ -84,7 +84,8 @@ def bibtex(record: dict) -> str:
               ("pages", str(c["pages"]).replace("–", "--") if c.get("pages") else None),
               ("publisher", _bib(c["publisher"]) if c.get("publisher") else None),
               ("doi", c.get("doi")), ("url", c.get("url")),
-              ("note", _bib(f"As reported in: {prov['source']}") if not c.get("title") and prov.get("source") else None)]
+              ("note", _bib(f"As reported in: {prov['source']}")
+                       if not c.get("title") and prov.get("source") else None)]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value not in (None, ""))
     return f"@{BIBTEX_TYPES.get(c.get('publication_type'), 'misc')}{{{key},\n{body}\n}}\n"
 
@@ -103,4 +104,5 @@ def ris(record: dict) -> str:
         if value not in (None, ""):
             lines.append((tag, _one_line(value)))
     lines.append(("ER", ""))
-    return "\r\n".join(f"{tag}  - {value}".rstrip() if tag == "ER" else f"{tag}  - {value}" for tag, value in lines) + "\r\n"
+    return "\r\n".join(f"{tag}  - {value}".rstrip() if tag == "ER" else f"{tag}  - {value}"
+                       for tag, value in lines) + "\r\n"

@@ -10,7 +10,8 @@ import click
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--debug", is_flag=True, default=False, help="Reload on code changes and show tracebacks (never in public).")
+@click.option("--debug", is_flag=True, default=False,
+              help="Reload on code changes and show tracebacks (never in public).")
 def serve_command(host, port, debug):
     """Run the web app for local use (for production, use gunicorn with evidence.app:create_app())."""
     from ..app import create_app

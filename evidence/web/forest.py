@@ -110,7 +110,9 @@ def render(result: dict, texts: Texts, number, uid: str) -> Markup:
     """The SVG of one pooled parameter. ``number`` formats a float for the page's language."""
     log = units.is_ratio(result["measure"])
     if result["measure"] in ("MD", "GEN"):
-        number = (lambda v, d=2, _n=number: _n(v, min(d, 1)))
+        def number(v, d=2, _n=number):
+            return _n(v, min(d, 1))
+
     rows = study_rows(result)
     spans = [(r["yi"] - Z * math.sqrt(r["vi"]), r["yi"] + Z * math.sqrt(r["vi"])) for r in rows]
     values = [v for span in spans for v in span] + [result["ci_low"], result["ci_high"], 0.0]

@@ -54,7 +54,7 @@ def gap_map(target_group: str | None) -> dict:
     exists for the group; unnarrowed, every term is a row or column and the
     empty cells are the gaps.
     """
-    terms = catalog.terms()
+    _ = catalog.terms()
     groups = catalog.descendants("target_groups", target_group) if target_group else None
     counts = select(Effect.intervention, Effect.outcome, Effect.study_id)
     params = select(Parameter)
@@ -77,7 +77,8 @@ def gap_map(target_group: str | None) -> dict:
             cells.append({
                 "outcome": o, "studies": n.get((i.slug, o.slug), 0), "parameter": best,
                 "url": url_for("interventions.show", slug=i.slug,
-                               _anchor=f"{best.target_group}--{best.outcome}--{best.comparison or 'any'}--{best.followup}")
+                               _anchor=f"{best.target_group}--{best.outcome}--"
+                                       f"{best.comparison or 'any'}--{best.followup}")
                 if best else None,
             })
         rows.append({"intervention": i, "cells": cells, "studied": [c for c in cells if c["studies"]]})

@@ -57,7 +57,8 @@ def sections(intervention: str, measure: str | None = None) -> list[Section]:
         outcome = catalog.term("outcomes", oc)
         default = outcome.default_measure if outcome else None
         params.sort(key=lambda p: (p.measure != measure, p.measure != default, p.measure))
-        anchor = f"{tg}--{oc}--{comp or 'any'}--{fu}" if iv == intervention else f"{iv}--{tg}--{oc}--{comp or 'any'}--{fu}"
+        anchor = (f"{tg}--{oc}--{comp or 'any'}--{fu}" if iv == intervention
+                  else f"{iv}--{tg}--{oc}--{comp or 'any'}--{fu}")
         out.append(Section(anchor, tg, oc, comp, fu, params[0], params[1:]))
     tg_path = {s: t.path for s, t in catalog.terms()["target_groups"].items()}
     iv_path = {s: t.path for s, t in catalog.terms()["interventions"].items()}
@@ -104,8 +105,10 @@ def _sensitivity(r: dict) -> dict:
         high = max(loo, key=lambda e: e["estimate"])
         out["loo"] = _("Leaving out one study at a time, the pooled %(measure)s ranges from %(low)s "
                        "(without %(low_study)s) to %(high)s (without %(high_study)s).", measure=m,
-                       low=num(wording.natural(m, low["estimate"])), low_study=names.get(low["omitted"], low["omitted"]),
-                       high=num(wording.natural(m, high["estimate"])), high_study=names.get(high["omitted"], high["omitted"]))
+                       low=num(wording.natural(m, low["estimate"])),
+                       low_study=names.get(low["omitted"], low["omitted"]),
+                       high=num(wording.natural(m, high["estimate"])),
+                       high_study=names.get(high["omitted"], high["omitted"]))
     rct = sens.get("rct_only")
     if rct:
         out["rct"] = _("Randomised trials only (%(k)s studies): %(measure)s %(est)s (95 %% CI %(low)s to %(high)s).",
@@ -152,7 +155,8 @@ def fill(section: Section, dataset_version: str | None, built_at: str | None) ->
              "followup": labels.followup(p.followup)}
     url = url_for("interventions.show", slug=p.intervention, _external=True, _anchor=section.anchor)
     section.names = {**names, "comparison": catalog.label("comparisons", p.comparison) if p.comparison else None,
-                     "others": [{"measure": o.measure, "name": labels.measure(o.measure), "line": wording.measure_line(o.result),
+                     "others": [{"measure": o.measure, "name": labels.measure(o.measure),
+                                 "line": wording.measure_line(o.result),
                                  "direction": o.direction} for o in section.others]}
     section.box = {"json": calculator.as_json(r, dataset_version), "csv": calculator.as_csv(r, dataset_version),
                    "citation": calculator.citation(r, names, dataset_version, url, built_at)}

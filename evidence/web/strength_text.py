@@ -53,7 +53,8 @@ _PATTERNS = [
      lambda m: _("−1: considerable heterogeneity (I² = %(i2)s %%)", i2=m[1])),
     (re.compile(r"^-1: (\d+)% of studies at high risk of bias$"),
      lambda m: _("−1: %(share)s %% of the studies at high risk of bias", share=m[1])),
-    (re.compile(r"^designs not given: no design step applied$"), lambda m: _("designs not given: no design step applied")),
+    (re.compile(r"^designs not given: no design step applied$"),
+     lambda m: _("designs not given: no design step applied")),
     (re.compile(r"^no studies$"), lambda m: _("no studies")),
 ]
 

@@ -27,7 +27,8 @@ def _computed(e: Effect) -> dict | None:
 def effects(study: Study, pooled: dict[str, list[Parameter]]) -> list[dict]:
     """Each effect with the parameters that pool it (``pooled``: effect id → parameters) or why none does."""
     out = []
-    samples = {(e.sample, e.intervention, e.outcome, e.comparison, e.followup) for e in study.effects if e.key in pooled}
+    samples = {(e.sample, e.intervention, e.outcome, e.comparison, e.followup)
+               for e in study.effects if e.key in pooled}
     for e in study.effects:
         params = pooled.get(e.key, [])
         same = (e.sample, e.intervention, e.outcome, e.comparison, e.followup) in samples
@@ -39,7 +40,8 @@ def effects(study: Study, pooled: dict[str, list[Parameter]]) -> list[dict]:
             "outcome": catalog.label("outcomes", e.outcome),
             "comparison": catalog.label("comparisons", e.comparison) if e.comparison else None,
             "followup": labels.followup(e.followup),
-            "data": [(str(labels.DATA_FIELDS.get(k, k)), k, v if isinstance(v, str) else num(v, 4).rstrip("0").rstrip(",.")
+            "data": [(str(labels.DATA_FIELDS.get(k, k)), k,
+                      v if isinstance(v, str) else num(v, 4).rstrip("0").rstrip(",.")
                       if isinstance(v, float) else v) for k, v in e.data.items()],
             "computed": _computed(e),
             "measure_name": labels.measure(e.measure),

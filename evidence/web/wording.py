@@ -59,7 +59,10 @@ def measure_line(r: dict) -> str:
         return "RD " + _("%(pp)s percentage points (95 %% CI %(low)s to %(high)s)", pp=pp(r["estimate"]),
                          low=pp(r["ci_low"]), high=pp(r["ci_high"]))
     digits = 2 if m in ("OR", "RR", "ROM", "SMD", "RD") else 1
-    fmt = (lambda v: num(natural(m, v), digits))
+
+    def fmt(v):
+        return num(natural(m, v), digits)
+
     return f"{m} {fmt(r['estimate'])} ({_ci(r['ci_low'], r['ci_high'], fmt)})"
 
 
@@ -91,7 +94,8 @@ def describe(r: dict, outcome_label: str, unit: str | None = None) -> Wording:
             headline = _("No clear effect on %(outcome)s: %(before)s without and %(after)s with the intervention",
                          outcome=outcome, before=before, after=after)
         elif r["treated_risk"] < r["control_risk"]:
-            headline = _("Reduces %(outcome)s from %(before)s to %(after)s", outcome=outcome, before=before, after=after)
+            headline = _("Reduces %(outcome)s from %(before)s to %(after)s", outcome=outcome, before=before,
+                         after=after)
         else:
             headline = _("Increases %(outcome)s from %(before)s to %(after)s", outcome=outcome, before=before,
                          after=after)

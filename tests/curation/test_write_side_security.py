@@ -125,7 +125,8 @@ def test_submissions_are_rate_limited_and_size_limited(write_app, write_settings
     big = ("study,ai,bi,ci,di\n" + "Nielsen (2019),1,2,3,4\n" * 60000).encode()
     body, kind = _multipart({**OPTIONS, **PERSON, "csrf_token": token}, "big.csv", big)
     response = client.post("/contribute", data=body, content_type=kind)
-    assert response.status_code == 422 and "big.csv: the file is larger than 1024 KiB" in response.get_data(as_text=True)
+    assert (response.status_code == 422
+            and "big.csv: the file is larger than 1024 KiB" in response.get_data(as_text=True))
     body, kind = _multipart({**OPTIONS, **PERSON, "csrf_token": token}, "huge.csv", b"x" * (4 << 20))
     assert client.post("/contribute", data=body, content_type=kind).status_code == 413
     for _ in range(limits.LIMITS["submit"][0] - 1):  # the refused big file was the first

@@ -7,12 +7,12 @@ import json
 import re
 
 import jsonschema
+from export_helpers import edit_study, load_source
 
 from evidence.export import jsonschema as export_schema
 from evidence.export import release as releases
 
 SCHEMA = json.loads(export_schema.PATH.read_text(encoding="utf-8"))
-from export_helpers import edit_study, load_source
 
 BCG_RR = "bcg-vaccination.tuberculosis-trial-populations.tuberculosis.no-intervention.not-stated.RR"
 

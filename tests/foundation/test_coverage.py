@@ -77,7 +77,8 @@ def test_an_unknown_area_is_a_located_problem(tmp_path):
 
 
 def test_the_published_knowledge_base_meets_the_issue_12_targets(tmp_path):
-    """No off-mission study; ≥ 400 studies; ≥ 3 interventions with a k ≥ 3 parameter in three areas, ≥ 1 for older people."""
+    """No off-mission study; ≥ 400 studies; ≥ 3 interventions with a k ≥ 3 parameter in three areas, ≥ 1 for
+    older people."""
     corpus = load_corpus(ROOT / "data")
     assert corpus.ok, corpus.problems[:5]
     used = {(e["intervention"], e["target_group"], e["outcome"]) for s in corpus.studies for e in s.data["effects"]}

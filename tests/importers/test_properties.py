@@ -195,7 +195,8 @@ def ris_documents(draw) -> str:
     lines = ["FN Clarivate Analytics Web of Science", "VR 1.0"] if wos else []
     for _ in range(draw(st.integers(0, 3))):
         good = (["PT J", "AU Guerra, NG", "   Slaby, RG", "TI Cognitive mediators", "PY 1990", "DI 10.1/x"] if wos
-                else ["TY  - JOUR", "AU  - Guerra, Nancy G.", "TI  - Cognitive mediators", "PY  - 1990", "DO  - 10.1/x"])
+                else ["TY  - JOUR", "AU  - Guerra, Nancy G.", "TI  - Cognitive mediators", "PY  - 1990",
+                      "DO  - 10.1/x"])
         body = [line for line in good if draw(st.integers(0, 5))] + draw(st.lists(RIS_LINES, max_size=3))
         lines += draw(st.permutations(body)) if not draw(st.integers(0, 3)) else body
         if draw(st.integers(0, 5)):

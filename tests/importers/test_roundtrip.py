@@ -86,7 +86,7 @@ def _effects(records: list[dict], dataset: str, imported: bool) -> dict[str, lis
             if imported and dataset == "landenberger2005":
                 assert target == "offenders" and followup is None
 
-                def per_effect(value):
+                def per_effect(value, i=i):
                     return value[i] if isinstance(value, list) else value
 
                 target, followup = GROUP[per_effect(descriptors["group"])], per_effect(descriptors["interval"])

@@ -92,7 +92,7 @@ def _cases():
             for i in range(r["rows"]):
                 for f in ("yi", "vi"):
                     cases.append(pytest.param("study", (d, m, i, f), id=f"{d}/{m}/study{i + 1}/{f}"))
-            for key, fit in r["fits"].items():
+            for key, _fit in r["fits"].items():
                 for f in FIT_FIELDS:
                     cases.append(pytest.param("fit", (d, m, key, f), id=f"{d}/{m}/{key}/{f}"))
     for name, r in conv.items():

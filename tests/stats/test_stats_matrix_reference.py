@@ -30,9 +30,9 @@ def metafor_tau2(y, v, method):
     k, p = len(y), 1
     Y = y.reshape(-1, 1)
     V = np.diag(v)
-    I = np.eye(k)
+    identity = np.eye(k)
     if method in ("HE", "ML", "REML", "EB"):
-        P = I - np.ones((k, k)) / k
+        P = identity - np.ones((k, k)) / k
         RSS = (Y.T @ P @ Y).item()
         PV = P @ V
         trPV = np.trace(PV)

@@ -122,7 +122,8 @@ def test_a_facets_links_are_the_single_toggle_links(app, url):
     from evidence.web import urlstate
 
     with app.test_request_context(url):
-        for name, values in [("design", ["rct", "cluster-rct", "quasi-experimental"]), ("country", ["Denmark", "Côte d'Ivoire"]),
+        for name, values in [("design", ["rct", "cluster-rct", "quasi-experimental"]),
+                             ("country", ["Denmark", "Côte d'Ivoire"]),
                              ("decade", ["1990", "2000"]), ("evidence_level", ["1", "2"]), ("direction", [])]:
             assert urlstate.toggle_links(name, values) == [urlstate.link(toggle=(name, v)) for v in values]
 
@@ -137,4 +138,4 @@ def test_remembered_macros_render_as_the_macros_do(app):
                                ("direction", ("benefit",)), ("direction", (None,))]:
                 assert getattr(remembered, name)(*args) == get_template_attribute("_macros.html", name)(*args)
     with pytest.raises(AttributeError):
-        remembered.strength_rule
+        _ = remembered.strength_rule

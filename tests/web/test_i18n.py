@@ -15,7 +15,8 @@ KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngett
 
 
 def extracted() -> set[str]:
-    method_map = [("evidence/web/**.py", "python"), ("evidence/search/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("evidence/web/**.py", "python"), ("evidence/search/**.py", "python"),
+                  ("templates/**.html", "jinja2")]
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(ROOT, method_map, keywords=KEYWORDS):
         found.add(message if isinstance(message, str) else message[0])

@@ -47,7 +47,8 @@ def test_lists_and_map(client):
 
 def test_intervention_page_shows_effect_in_words_and_numbers(client):
     html = client.get("/interventions/cbt-offenders?lang=en").get_data(as_text=True)
-    assert re.search(r"Reduces recidivism \(reoffending\) from \d+&nbsp;%|Reduces recidivism \(reoffending\) from \d+\xa0%", html)
+    assert re.search(r"Reduces recidivism \(reoffending\) from \d+&nbsp;%|"
+                     r"Reduces recidivism \(reoffending\) from \d+\xa0%", html)
     assert "percentage points (95 % CI −" in html
     assert "prediction interval" in html
     assert "Strength of evidence, 0 to 5 padlocks" in html  # the rule, with the rating
@@ -115,7 +116,8 @@ def test_not_poolable_effects_show_their_reason(client, built_settings):
     from evidence.db.models import Effect
 
     with engine.connect() as conn:
-        row = conn.execute(select(Effect.study_id, Effect.not_poolable_reason).where(Effect.poolable.is_(False))).first()
+        row = conn.execute(select(Effect.study_id, Effect.not_poolable_reason)
+                           .where(Effect.poolable.is_(False))).first()
     engine.dispose()
     if row is None:
         pytest.skip("the corpus has no effect marked not poolable")

@@ -48,7 +48,8 @@ def _overwrite(path, offset, data):
 
 DAMAGES = {
     "postings truncated to a header": lambda i: os.truncate(_biggest(_current(i) / "index" / "postings", "*.npy"), 100),
-    "postings overwritten": lambda i: _overwrite(_biggest(_current(i) / "index" / "postings", "*.npy"), 0, b"\0" * 4096),
+    "postings overwritten": lambda i: _overwrite(_biggest(_current(i) / "index" / "postings", "*.npy"), 0,
+                                                 b"\0" * 4096),
     "postings manifest removed": lambda i: (_current(i) / "index" / "postings" / "postings.json").unlink(),
     "postings manifest garbled": lambda i: (_current(i) / "index" / "postings" / "postings.json").write_text("x" * 40),
     "index metadata removed": lambda i: (_current(i) / "index" / "evidence-meta.json").unlink(),

@@ -62,7 +62,8 @@ def outcome(slug):
 @bp.get("/target-groups")
 def target_groups():
     items = catalog.tree("target_groups")
-    counts = {t.slug: catalog.count_studies("target_group", catalog.descendants("target_groups", t.slug)) for t in items}
+    counts = {t.slug: catalog.count_studies("target_group", catalog.descendants("target_groups", t.slug))
+              for t in items}
     return render_template("term_list.html", kind="target_groups", items=items, counts=counts)
 
 

@@ -55,7 +55,8 @@ def show(parameter_id):
     context = {"parameter": found, "form": form, "errors": errors, "prices": prices.for_outcome(found["outcome"]),
                "case": case, "unit_name": business.unit_name, "payer_title": business.payer_title}
     if case is not None:
-        context.update(words=business.words(case), chart=business.chart(case, "nc-" + str(abs(hash(found["id"])) % 10**8)),
+        context.update(words=business.words(case),
+                       chart=business.chart(case, "nc-" + str(abs(hash(found["id"])) % 10**8)),
                        table=business.table(case),
                        xlsx_url=url_for("business.workbook", parameter_id=found["id"], **_kept()))
     # a first visit is not bad input, even where the studies give no baseline risk to start from

@@ -16,6 +16,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 
 def _fill(fd: int, data: bytes) -> None:
     """Write all of ``data`` to ``fd`` and flush it to the disk (a test replaces this to simulate a full disk)."""
@@ -39,6 +41,20 @@ def write_atomic(path, data: bytes, mode: int | None = None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class _Chunks:
+    """A file numpy can only write to through ``write()``: numpy then writes in chunks through Python,
+    so a full disk raises ``OSError(ENOSPC)``; its own ``tofile()`` reports a short write with no errno."""
+
+    def __init__(self, handle):
+        self.write = handle.write
+
+
+def save_array(path, array) -> None:
+    """``numpy.save(path, array)`` whose failure on a full disk says so (see :class:`_Chunks`)."""
+    with open(path, "wb") as handle:
+        np.lib.format.write_array(_Chunks(handle), np.asanyarray(array), allow_pickle=False)
 
 
 def _umask() -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..outputs import save_array
 from . import facets as facet_mod
 
 DIRNAME = "columns"
@@ -105,10 +106,10 @@ class Columns:
         folder = Path(index_dir) / DIRNAME
         folder.mkdir()
         for facet, (docs, vals) in self.pairs.items():
-            np.save(folder / f"{facet}.docs.npy", np.ascontiguousarray(docs, dtype=np.int32))
-            np.save(folder / f"{facet}.vals.npy", np.ascontiguousarray(vals, dtype=np.int32))
+            save_array(folder / f"{facet}.docs.npy", np.ascontiguousarray(docs, dtype=np.int32))
+            save_array(folder / f"{facet}.vals.npy", np.ascontiguousarray(vals, dtype=np.int32))
         for key in _SCALARS:
-            np.save(folder / f"{key}.npy", np.ascontiguousarray(getattr(self, key)))
+            save_array(folder / f"{key}.npy", np.ascontiguousarray(getattr(self, key)))
         (folder / "columns.json").write_text(json.dumps({"version": VERSION, "n": self.n, "names": self.names},
                                                         ensure_ascii=False), encoding="utf-8")
 

@@ -26,6 +26,7 @@ import numpy as np
 from whoosh import fields
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from ..outputs import save_array
 from .analysis import analyse_line
 from .schema import TEXT_ANALYSIS
 
@@ -149,14 +150,14 @@ class Writer:
                     lengths = np.concatenate([old.lengths[keep], lengths])
             _write_field(target, name, kind, postings)
             if kind == "text":
-                np.save(target / f"{name}.lengths.npy", lengths.astype(np.uint32))
+                save_array(target / f"{name}.lengths.npy", lengths.astype(np.uint32))
             totals[name] = int(lengths.sum(dtype=np.int64)) if kind == "text" else 0
         cards = [previous.card_bytes(d) for d in np.flatnonzero(keep)] if previous is not None else []
         cards += self.cards
         offsets = np.zeros(len(cards) + 1, dtype=np.int64)
         np.cumsum([len(c) + 1 for c in cards], out=offsets[1:])
         (target / "cards.jsonl").write_bytes(b"".join(c + b"\n" for c in cards))
-        np.save(target / "cards.offsets.npy", offsets)
+        save_array(target / "cards.offsets.npy", offsets)
         manifest = {"version": VERSION, "documents": len(cards),
                     "fields": {name: {"kind": kind, "total": totals[name]} for name, kind in self.kinds.items()}}
         (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
@@ -205,7 +206,7 @@ def _write_field(folder: Path, name: str, kind: str, postings: tuple) -> None:
         arrays["pos_offsets"] = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])[offsets]
         arrays["positions"] = _narrow(positions)
     for key, values in arrays.items():
-        np.save(folder / f"{name}.{key}.npy", values)
+        save_array(folder / f"{name}.{key}.npy", values)
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ outcome's default measure is shown first and the others on request
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from flask import url_for
@@ -146,7 +147,7 @@ def fill(section: Section, dataset_version: str | None, built_at: str | None) ->
     section.study_rows = forest.study_rows(r)
     section.level_text = level_text(r)
     section.words = wording.describe(r, catalog.label("outcomes", p.outcome), section.unit)
-    section.svg = forest.render(r, _texts(section, r), num, uid=f"fp-{abs(hash(p.id)) % 10**8}")
+    section.svg = forest.render(r, _texts(section, r), num, uid=svg_id(p.id))
     section.sensitivity = _sensitivity(r)
     section.reasons = [strength_text.reason(x) for x in r.get("strength_reasons") or []]
     names = {"intervention": catalog.label("interventions", p.intervention),
@@ -162,3 +163,9 @@ def fill(section: Section, dataset_version: str | None, built_at: str | None) ->
                    "citation": calculator.citation(r, names, dataset_version, url, built_at)}
     return section
 
+
+
+def svg_id(parameter_id: str) -> str:
+    """The forest plot's element id: the same in every process (Python's hash() is salted per process, and the
+    pages carry a strong ETag)."""
+    return "fp-" + hashlib.blake2s(parameter_id.encode("utf-8"), digest_size=4).hexdigest()

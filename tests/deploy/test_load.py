@@ -6,7 +6,9 @@ Builds the repository's corpus into the PostgreSQL database named by
 on a free loopback port, and drives 50 concurrent clients for 60 seconds
 (``EVIDENCE_LOAD_TEST_SECONDS`` shortens it while developing; CI runs the full
 minute) over health checks, search pages, the JSON search and study pages.
-Every response must be a success: zero errors, zero worker timeouts.
+Every page of the mix must exist (200 before the load starts) and every response
+under load must be a 2xx: a 404 counts as an error like a 500. Zero errors, zero
+worker timeouts.
 
 All traffic goes to 127.0.0.1, and the load is bounded in time and count.
 """
@@ -107,15 +109,12 @@ def test_fifty_clients_for_a_minute_get_no_errors(production):
     sys.path.insert(0, str(ROOT))
     from benchmarks.loadgen import run
 
-    urls = []
-    for name, category, path in URLS:
-        status = _get(port, path)
-        assert status < 500, f"{path} answered {status} before any load:\n{log_path.read_text()[-4000:]}"
-        if status == 404 and name != "healthz":
-            continue  # a page this commit does not have yet
-        assert status == 200, f"{path} answered {status}"
-        urls.append([name, category, path])
-    assert len(urls) >= 1
+    # Every page of the mix exists: a 404 (a renamed record, a moved route) fails here, before the load,
+    # rather than thinning the mix; under load any status outside 2xx counts as an error (benchmarks/loadgen.py).
+    statuses = {path: _get(port, path) for _name, _category, path in URLS}
+    wrong = {path: status for path, status in statuses.items() if status != 200}
+    assert not wrong, f"pages of the load mix that do not answer 200: {wrong}\n{log_path.read_text()[-4000:]}"
+    urls = [list(u) for u in URLS]
 
     result = run("127.0.0.1", port, urls, concurrency=CLIENTS, duration=SECONDS, max_requests=MAX_REQUESTS)
 
@@ -124,7 +123,7 @@ def test_fifty_clients_for_a_minute_get_no_errors(production):
                f"p95 {result['latency_ms']['p95']:.0f} ms; errors {result['errors']} {result['error_statuses']} "
                f"{result['failures'][:5]}; urls {[u[0] for u in urls]}")
     print(summary)
-    assert result["errors"] == 0, summary + "\n" + log[-4000:]
+    assert result["errors"] == 0 and not result["error_statuses"], summary + "\n" + log[-4000:]
     assert result["ok"] > 0 and result["elapsed_s"] >= SECONDS * 0.9, summary
     assert "WORKER TIMEOUT" not in log, log[-4000:]
     assert server.poll() is None, "gunicorn stopped during the load"

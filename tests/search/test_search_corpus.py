@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from evidence.db.models import Effect, Study, Term
 from evidence.db.session import make_engine
 from evidence.search.analysis import fold
-from evidence.search.service import search
+from evidence.search.service import MAX_PER_PAGE, search
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,20 @@ def conn(built_settings):
     with engine.connect() as connection:
         yield connection
     engine.dispose()
+
+
+def all_hits(index_dir, q="", filters=None, sort="relevance") -> list:
+    """Every hit of a search, page by page: one page holds at most MAX_PER_PAGE (100) hits."""
+    first = search(index_dir, q, filters, sort, page=1, per_page=MAX_PER_PAGE)
+    hits = list(first.hits)
+    for page in range(2, first.pages + 1):
+        hits += search(index_dir, q, filters, sort, page=page, per_page=MAX_PER_PAGE).hits
+    assert len(hits) == first.total and len({h.id for h in hits}) == first.total, (q, filters, sort)
+    return hits
+
+
+def ids(hits) -> set[str]:
+    return {h.id for h in hits}
 
 
 def studies_of(conn, column, values) -> set[str]:
@@ -41,16 +55,14 @@ def test_the_right_studies_come_first(index_dir, conn, query, column, value):
     top = [h.id for h in result.hits]
     assert len(top) == min(10, len(expected))
     assert set(top) <= expected, f"{query!r}: {set(top) - expected} are not {value} studies"
-    everything = search(index_dir, query, per_page=100, sort="relevance")
-    everything = search(index_dir, query, per_page=max(100, everything.total))
-    assert expected <= {h.id for h in everything.hits} | set(), f"{query!r} misses {value} studies"
+    assert expected <= ids(all_hits(index_dir, query)), f"{query!r} misses {value} studies"
 
 
 def test_danish_and_english_reach_the_same_studies(index_dir, conn):
     # "tilbagefald" may also find "tilbagefald til hjemløshed"; every recidivism study is found both ways
     expected = studies_of(conn, Effect.outcome, ["recidivism"])
-    da = {h.id for h in search(index_dir, "tilbagefald", per_page=200).hits}
-    en = {h.id for h in search(index_dir, "recidivism", per_page=200).hits}
+    da = ids(all_hits(index_dir, "tilbagefald"))
+    en = ids(all_hits(index_dir, "recidivism"))
     assert expected and expected <= da and expected <= en
 
 
@@ -63,11 +75,10 @@ def _homeless_groups(conn) -> set[str]:
 
 def test_hjemlose_finds_hjemloshed_and_the_homelessness_trials(index_dir, conn):
     groups = _homeless_groups(conn)
-    if not groups:
-        pytest.skip("no homelessness target group in data/vocabularies yet")
+    assert groups, "data/vocabularies/target_groups.yaml has no homelessness target group"
     expected = studies_of(conn, Effect.target_group, groups)
     assert expected, "homelessness target groups exist but no study uses them"
-    runs = {q: {h.id for h in search(index_dir, q, per_page=100).hits}
+    runs = {q: ids(all_hits(index_dir, q))
             for q in ("hjemløse", "hjemløshed", "hjemloese", "HJEMLØS")}
     assert len({frozenset(v) for v in runs.values()}) == 1, runs
     assert expected <= runs["hjemløse"]
@@ -78,13 +89,13 @@ def test_hjemlose_finds_hjemloshed_and_the_homelessness_trials(index_dir, conn):
 def test_synonyms_are_expanded_at_index_time(index_dir, conn):
     # "reoffending" is only an English synonym of the recidivism outcome
     expected = studies_of(conn, Effect.outcome, ["recidivism"])
-    assert {h.id for h in search(index_dir, "reoffending", per_page=100).hits} == expected
+    assert ids(all_hits(index_dir, "reoffending")) == expected
 
 
 def test_parent_target_group_finds_child_studies(index_dir, conn):
     children = conn.execute(select(Term.slug).where(Term.kind == "target_groups", Term.parent == "offenders")).scalars()
     expected = studies_of(conn, Effect.target_group, ["offenders", *children])
-    assert {h.id for h in search(index_dir, "kriminelle", per_page=200).hits} >= expected
+    assert ids(all_hits(index_dir, "kriminelle")) >= expected
 
 
 def test_facet_counts_equal_the_database(index_dir, conn):
@@ -117,10 +128,11 @@ def test_facet_counts_equal_the_database(index_dir, conn):
 
 
 def test_filters_and_disjunctive_counts(index_dir, conn):
-    result = search(index_dir, "", {"intervention": "cbt-offenders", "design": ["rct"]}, per_page=100)
+    filters = {"intervention": "cbt-offenders", "design": ["rct"]}
+    result = search(index_dir, "", filters, per_page=MAX_PER_PAGE)
     expected = set(conn.execute(select(Study.id).where(Study.design == "rct", Study.id.in_(
         select(Effect.study_id).where(Effect.intervention == "cbt-offenders")))).scalars())
-    assert {h.id for h in result.hits} == expected
+    assert ids(all_hits(index_dir, "", filters)) == expected
     # the intervention facet ignores its own filter: other interventions still show their RCT counts
     rcts_by_intervention = {v.value: v.count for v in result.facets["intervention"]}
     assert rcts_by_intervention["cbt-offenders"] == len(expected)
@@ -133,7 +145,7 @@ def test_sorting_and_pages(index_dir, sort):
     second = search(index_dir, "", sort=sort, page=2, per_page=7)
     assert first.pages == second.pages > 1
     assert not {h.id for h in first.hits} & {h.id for h in second.hits}
-    everything = search(index_dir, "", sort=sort, per_page=100).hits
+    everything = all_hits(index_dir, "", sort=sort)
     if sort == "year":
         years = [h.year or 0 for h in everything]
         assert years == sorted(years, reverse=True)
@@ -142,6 +154,13 @@ def test_sorting_and_pages(index_dir, sort):
     if sort == "effect":
         sizes = [h.effect_size for h in everything if h.effect_size is not None]
         assert sizes == sorted(sizes, reverse=True)
+
+
+def test_per_page_is_capped_at_100(index_dir):
+    asked = search(index_dir, "", per_page=200)
+    assert MAX_PER_PAGE == 100 and asked.per_page == 100
+    assert asked.total > 100, "the corpus has more than 100 studies, so the cap shows"
+    assert len(asked.hits) == 100 and asked.pages == -(-asked.total // 100)
 
 
 def test_out_of_range_paging_is_clamped(index_dir):

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
+from collections import Counter
 
 import pytest
+import yaml
+from fixture_data import ROOT
 from sqlalchemy import select
 
 from evidence.db.models import Effect, Parameter, Study
 from evidence.db.session import make_engine
 from evidence.records.vocabulary import AREAS
+
+REFERENCE_DIR = ROOT / "tests" / "stats" / "reference"
 
 
 def test_validate_build_stats_on_the_repository(cli):
@@ -50,15 +57,32 @@ def test_building_twice_gives_the_same_database(cli, settings):
     assert _snapshot(settings.database_url) == first
 
 
+#: The metadat datasets whose rows became one study record each, and their copies in tests/stats/reference.
+REFERENCE_DATASETS = {"dat.landenberger2005": "landenberger2005.csv", "dat.bcg": "bcg.csv",
+                      "dat.normand1999": "normand1999.csv", "dat.bangertdrowns2004": "bangertdrowns2004.csv"}
+REFERENCE_ROW = re.compile(r"^(dat\.\w+) \(metadat [^)]*\), row (\d+)\b")
+
+
 def test_every_reference_row_is_a_study(built_settings):
+    """Each source's study count in the database is the number of records naming it, and each row of a
+    metadat reference dataset is exactly one record (counted from the files, so adding a study breaks nothing)."""
+    records = [yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+               for p in sorted((built_settings.data_dir / "studies").glob("*.yaml"))]
     engine = make_engine(built_settings.database_url)
     with engine.connect() as conn:
-        sources = [r[0] for r in conn.execute(select(Study.source_doi))]
+        in_database = Counter(r[0] for r in conn.execute(select(Study.source_doi)))
     engine.dispose()
-    assert sources.count("10.1007/s11292-005-3541-7") == 58
-    assert sources.count("10.1001/jama.1994.03510330076038") == 13
-    assert sources.count("10.1002/(SICI)1097-0258(19990215)18:3<321::AID-SIM28>3.0.CO;2-P") == 9
-    assert sources.count("10.3102/00346543074001029") == 48
+    assert in_database == Counter(r["provenance"].get("source_doi") for r in records)
+
+    rows: dict[str, list[int]] = {name: [] for name in REFERENCE_DATASETS}
+    for record in records:
+        named = REFERENCE_ROW.match(record["provenance"].get("location") or "")
+        if named and named[1] in REFERENCE_DATASETS:
+            rows[named[1]].append(int(named[2]))
+    for name, csv_name in REFERENCE_DATASETS.items():
+        with open(REFERENCE_DIR / csv_name, newline="", encoding="utf-8") as fh:
+            count = sum(1 for _ in csv.DictReader(fh))
+        assert sorted(rows[name]) == list(range(1, count + 1)), f"{name}: rows {sorted(rows[name])} of {count}"
 
 
 def test_stats_without_a_database_says_what_to_do(cli, settings):

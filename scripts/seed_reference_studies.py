@@ -1,9 +1,10 @@
 """Write one study record per row of the four reference datasets.
 
 Run once to create the seed corpus (``python scripts/seed_reference_studies.py
-tests/stats/reference data/studies``: the reference datasets are kept in the repository). The records hold exactly the numbers
-in the dataset rows, and cite the meta-analysis they were extracted from. The
-CSV importer reproduces the same effects (``tests/importers/test_roundtrip.py``).
+tests/stats/reference data/studies``: the reference datasets are kept in the
+repository). The records hold exactly the numbers in the dataset rows, and
+cite the meta-analysis they were extracted from. The CSV importer reproduces
+the same effects (``tests/importers/test_roundtrip.py``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import difflib
 import json
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -157,9 +157,12 @@ def review(settings: Settings, row, *, curator: str | None = None, confirm: bool
     by, change = history_text(row, curator)
     plan = check(settings, upload_of(row), by=by, change=change, allow_duplicates=confirm, term_edits=term_edits)
     out = Review(plan)
+    shown = for_the_web(settings.data_dir)
+    plan.notices = [shown(n) for n in plan.notices]
+    plan.problems = [replace(p, path=shown(p.path), message=shown(p.message)) for p in plan.problems]
+    plan.near_duplicates = [(shown(str(file)), where, name, shown(existing), why)
+                            for file, where, name, existing, why in plan.near_duplicates]
     root = settings.data_dir
-    # the server's folders are nobody's business on a web page: files are named inside data/
-    plan.notices = [n.replace(f"{root}/", "").replace(display_path(root) + "/", "") for n in plan.notices]
     for c in plan.changes:
         if c.status == "unchanged":
             continue
@@ -174,6 +177,20 @@ def review(settings: Settings, row, *, curator: str | None = None, confirm: bool
                 if isinstance(term, dict) and term.get("slug") not in old:
                     out.terms.append({"kind": c.path.stem, **term})
     return out
+
+
+def for_the_web(root: Path):
+    """A text rewriter for messages shown on a web page: the server's folders are nobody's business there, so
+    files are named inside data/; and the importer's command-line advice becomes the page's own control."""
+    prefixes = sorted({f"{root}/", f"{root.resolve()}/", display_path(root) + "/"}, key=len, reverse=True)
+
+    def shown(text: str) -> str:
+        for prefix in prefixes:
+            text = text.replace(prefix, "")
+        return text.replace("import again with --force",
+                            "tick 'I have checked: these are different studies' below and approve again")
+
+    return shown
 
 
 def inside(folder: Path, paths) -> bool:

@@ -31,8 +31,10 @@ def test_a_near_duplicate_is_approved_only_when_the_curator_confirms(write_app, 
     before = state_hash(write_settings)
     curator.post(f"/curate/submissions/{sid}/approve", data={"csrf_token": token_of(page)})
     page = curator.get(f"/curate/submissions/{sid}").get_data(as_text=True)
-    # the importer's refusal, flashed; it names the file as the CLI does (relative to the working directory)
-    assert re.search(r"&#39;Guerra \(1990\)&#39; may be \S*studies/guerra-1990\.yaml \(the same first author", page)
+    # the importer's refusal, flashed; the file is named inside data/, never by the server's folders
+    assert "&#39;Guerra (1990)&#39; may be studies/guerra-1990.yaml (the same first author" in page
+    assert str(write_settings.data_dir) not in page and "--force" not in page
+    assert "I have checked: these are different studies" in page
     assert state_hash(write_settings) == before  # refused: nothing written, still pending
     curator.post(f"/curate/submissions/{sid}/approve", data={"csrf_token": token_of(page), "confirm_new": "yes"})
     assert (write_settings.data_dir / "studies" / "guerra-1990-b.yaml").exists()

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import caching, errors, formatting, i18n, security, writeside
+    from . import caching, errors, i18n, security, templating, writeside
     from .views import browse, business, interventions, search, studies
 
     caching.init_app(app)  # first: its after-request hook then runs last, when the cookie is set
     i18n.init_app(app)
     security.init_app(app)
-    formatting.init_app(app)
+    templating.init_app(app)
     for module in (search, interventions, studies, browse, business):
         app.register_blueprint(module.bp)
     writeside.init_app(app)  # /contribute and /curate, unless EVIDENCE_WRITE_SIDE=off

@@ -8,7 +8,7 @@ reported rather than answered with nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..constants import FIELD_OF_KIND
@@ -41,19 +41,28 @@ def expand(vocab: Vocabulary, kind: str, slug: str) -> set[str]:
     return vocab.descendants(kind, slug)
 
 
-def study_count(session: Session, kind: str, slugs: set[str]) -> int:
-    """How many studies have an effect on any of ``slugs`` (terms of ``kind``), each study once."""
-    column = getattr(Effect, FIELD_OF_KIND[kind])
-    return session.scalar(select(func.count(func.distinct(Effect.study_id))).where(column.in_(slugs))) or 0
+def studies_by_term(session: Session, kind: str) -> dict[str, set[str]]:
+    """{slug: the studies with an effect on that very term} for the terms of ``kind`` that have any."""
+    out: dict[str, set[str]] = {}
+    for value, study_id in session.execute(select(getattr(Effect, FIELD_OF_KIND[kind]), Effect.study_id).distinct()):
+        if value:
+            out.setdefault(value, set()).add(study_id)
+    return out
+
+
+def study_counts(session: Session, kind: str, below: dict[str, set[str]]) -> dict[str, int]:
+    """{slug: studies with an effect on the term or on any term below it}, each study once.
+
+    ``below`` maps each slug wanted to itself and every term below it.
+    """
+    by_term = studies_by_term(session, kind)
+    return {slug: len(set().union(*(by_term.get(s, set()) for s in slugs))) for slug, slugs in below.items()}
 
 
 def listing(session: Session, vocab: Vocabulary, kind: str, parameters: list[dict]) -> list[dict]:
     """Every term of ``kind`` in hierarchy order, with its study (its own and below) and parameter counts."""
     field = FIELD_OF_KIND[kind]
-    by_term: dict[str, set] = {}
-    for value, study_id in session.execute(select(getattr(Effect, field), Effect.study_id).distinct()):
-        if value:
-            by_term.setdefault(value, set()).add(study_id)
+    by_term = studies_by_term(session, kind)
     out = []
     for t in session.scalars(select(Term).where(Term.kind == kind).order_by(Term.path)):
         studies = set().union(*(by_term.get(s, set()) for s in vocab.descendants(kind, t.slug)))

@@ -92,5 +92,7 @@ def studies_with(kind: str, slugs: set[str]) -> list[Study]:
     return study_service.with_terms(db.session(), kind, slugs)
 
 
-def count_studies(kind: str, slugs: set[str]) -> int:
-    return term_service.study_count(db.session(), kind, slugs)
+def study_counts(kind: str) -> dict[str, int]:
+    """{slug: studies of the term or any term below it} for every term of ``kind``."""
+    below = {slug: descendants(kind, slug) for slug in terms().get(kind, {})}
+    return term_service.study_counts(db.session(), kind, below)

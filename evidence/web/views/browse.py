@@ -58,17 +58,14 @@ def outcome(slug):
 
 @bp.get("/target-groups")
 def target_groups():
-    items = catalog.tree("target_groups")
-    counts = {t.slug: catalog.count_studies("target_groups", catalog.descendants("target_groups", t.slug))
-              for t in items}
-    return render_template("term_list.html", kind="target_groups", items=items, counts=counts)
+    return render_template("term_list.html", kind="target_groups", items=catalog.tree("target_groups"),
+                           counts=catalog.study_counts("target_groups"))
 
 
 @bp.get("/outcomes")
 def outcomes():
-    items = catalog.tree("outcomes")
-    counts = {t.slug: catalog.count_studies("outcomes", catalog.descendants("outcomes", t.slug)) for t in items}
-    return render_template("term_list.html", kind="outcomes", items=items, counts=counts)
+    return render_template("term_list.html", kind="outcomes", items=catalog.tree("outcomes"),
+                           counts=catalog.study_counts("outcomes"))
 
 
 @bp.get("/map")

@@ -22,6 +22,7 @@ from sqlalchemy import insert
 
 from . import publish
 from .config import Settings
+from .constants import Z
 from .db.models import Base, BuildFile, BuildInfo, Effect, Parameter, Study, Term
 from .db.session import make_engine
 from .records.followup import followup_window
@@ -237,7 +238,7 @@ def _study(record, data_dir, vocab, prepared, candidates, problems) -> None:
             "not_poolable_reason": e.get("not_poolable_reason"), "location": e.get("location"),
             "notes": e.get("notes"), "yi": size.yi if size else None, "vi": size.vi if size else None,
             "conversions": list(size.conversions) if size else [], "n_participants": n,
-            "direction": effect_sizes.direction(size.yi, 1.959963984540054 * size.vi ** 0.5, outcome.desirable)
+            "direction": effect_sizes.direction(size.yi, Z * size.vi ** 0.5, outcome.desirable)
             if size else None,
         })
         if not (size and e["poolable"]):

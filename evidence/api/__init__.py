@@ -1,8 +1,8 @@
 """The JSON API under /api/v1 (flask-smorest): OpenAPI 3 at /api/v1/openapi.json, docs at /api/v1/docs.
 
-Resources are thin: the numbers come from ``evidence.services.parameters``
-and ``evidence.export``, studies and terms from ``queries``, search from
-``evidence.search.service`` (resources in ``parameters`` and ``catalog``).
+Resources are thin: they read their arguments, ask the services the pages ask
+too (``evidence.services``: parameters, studies, terms, search; ``evidence.export``
+for files) and render JSON (resources in ``parameters`` and ``catalog``).
 Problem details, ETags, caching and CORS are set in ``problems`` and
 ``manners`` for every path under /api/.
 """

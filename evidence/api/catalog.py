@@ -1,17 +1,20 @@
 """/api/v1/studies, the vocabularies (/interventions, /target-groups, /outcomes, /comparisons) and /search.
 
-Thin resources over ``queries`` (studies, terms) and ``evidence.search.service``.
+Thin resources: arguments in, :mod:`evidence.services.studies`, ``.terms`` and ``.search`` (as the pages), JSON out.
 """
 
 from __future__ import annotations
 
 from flask import current_app, g
 
+from ..constants import FIELD_OF_KIND
 from ..db.extension import db
 from ..records.schemas import SLUG
 from ..search.reader import IndexHolder
-from ..search.service import search as run_search
-from . import queries, sources
+from ..services import search as search_service
+from ..services import studies as study_service
+from ..services import terms as term_service
+from . import sources
 from .blueprint import VERSION_HEADERS, Blueprint
 from .common import page_of
 from .dumping import compile_schema
@@ -37,11 +40,11 @@ FILTER_NAMES = ("intervention", "target_group", "outcome", "design", "evidence_l
 @studies_bp.not_found("vocabulary term")
 def list_studies(args):
     """Studies, ordered by id. Vocabulary filters include the terms below (a group's sub-groups)."""
-    filters = queries.StudyFilters(**{k: args.get(k) for k in FILTER_NAMES})
+    filters = study_service.StudyFilters(**{k: args.get(k) for k in FILTER_NAMES})
     try:
-        total, items = queries.studies(db.session(), sources.vocabulary(), filters, args["page"], args["per_page"])
-    except queries.UnknownTerm as exc:
-        name = queries.FIELD[exc.kind]
+        total, items = study_service.page(db.session(), sources.vocabulary(), filters, args["page"], args["per_page"])
+    except term_service.UnknownTerm as exc:
+        name = FIELD_OF_KIND[exc.kind]
         raise unknown_term(f"Unknown {name.replace('_', ' ')} '{exc.slug}'.",
                            errors={name: [f"unknown value '{exc.slug}'"]}, suggestions=exc.suggestions) from None
     return {"dataset_version": sources.current_version(), **page_of(total, args["page"], args["per_page"]),
@@ -54,9 +57,9 @@ def list_studies(args):
 def get_study(study_id):
     """One study: citation, design, every effect estimate as reported and computed, and its parameters."""
     session = db.session()
-    found = queries.study(session, study_id, sources.current().parameters) if len(study_id) <= 100 else None
+    found = study_service.detail(session, study_id, sources.current().parameters) if len(study_id) <= 100 else None
     if found is None:
-        raise not_found(f"There is no study '{study_id}'.", queries.suggest_study(session, study_id[:100]))
+        raise not_found(f"There is no study '{study_id}'.", study_service.close_ids(session, study_id[:100]))
     return {"dataset_version": sources.current_version(), **found}
 
 
@@ -69,7 +72,7 @@ def _routes(segment: str, kind: str) -> None:
     noun = segment.rstrip("s").replace("-", " ")
 
     def list_view():
-        terms = queries.terms(db.session(), sources.vocabulary(), kind, sources.current().parameters)
+        terms = term_service.listing(db.session(), sources.vocabulary(), kind, sources.current().parameters)
         return {"dataset_version": sources.current_version(), "total": len(terms), "items": terms}
 
     def detail_view(slug):
@@ -77,8 +80,8 @@ def _routes(segment: str, kind: str) -> None:
         if not SLUG.match(slug) or len(slug) > 100:
             raise not_found(f"There is no {noun} '{slug}'.", vocab.suggest(kind, slug.lower()[:100]))
         try:
-            found = queries.term(db.session(), vocab, kind, slug, sources.current().parameters)
-        except queries.UnknownTerm as exc:
+            found = term_service.detail(db.session(), vocab, kind, slug, sources.current().parameters)
+        except term_service.UnknownTerm as exc:
             raise not_found(f"There is no {noun} '{slug}'.", exc.suggestions) from None
         return {"dataset_version": sources.current_version(), **found}
 
@@ -93,13 +96,11 @@ def _routes(segment: str, kind: str) -> None:
             vocabularies_bp.response(200, TermDetailSchema, headers=VERSION_HEADERS)(detail_view)))
 
 
-for _segment, _kind in queries.KINDS.items():
-    _routes(_segment, _kind)
+for _kind in FIELD_OF_KIND:  # the URL segment is the vocabulary's name with hyphens: /target-groups
+    _routes(_kind.replace("_", "-"), _kind)
 
 
 search_bp = Blueprint("Search", __name__, description="Search studies: free text, facets, sorting")
-FACETS = ("intervention", "target_group", "outcome", "evidence_level", "design", "country", "direction", "decade",
-          "year_from", "year_to")
 
 
 _dump_search = compile_schema(SearchResultSchema)
@@ -121,9 +122,7 @@ def search(args):
     Every facet comes back with counts (as if its own filter were not set), and
     `suggestions` offers a spelling or a filter to drop when nothing matched.
     """
-    filters = {name: args[name] for name in FACETS if args.get(name) not in (None, [])}
-    result = run_search(_index(), q=args["q"], filters=filters, sort=args["sort"], page=args["page"],
-                        per_page=args["per_page"], lang=args["lang"])
+    result = search_service.find(_index(), args["q"], args, args["sort"], args["page"], args["per_page"], args["lang"])
     # The version of the index that answered; the X-Dataset-Version header and the ETag follow it
     # (no database query). Dumped by the compiled schema: the same JSON as the response schema's dump.
     g.dataset_version = result.dataset_version or sources.current_version()

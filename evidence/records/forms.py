@@ -23,6 +23,15 @@ ALLOWED = {
     "reported": {"text", "p1i", "p2i", "n_total", "n1i", "n2i", "estimate", "ci_low", "ci_high",
                  "ci_level", "pval", "proportion", "proportion_high"},
 }
+FORMS = ("counts", "means", "effect", "single_arm", "reported")
+MEASURES = ("RR", "OR", "RD", "MD", "SMD", "ROM", "GEN", "PR")
+MEASURES_OF_FORM = {
+    "counts": ("RR", "OR", "RD"),
+    "means": ("MD", "SMD", "ROM"),
+    "effect": ("RR", "OR", "RD", "MD", "SMD", "ROM", "GEN"),
+    "single_arm": ("PR",),
+    "reported": MEASURES,
+}
 NEVER_POOLED = ("single_arm", "reported")
 RATIO = ("RR", "OR", "ROM")
 
@@ -116,8 +125,6 @@ def check_effect(effect: dict) -> dict:
 
     def err(key: str, message: str) -> None:
         errors.setdefault("data", {}).setdefault(key, []).append(message)
-
-    from .schemas import MEASURES_OF_FORM
 
     if measure not in MEASURES_OF_FORM.get(form, ()):
         errors["measure"] = [f"measure {measure} does not fit form '{form}';"

@@ -13,6 +13,10 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+# the forms and their measures live with the form rules; importers read MEASURES_OF_FORM from here (re-exported)
+from .forms import FORMS, MEASURES, check_effect
+from .forms import MEASURES_OF_FORM as MEASURES_OF_FORM
+
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 slug_field = validate.Regexp(SLUG, error="must be a slug: lower-case letters, digits and single hyphens")
 
@@ -34,15 +38,6 @@ PUBLICATION_TYPES = (
     "web-page",
     "other",
 )
-FORMS = ("counts", "means", "effect", "single_arm", "reported")
-MEASURES = ("RR", "OR", "RD", "MD", "SMD", "ROM", "GEN", "PR")
-MEASURES_OF_FORM = {
-    "counts": ("RR", "OR", "RD"),
-    "means": ("MD", "SMD", "ROM"),
-    "effect": ("RR", "OR", "RD", "MD", "SMD", "ROM", "GEN"),
-    "single_arm": ("PR",),
-    "reported": MEASURES,
-}
 RISK_OF_BIAS = ("low", "some-concerns", "high", "unclear")
 
 
@@ -188,8 +183,6 @@ class EffectSchema(Schema):
 
     @validates_schema
     def _check(self, effect, **kwargs):
-        from .forms import check_effect  # the form rules are long; they live on their own
-
         errors = check_effect(effect)
         if errors:
             raise ValidationError(errors)

@@ -10,20 +10,14 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-KINDS = ("interventions", "target_groups", "outcomes", "comparisons")
+from ..constants import FIELD_OF_KIND as FIELD_OF_KIND  # re-exported: validation and importers read it here
+
+KINDS = tuple(FIELD_OF_KIND)
 
 #: SØM's five areas, in SØM's order: the root target groups every target group sits under. The slugs are a
 #: contract with the pages (``/map``) and with ``areas:`` on interventions and outcomes.
 AREAS = ("vulnerable-children-and-youth", "vulnerable-adults", "disability", "unemployed-and-sick-listed",
          "older-people")
-
-#: The singular field name an effect uses for each vocabulary.
-FIELD_OF_KIND = {
-    "interventions": "intervention",
-    "target_groups": "target_group",
-    "outcomes": "outcome",
-    "comparisons": "comparison",
-}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..constants import FIELD_OF_KIND
 from ..db.models import BuildInfo, Effect, Parameter, Study, Term
 from ..records.followup import LABELS as FOLLOWUP_LABELS
 from ..records.vocabulary import Term as VocabTerm
@@ -50,8 +51,8 @@ EXTRA = ("model", "k_effects", "rho", "omega2", "method", "method_used", "test",
          "smd_from_log_or_ci_high", "smd_from_log_or_conversion", "direction", "n_participants_complete",
          "strength_reasons", "rollup", "target_groups_pooled", "notes",
          "som_success_rate_pp", "som_success_rate_pp_ci_low", "som_success_rate_pp_ci_high")
-LABEL_KINDS = (("intervention", "interventions"), ("target_group", "target_groups"),
-               ("outcome", "outcomes"), ("comparison", "comparisons"))
+#: (field, vocabulary) of each term a parameter names, in the vocabularies' order.
+LABEL_KINDS = tuple((name, kind) for kind, name in FIELD_OF_KIND.items())
 LABELS = tuple(f"{name}_label_{lang}" for name, _ in LABEL_KINDS for lang in ("da", "en")) + (
     "followup_label_da", "followup_label_en", "outcome_type", "outcome_desirable")
 FIELDS = CONTRACT + EXTRA + LABELS

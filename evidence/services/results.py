@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..constants import FIELD_OF_KIND
 from ..db.models import Effect, Parameter, Study
 
 #: Why an estimate is not pooled, by cause (the pages translate these codes).
@@ -37,6 +38,14 @@ class StudyResults:
     unpooled: list[Unpooled] = field(default_factory=list)
 
 
+def parameters_of(session: Session, kind: str, slugs: set[str] | None) -> list[Parameter]:
+    """The stored parameters of any of ``slugs`` (terms of ``kind``); every parameter when ``slugs`` is None."""
+    query = select(Parameter)
+    if slugs is not None:
+        query = query.where(getattr(Parameter, FIELD_OF_KIND[kind]).in_(slugs))
+    return list(session.scalars(query))
+
+
 def pooled_index(params) -> dict[tuple[str, str], list[Parameter]]:
     """(study id, effect id) → the parameters that pool that estimate."""
     out: dict[tuple[str, str], list[Parameter]] = {}
@@ -59,7 +68,7 @@ def reason(e: Effect, pooled_elsewhere: bool = False) -> tuple[str, str | None]:
 
 def for_interventions(session: Session, slugs: set[str]) -> tuple[list[Parameter], list[StudyResults]]:
     """The parameters of ``slugs`` and, per study (newest first), its estimates pooled or not."""
-    params = list(session.scalars(select(Parameter).where(Parameter.intervention.in_(slugs))))
+    params = parameters_of(session, "interventions", slugs)
     index = pooled_index(params)
     # an estimate left out because another of its sample is pooled in the same comparison (pooling.group)
     samples = {(r["study"], r.get("sample"), p.intervention, p.outcome, p.comparison, p.followup)
@@ -80,5 +89,5 @@ def for_interventions(session: Session, slugs: set[str]) -> tuple[list[Parameter
 def for_study(session: Session, study: Study) -> dict[str, list[Parameter]]:
     """effect id → the parameters that pool it, for one study."""
     interventions = {e.intervention for e in study.effects}
-    params = session.scalars(select(Parameter).where(Parameter.intervention.in_(interventions)))
+    params = parameters_of(session, "interventions", interventions)
     return {key: found for (sid, key), found in pooled_index(params).items() if sid == study.id}

@@ -1,27 +1,27 @@
-"""Vocabulary and study look-ups for the pages (one read-only session per request)."""
+"""The vocabulary and studies as a page request sees them: the services' answers, kept for the request in ``g``.
+
+No queries here: they are :mod:`evidence.services.terms`, :mod:`~evidence.services.studies` and
+:mod:`~evidence.services.parameters` (the API asks the same ones).
+"""
 
 from __future__ import annotations
 
 import difflib
 
 from flask import g
-from sqlalchemy import func, select
 
 from ..db.extension import db
-from ..db.models import BuildInfo, Effect, Study, Term
+from ..db.models import BuildInfo, Study, Term
+from ..services import parameters as parameter_service
+from ..services import studies as study_service
+from ..services import terms as term_service
 from .i18n import current_lang
-
-KIND_OF = {"intervention": "interventions", "target_group": "target_groups", "outcome": "outcomes",
-           "comparison": "comparisons"}
 
 
 def terms() -> dict[str, dict[str, Term]]:
     """{kind: {slug: Term}} for every kind, once per request."""
     if "evidence_terms" not in g:
-        out: dict[str, dict[str, Term]] = {k: {} for k in KIND_OF.values()}
-        for t in db.session().scalars(select(Term).order_by(Term.kind, Term.path)):
-            out.setdefault(t.kind, {})[t.slug] = t
-        g.evidence_terms = out
+        g.evidence_terms = term_service.by_kind(db.session())
     return g.evidence_terms
 
 
@@ -63,7 +63,7 @@ def children(kind: str, slug: str) -> list[Term]:
 
 def build_info() -> BuildInfo | None:
     if "evidence_build" not in g:
-        g.evidence_build = db.session().scalars(select(BuildInfo)).first()
+        g.evidence_build = parameter_service.build_info(db.session())
     return g.evidence_build
 
 
@@ -84,17 +84,15 @@ def suggest(kind: str, wanted: str, n: int = 3) -> list[Term]:
 
 
 def suggest_studies(wanted: str, n: int = 3) -> list[Study]:
-    ids = list(db.session().scalars(select(Study.id)))
-    close = difflib.get_close_matches((wanted or "").lower()[:200], ids, n=n, cutoff=0.5)
-    return [db.session().get(Study, i) for i in close]
+    session = db.session()
+    return [study_service.get(session, i) for i in study_service.close_ids(session, (wanted or "")[:200], n)]
 
 
 def studies_with(kind: str, slugs: set[str]) -> list[Study]:
-    column = getattr(Effect, kind)
-    ids = select(Effect.study_id).where(column.in_(slugs)).distinct()
-    return list(db.session().scalars(select(Study).where(Study.id.in_(ids)).order_by(Study.year.desc(), Study.id)))
+    return study_service.with_terms(db.session(), kind, slugs)
 
 
-def count_studies(kind: str, slugs: set[str]) -> int:
-    column = getattr(Effect, kind)
-    return db.session().scalar(select(func.count(func.distinct(Effect.study_id))).where(column.in_(slugs))) or 0
+def study_counts(kind: str) -> dict[str, int]:
+    """{slug: studies of the term or any term below it} for every term of ``kind``."""
+    below = {slug: descendants(kind, slug) for slug in terms().get(kind, {})}
+    return term_service.study_counts(db.session(), kind, below)

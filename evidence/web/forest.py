@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..services.aggregate import aggregate
+from ..constants import Z
 from ..stats import units
 
-Z = 1.959963984540054
 ROW, TOP, LEFT, PLOT, RIGHT = 20, 34, 200, 330, 240
 WIDTH = LEFT + PLOT + RIGHT
 LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
@@ -67,35 +66,19 @@ def _fmt(value: float, log: bool, number, digits: int = 2) -> str:
 def study_rows(result: dict) -> list[dict]:
     """One row per study, with ``rows``, the estimates behind it.
 
-    A parameter pooled with several estimates per study carries its own
-    ``study_effects`` (one per study, aggregated with the model's ``rho``, with
-    the study's weight): those are drawn. Without them, rows are grouped by
-    study sample, and several estimates of one sample are drawn as their
-    compound-symmetric aggregate at ``rho`` (0 when the parameter has none; see
-    ``services.aggregate``), weighted by the sum of their weights. Labels that
-    would repeat get the sample's name.
+    A parameter carries its ``study_effects`` (one per study, its estimates
+    aggregated with the model's ``rho`` as pooling did, with the study's
+    weight): those are drawn. Labels that would repeat get the sample's name
+    (or the study id).
     """
     rows = result.get("rows") or []
     out = []
-    if result.get("study_effects"):
-        for s in result["study_effects"]:
-            behind = [r for r in rows if r["study"] == s["study"]]
-            samples = {r.get("sample") for r in behind}
-            out.append({"study": s["study"], "label": s["label"], "yi": s["yi"], "vi": s["vi"],
-                        "weight": s.get("weight"), "sample": samples.pop() if len(samples) == 1 else None,
-                        "rows": behind or [s]})
-    else:
-        groups: dict[tuple, list[dict]] = {}
-        for r in rows:
-            groups.setdefault((r["study"], r.get("sample")), []).append(r)
-        rho = result.get("rho") or 0.0
-        for (study, sample), behind in groups.items():
-            if len(behind) == 1:
-                out.append({**behind[0], "rows": behind})
-                continue
-            yi, vi = aggregate([r["yi"] for r in behind], [r["vi"] for r in behind], rho)
-            out.append({"study": study, "label": behind[0]["label"], "sample": sample, "yi": yi, "vi": vi,
-                        "weight": sum(r.get("weight") or 0 for r in behind), "rows": behind})
+    for s in result["study_effects"]:
+        behind = [r for r in rows if r["study"] == s["study"]]
+        samples = {r.get("sample") for r in behind}
+        out.append({"study": s["study"], "label": s["label"], "yi": s["yi"], "vi": s["vi"],
+                    "weight": s.get("weight"), "sample": samples.pop() if len(samples) == 1 else None,
+                    "rows": behind or [s]})
     counts: dict[str, int] = {}
     for r in out:
         counts[r["label"]] = counts.get(r["label"], 0) + 1

@@ -7,7 +7,8 @@ import math
 from flask import current_app, get_template_attribute
 from flask_babel import format_decimal
 
-from . import catalog, labels, strength_text
+from ..constants import Z
+from ..stats import units
 from .i18n import current_lang
 
 MINUS = "\u2212"
@@ -74,13 +75,9 @@ class RememberedMacros:
         return call
 
 
-Z = 1.959963984540054
-
 
 def natural_value(measure: str, value) -> str:
     """An analysis-scale value on the measure's natural scale (ratios exponentiated), formatted."""
-    from ..stats import units
-
     if not _finite(value):
         return "–"
     return num(math.exp(value) if units.is_ratio(measure) else value, 1 if measure == "MD" else 2)
@@ -93,14 +90,3 @@ def interval(measure: str, yi, vi) -> str:
     half = Z * math.sqrt(vi)
     return (f"{natural_value(measure, yi)} [{natural_value(measure, yi - half)}; "
             f"{natural_value(measure, yi + half)}]")
-
-
-def init_app(app) -> None:
-    from . import reported, sections
-
-    app.jinja_env.filters.update(num=num, signed=signed, pct=pct, integer=integer)
-    app.jinja_env.globals.update(labels=labels, rule_text=strength_text.rule, rule_parts=strength_text.rule_parts,
-                                  term_label=catalog.label, remembered=RememberedMacros(),
-                                  studies_text=sections.studies_text, forest_value=natural_value,
-                                  forest_interval=interval, reported_words=reported.words,
-                                  reported_reason=reported.reason)

@@ -11,10 +11,10 @@ Empty cells are gaps.
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import select
 
 from ..db.extension import db
-from ..db.models import Effect, Parameter
+from ..db.models import Parameter
+from ..services import results, studies
 from . import catalog
 
 
@@ -56,14 +56,9 @@ def gap_map(target_group: str | None) -> dict:
     """
     _ = catalog.terms()
     groups = catalog.descendants("target_groups", target_group) if target_group else None
-    counts = select(Effect.intervention, Effect.outcome, Effect.study_id)
-    params = select(Parameter)
-    if groups is not None:
-        counts = counts.where(Effect.target_group.in_(groups))
-        params = params.where(Parameter.target_group.in_(groups))
-    n = _rolled_up(db.session().execute(counts.group_by(Effect.intervention, Effect.outcome, Effect.study_id)))
+    n = _rolled_up(studies.studied_cells(db.session(), groups))
     by_cell: dict[tuple, list[Parameter]] = {}
-    for p in db.session().scalars(params):
+    for p in results.parameters_of(db.session(), "target_groups", groups):
         by_cell.setdefault((p.intervention, p.outcome), []).append(p)
     interventions, outcomes = catalog.tree("interventions"), catalog.tree("outcomes")
     if groups is not None:

@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from ..constants import Z
 from ..db.models import Effect
 from ..services import results
 from ..stats import units
 from .formatting import num, pct, signed
 from .i18n import current_lang
 
-Z = 1.959963984540054
 REASONS = {
     results.REPORTED: _l("Reported without the numbers an effect size with its uncertainty needs "
                          "(group sizes or a standard error)."),

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 
 from ..db.extension import db
 from ..db.models import Parameter
 from ..records.followup import WINDOWS
-from ..services import overview
+from ..services import overview, results
 from ..stats import units
 from . import calculator, catalog, forest, labels, strength_text, wording
 from .formatting import num
@@ -42,14 +41,14 @@ class Section:
     box: dict = field(default_factory=dict)
     unit: str | None = None
     names: dict = field(default_factory=dict)
-    study_rows: list = field(default_factory=list)  # one forest row per study sample, with the rows behind it
+    study_rows: list = field(default_factory=list)  # one forest row per study, with the rows behind it
     level_text: str = ""
 
 
 def sections(intervention: str, measure: str | None = None) -> list[Section]:
     """The sections of ``intervention`` and of every intervention below it (those after its own)."""
     slugs = catalog.descendants("interventions", intervention)
-    rows = db.session().scalars(select(Parameter).where(Parameter.intervention.in_(slugs)))
+    rows = results.parameters_of(db.session(), "interventions", slugs)
     cells: dict[tuple, list[Parameter]] = {}
     for p in rows:
         cells.setdefault((p.intervention, p.target_group, p.outcome, p.comparison, p.followup), []).append(p)

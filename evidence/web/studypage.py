@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 
+from ..constants import Z
 from ..db.models import Effect, Parameter, Study
 from ..services import results
 from ..stats import units
 from . import catalog, labels
 from .formatting import num
-
-Z = 1.959963984540054
 
 
 def _computed(e: Effect) -> dict | None:

@@ -12,12 +12,12 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import render_template
+from flask_wtf.csrf import CSRFError
 
 from ..curation.submissions import MAX_REQUEST
-
-csrf = CSRFProtect()
+from .views import contribute, curate
+from .writeguard import csrf
 
 
 def secret_key(settings) -> str:
@@ -30,13 +30,6 @@ def secret_key(settings) -> str:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
     return path.read_text().strip()
-
-
-def no_store(response):
-    """Pages of the write side are personal: never cached, never framed."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers.pop("ETag", None)
-    return response
 
 
 def init_app(app) -> None:
@@ -52,17 +45,9 @@ def init_app(app) -> None:
         WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=4 * 3600,
     )
     csrf.init_app(app)
-    from .views import contribute, curate
-
     app.register_blueprint(contribute.bp)
     app.register_blueprint(curate.bp)
 
     @app.errorhandler(CSRFError)
     def _csrf_refused(exc):
         return render_template("error.html", status=403), 403
-
-
-def protect() -> None:
-    """CSRF check of a write-side POST (403 without a valid token)."""
-    if request.method == "POST":
-        csrf.protect()

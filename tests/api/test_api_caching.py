@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.api import catalog
+from evidence.services import search as search_service
 
 API = "/api/v1"
 
 
 @pytest.fixture
 def counted(monkeypatch):
-    calls, real = [], catalog.run_search
-    monkeypatch.setattr(catalog, "run_search", lambda *a, **k: calls.append(k) or real(*a, **k))
+    calls, real = [], search_service.find
+    monkeypatch.setattr(search_service, "find", lambda *a, **k: calls.append(a) or real(*a, **k))
     return calls
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from flask import jsonify
+from flask import current_app, jsonify
 from marshmallow import Schema, fields, post_dump
 
 from evidence.api import dumping
 from evidence.api.blueprint import Parser
-from evidence.api.catalog import FACETS, _index
 from evidence.api.common import page_of
 from evidence.api.schemas import SearchArgs, SearchResultSchema
 from evidence.search.service import search
+from evidence.services.search import FILTERS
 
 API = "/api/v1"
 URLS = [
@@ -27,9 +27,9 @@ def reference_body(app, query: str) -> bytes:
     """What the view returned before: ``to_dict()``, the page, ``SearchResultSchema().dump``, ``jsonify``."""
     with app.test_request_context(f"{API}/search?{query}"):
         args = Parser().parse(SearchArgs(), location="query")
-        filters = {name: args[name] for name in FACETS if args.get(name) not in (None, [])}
-        result = search(_index(), q=args["q"], filters=filters, sort=args["sort"], page=args["page"],
-                        per_page=args["per_page"], lang=args["lang"])
+        filters = {name: args[name] for name in FILTERS if args.get(name) not in (None, [])}
+        result = search(current_app.extensions["evidence.search"], q=args["q"], filters=filters, sort=args["sort"],
+                        page=args["page"], per_page=args["per_page"], lang=args["lang"])
         out = result.to_dict()
         out["dataset_version"] = result.dataset_version
         out.update(page_of(result.total, result.page, result.per_page))

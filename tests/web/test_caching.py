@@ -71,12 +71,12 @@ def test_show_all_is_a_link_that_keeps_the_state(app):
 
 
 def test_a_repeated_page_comes_from_the_page_cache(app, monkeypatch):
-    from evidence.web.views import search as search_view
+    from evidence.services import search as search_service
 
     client = app.test_client()
     first = client.get("/search?q=recidivism&sort=effect")
-    calls, real = [], search_view.run_search
-    monkeypatch.setattr(search_view, "run_search", lambda *a, **k: calls.append(a) or real(*a, **k))
+    calls, real = [], search_service.find
+    monkeypatch.setattr(search_service, "find", lambda *a, **k: calls.append(a) or real(*a, **k))
     again = client.get("/search?q=recidivism&sort=effect")
     assert not calls and again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
     assert again.headers["Content-Type"] == first.headers["Content-Type"]

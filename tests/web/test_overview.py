@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from evidence.db.models import Effect, Parameter, Study, Term
 from evidence.db.session import make_engine
-from evidence.services import aggregate, overview, results
+from evidence.services import overview, results
 from evidence.web import forest
 
 
@@ -139,29 +139,34 @@ def test_forest_plot_draws_a_study_once_with_the_estimates_behind_it(client):
     assert "site-a" in behind and "site-b" in behind and "shown as one row" in behind
 
 
-def test_forest_labels_that_would_repeat_name_their_sample():
-    rows = [{"study": "s", "label": "S (2015)", "effect": e, "sample": e, "yi": 1.0, "vi": 1.0, "weight": 50}
-            for e in ("site-a", "site-b")]
-    shown = forest.study_rows({"rows": rows})  # a parameter without study_effects: one row per sample
-    assert [r["label"] + r["suffix"] for r in shown] == ["S (2015), site-a", "S (2015), site-b"]
+def _effect(study, label, yi, vi, weight):
+    return {"study": study, "label": label, "yi": yi, "vi": vi, "weight": weight}
 
 
-def test_forest_draws_one_row_per_study_sample_with_the_rows_behind_it():
+def test_forest_labels_that_would_repeat_name_their_sample_or_study():
+    rows = [{"study": s, "label": "S (2015)", "effect": "e", "sample": sample, "yi": 1.0, "vi": 1.0, "weight": 50}
+            for s, sample in (("s-a", "site-a"), ("s-b", "main"))]
+    effects = [_effect("s-a", "S (2015)", 1.0, 1.0, 50), _effect("s-b", "S (2015)", 1.0, 1.0, 50)]
+    shown = forest.study_rows({"rows": rows, "study_effects": effects})
+    assert [r["label"] + r["suffix"] for r in shown] == ["S (2015), site-a", "S (2015), main"]
+
+
+def test_forest_draws_each_study_as_pooling_aggregated_it_with_the_rows_behind_it():
     rows = [{"study": "a", "label": "A (2020)", "effect": "x", "sample": "main", "yi": 0.2, "vi": 0.04, "weight": 30},
             {"study": "a", "label": "A (2020)", "effect": "y", "sample": "main", "yi": 0.5, "vi": 0.05, "weight": 20},
             {"study": "a", "label": "A (2020)", "effect": "z", "sample": "main", "yi": 0.1, "vi": 0.03, "weight": 10},
             {"study": "b", "label": "B (2021)", "effect": "x", "sample": "main", "yi": 0.3, "vi": 0.02, "weight": 40}]
-    shown = forest.study_rows({"rows": rows, "rho": 0.6})
+    effects = [_effect("a", "A (2020)", 0.1657925520, 0.0267675441, 60), _effect("b", "B (2021)", 0.3, 0.02, 40)]
+    shown = forest.study_rows({"rows": rows, "rho": 0.6, "study_effects": effects})
     assert [len(r["rows"]) for r in shown] == [3, 1]
-    # metafor 3.8-1: aggregate(escalc(yi=yi, vi=vi, measure="GEN"), cluster=study, rho=0.6)
-    assert shown[0]["yi"] == pytest.approx(0.1657925520, abs=1e-9)
-    assert shown[0]["vi"] == pytest.approx(0.0267675441, abs=1e-9)
-    assert shown[0]["weight"] == 60 and shown[0]["suffix"] == " (3)"
+    assert [(r["yi"], r["vi"], r["weight"]) for r in shown] == [(0.1657925520, 0.0267675441, 60), (0.3, 0.02, 40)]
+    assert shown[0]["suffix"] == " (3)" and shown[1]["suffix"] == "" and shown[0]["sample"] == "main"
 
 
-def test_aggregate_without_correlation_is_the_inverse_variance_mean():
-    y, v = aggregate.aggregate([1.0, 3.0], [1.0, 1.0], 0.0)
-    assert (y, v) == (2.0, 0.5)
+def test_every_stored_parameter_draws_its_forest_from_its_study_effects(session):
+    """The plot has no fallback: each parameter as built carries one study effect per study it pools."""
+    for p in session.scalars(select(Parameter)):
+        assert sorted(s["study"] for s in p.result["study_effects"]) == sorted(p.result["studies"]), p.id
 
 
 def test_unit_of_mean_differences_ignores_a_site_in_parentheses(session):

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
-from sqlalchemy import select
 
 from ...db.extension import db
 from ...db.models import Parameter
-from ...services import overview
+from ...services import overview, results
 from .. import catalog, gapmap, overviewpage
 from ..i18n import current_lang
 
 bp = Blueprint("browse", __name__)
-KINDS = {"target-groups": ("target_groups", "target_group"), "outcomes": ("outcomes", "outcome")}
 
 
 def _headline(params: list[Parameter]) -> list[Parameter]:
@@ -28,11 +26,10 @@ def _headline(params: list[Parameter]) -> list[Parameter]:
 
 
 def _term_page(url_kind: str, slug: str):
-    kind, field = KINDS[url_kind]
+    kind = url_kind.replace("-", "_")  # the vocabulary's name: /target-groups lists target_groups
     term = catalog.term(kind, slug)
     if term is None:
         abort(404, description=kind)
-    column = getattr(Parameter, field)
     slugs = catalog.descendants(kind, slug)
     extra = {}
     if kind == "target_groups":
@@ -42,11 +39,11 @@ def _term_page(url_kind: str, slug: str):
                  "group_counts": overview.study_counts(db.session())}
         params = []
     else:
-        params = list(db.session().scalars(select(Parameter).where(column.in_(slugs))))
+        params = results.parameters_of(db.session(), kind, slugs)
     return render_template("term.html", kind=kind, url_kind=url_kind, term=term,
                            description=catalog.description(term), lineage=catalog.lineage(kind, slug),
                            children=catalog.children(kind, slug), parameters=_headline(params),
-                           studies=catalog.studies_with(field, slugs), **extra)
+                           studies=catalog.studies_with(kind, slugs), **extra)
 
 
 @bp.get("/target-groups/<slug>")
@@ -61,17 +58,14 @@ def outcome(slug):
 
 @bp.get("/target-groups")
 def target_groups():
-    items = catalog.tree("target_groups")
-    counts = {t.slug: catalog.count_studies("target_group", catalog.descendants("target_groups", t.slug))
-              for t in items}
-    return render_template("term_list.html", kind="target_groups", items=items, counts=counts)
+    return render_template("term_list.html", kind="target_groups", items=catalog.tree("target_groups"),
+                           counts=catalog.study_counts("target_groups"))
 
 
 @bp.get("/outcomes")
 def outcomes():
-    items = catalog.tree("outcomes")
-    counts = {t.slug: catalog.count_studies("outcome", catalog.descendants("outcomes", t.slug)) for t in items}
-    return render_template("term_list.html", kind="outcomes", items=items, counts=counts)
+    return render_template("term_list.html", kind="outcomes", items=catalog.tree("outcomes"),
+                           counts=catalog.study_counts("outcomes"))
 
 
 @bp.get("/map")

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from ...curation import limits
 from ...curation.store import engine_for
 from ...curation.submissions import MAX_FILE, OPTION_FIELDS, Upload, by_token, check, create, safe_name
-from ..writeside import no_store, protect
+from ..writeguard import no_store, protect
 from .contribute_form import SINGLE_FIELDS, single_study_csv
 
 bp = Blueprint("contribute", __name__)

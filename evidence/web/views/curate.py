@@ -25,7 +25,7 @@ from flask import (
 from ...curation import accounts, approval, audit, limits, terms, vocabulary_edit
 from ...curation.store import engine_for
 from ...curation.submissions import by_id, queue, review
-from ..writeside import no_store, protect
+from ..writeguard import no_store, protect
 
 bp = Blueprint("curate", __name__)
 bp.after_request(no_store)

@@ -13,10 +13,8 @@ bp = Blueprint("interventions", __name__)
 
 @bp.get("/interventions")
 def index():
-    items = catalog.tree("interventions")
-    counts = {t.slug: catalog.count_studies("intervention", catalog.descendants("interventions", t.slug))
-              for t in items}
-    return render_template("term_list.html", kind="interventions", items=items, counts=counts)
+    return render_template("term_list.html", kind="interventions", items=catalog.tree("interventions"),
+                           counts=catalog.study_counts("interventions"))
 
 
 @bp.get("/interventions/<slug>")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from ...db.extension import db
-from ...search.facets import FACETS
 from ...search.reader import IndexMissing
-from ...search.service import search as run_search
 from ...services import overview
+from ...services import search as search_service
 from .. import searchview, urlstate
 from ..i18n import current_lang
 
@@ -17,11 +16,11 @@ bp = Blueprint("search", __name__)
 
 def _page(home: bool):
     args = request.args
-    filters = {name: args.getlist(name) for name in (*FACETS, "year_from", "year_to")}
+    filters = {name: args.getlist(name) for name in search_service.FILTERS}
     try:
-        result = run_search(current_app.extensions["evidence.search"], args.get("q", "")[:1000], filters,
-                            args.get("sort", "relevance"), args.get("page", 1), args.get("per_page", 20),
-                            current_lang())
+        result = search_service.find(current_app.extensions["evidence.search"], args.get("q", "")[:1000], filters,
+                                     args.get("sort", "relevance"), args.get("page", 1), args.get("per_page", 20),
+                                     current_lang())
     except IndexMissing:
         return render_template("error.html", status=503, missing_index=True), 503
     return render_template(

@@ -6,14 +6,14 @@ from flask import Blueprint, Response, abort, render_template
 
 from ...db.extension import db
 from ...db.models import Study
-from ...services import results
+from ...services import results, studies
 from .. import citations, studypage
 
 bp = Blueprint("studies", __name__)
 
 
 def _study(study_id: str) -> Study:
-    study = db.session().get(Study, study_id[:200])
+    study = studies.get(db.session(), study_id[:200])
     if study is None:
         abort(404, description="studies")
     return study

@@ -1,0 +1,24 @@
+"""Names and numbers every layer shares, defined once: pure Python (no Flask, no SQL), so statistics may use it.
+
+- ``Z``: the two-sided 95 % normal quantile, ``qnorm(0.975)`` as R prints it to 16 digits;
+- ``FIELD_OF_KIND`` / ``KIND_OF_FIELD``: a vocabulary (``interventions``) and the field an effect or a
+  parameter names its term in (``intervention``);
+- ``STUDY_COLUMNS``: a study's columns as the read side stores and serves them (without its record).
+"""
+
+from __future__ import annotations
+
+Z = 1.959963984540054
+
+#: The singular field name an effect uses for each vocabulary, in the vocabularies' order.
+FIELD_OF_KIND = {
+    "interventions": "intervention",
+    "target_groups": "target_group",
+    "outcomes": "outcome",
+    "comparisons": "comparison",
+}
+KIND_OF_FIELD = {name: kind for kind, name in FIELD_OF_KIND.items()}
+
+STUDY_COLUMNS = ("id", "label", "title", "authors", "et_al", "year", "journal", "publication_type", "doi", "url",
+                 "abstract", "design", "evidence_level", "country", "setting", "sample_size", "risk_of_bias",
+                 "summary_da", "summary_en", "source", "source_doi", "path")

@@ -17,32 +17,34 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from . import build as full_build  # code_hash through the module: tests replace it
 from . import publish
-from .build import (
+from .config import Settings
+from .db.models import BuildFile, BuildInfo, Effect, Parameter, Study
+from .db.session import make_engine
+from .prepared import (
     CODE_ROW,
     RACY_NS,
     SCHEMA_VERSION,
     BuildError,
     Prepared,
-    _candidates,
-    _file_row,
-    _study,
-    _terms,
-    _vocabulary_files,
+    add_study,
     content_hash,
+    file_row,
     insert_records,
+    pooling_candidates,
+    term_rows,
     terms_hash,
     version_of,
+    vocabulary_files,
 )
-from .config import Settings
-from .db.models import BuildFile, BuildInfo, Effect, Parameter, Study
-from .db.session import make_engine
-from .records.validate import STRAY, Corpus, Problem
+from .records.validate import STRAY, Corpus, Problem, check_id, load_study, load_vocabulary
 from .search import indexer
+from .search.documents import documents
 from .services import pooling
+from .stats.escalc import EffectSize
 
 _TABLES = {"build_files", "build_info", "studies", "effects", "parameters", "terms"}
 _CHUNK = 500  # ids per IN (…) list
@@ -53,16 +55,15 @@ def _chunks(values) -> list[list]:
     return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
 
-def _previous_build(live) -> dict[str, dict] | None:
+def _previous_build(live, code: str) -> dict[str, dict] | None:
     """The last build's ``build_files`` rows by path, or None when there is no usable last build.
+
+    ``code`` is the hash of the build's code now (:func:`evidence.prepared.code_hash`): another means a full build.
 
     ``live`` is the published :class:`~evidence.versions.Version`; its database
     must hold the index's version (a PostgreSQL build killed between its commit
     and publishing the index does not): otherwise a full build repairs both.
     """
-    from sqlalchemy import inspect, select
-    from sqlalchemy.exc import SQLAlchemyError
-
     engine = make_engine(live.database_url, readonly=True)
     try:
         with engine.connect() as conn:
@@ -79,8 +80,8 @@ def _previous_build(live) -> dict[str, dict] | None:
         return None
     finally:
         engine.dispose()
-    code = files.pop(CODE_ROW, None)
-    if code is None or code["sha256"] != full_build.code_hash():
+    row = files.pop(CODE_ROW, None)
+    if row is None or row["sha256"] != code:
         return None  # built by other code: what it computed may differ
     return files or None
 
@@ -102,7 +103,7 @@ def _scan(data_dir: Path, previous: dict[str, dict]) -> _Scan | None:
         return None  # the full build reports them
     names = [n for n in names if n.endswith(".yaml")]
     scan = _Scan({}, {}, {}, [], names)
-    vocabularies = [f"vocabularies/{p.name}" for p in _vocabulary_files(data_dir)]
+    vocabularies = [f"vocabularies/{p.name}" for p in vocabulary_files(data_dir)]
     base = str(data_dir)
     for rel in [*vocabularies, *(f"studies/{n}" for n in names)]:
         prev = previous.get(rel)
@@ -115,7 +116,7 @@ def _scan(data_dir: Path, previous: dict[str, dict]) -> _Scan | None:
                 and st.st_mtime_ns < prev["checked_ns"] - RACY_NS):
             scan.kept[rel] = prev
             continue
-        row, content = _file_row(data_dir, data_dir / rel, st=st, checked=checked)
+        row, content = file_row(data_dir, data_dir / rel, st=st, checked=checked)
         if prev is not None and prev["sha256"] == row["sha256"]:
             row["study_id"], row["content_hash"] = prev["study_id"], prev["content_hash"]
             scan.refreshed[rel] = row
@@ -138,7 +139,7 @@ class _Stems:
         return self.folder / f"{stem}.yaml" if f"{stem}.yaml" in self.names else default
 
 
-def build_incremental(settings: Settings, built_at: str, stage) -> Prepared | None:
+def build_incremental(settings: Settings, built_at: str, stage, code: str) -> Prepared | None:
     """Apply what changed in the study records since the last build; None if a full build is needed.
 
     Validates the new and changed records only (the other records passed the
@@ -153,15 +154,13 @@ def build_incremental(settings: Settings, built_at: str, stage) -> Prepared | No
     record has a problem. The result's lists hold what was rewritten; its
     ``totals`` are the whole dataset's counts.
     """
-    from .records.validate import check_id, load_study, load_vocabulary
-
     data_dir = settings.data_dir
     if not data_dir.is_dir():
         return None
     live = stage.live
     if live is None:
         return None
-    previous = _previous_build(live)
+    previous = _previous_build(live, code)
     if previous is None:
         return None
     scan = _scan(data_dir, previous)
@@ -186,7 +185,7 @@ def build_incremental(settings: Settings, built_at: str, stage) -> Prepared | No
     per_study: list[tuple[str, int, list]] = []
     for record in records:
         cands: list[tuple] = []
-        _study(record, data_dir, vocab, delta, cands, problems)
+        add_study(record, data_dir, vocab, delta, cands, problems)
         per_study.append((delta.studies[-1]["path"], -1, cands))
         new_candidates.extend(cands)
     if problems:
@@ -251,9 +250,7 @@ def _lineage(vocab, target_group: str) -> tuple[str, ...]:
 
 def _repool(conn, vocab, delta: Prepared, per_study: list, affected: set[str]):
     """The touched parameters re-pooled: (new parameter dicts, ids of the rows they replace)."""
-    from sqlalchemy import select
 
-    from .stats.escalc import EffectSize
 
     E, S, P = Effect, Study, Parameter
     old = []
@@ -279,7 +276,7 @@ def _repool(conn, vocab, delta: Prepared, per_study: list, affected: set[str]):
                 continue
             size = EffectSize(r["measure"], r["yi"], r["vi"], tuple(r["conversions"]))
             entries.append((r["path"], r["position"],
-                            _candidates(r["study_id"], r["label"], r["design"], r["risk_of_bias"], r, size)))
+                            pooling_candidates(r["study_id"], r["label"], r["design"], r["risk_of_bias"], r, size)))
     entries.sort(key=lambda entry: (entry[0], entry[1]))  # the full build's order: by file, then effect
     candidates = [c for _, _, cands in entries for c in cands]
     groups = [g for g in pooling.group(candidates, vocab)
@@ -306,7 +303,6 @@ def _write_delta(conn, delta: Prepared, affected: set[str], dropped: list[str]) 
 
 
 def _totals(conn, corpus: Corpus) -> dict:
-    from sqlalchemy import func, select
 
     def count(model):
         return conn.execute(select(func.count()).select_from(model)).scalar_one()
@@ -323,8 +319,6 @@ def _strengths(conn, delta: Prepared, affected: set[str], dropped: list[str]) ->
     Those are the studies of the dropped and new parameters; a study's
     parameters are all of its own interventions, so only those are read.
     """
-    from sqlalchemy import select
-
     P, E = Parameter, Effect
     concerned = set(affected)
     for chunk in _chunks(dropped):
@@ -358,7 +352,6 @@ _DOC_STUDY = ("id", "label", "title", "authors", "et_al", "year", "journal", "pu
 
 def _study_rows(conn, ids=None) -> tuple[list[dict], list[dict]]:
     """Studies (without their records) and their effects from the database, in the full build's order."""
-    from sqlalchemy import select
 
     studies, effects = [], []
     cols = [Study.__table__.c[c] for c in _DOC_STUDY]
@@ -377,7 +370,6 @@ def _study_rows(conn, ids=None) -> tuple[list[dict], list[dict]]:
 def _index_delta(conn, live: Path, aside: Path, corpus, delta: Prepared, deleted: set[str], dropped: list[str],
                  before: dict[str, tuple[int, list[str]]]) -> None:
     """The index with the changed studies' documents, and those whose strength changed, replaced."""
-    from .search.documents import documents
 
     after = {pid: v for pid, v in before.items()}
     for pid in dropped:
@@ -391,16 +383,15 @@ def _index_delta(conn, live: Path, aside: Path, corpus, delta: Prepared, deleted
     others = sorted(sid for sid in concerned - new_ids - deleted if old.get(sid, 0) != new.get(sid, 0))
     studies, effects = _study_rows(conn, others) if others else ([], [])
     upsert = Prepared(corpus, delta.dataset_version, studies=[*delta.studies, *studies],
-                      effects=[*delta.effects, *effects], terms=_terms(corpus))
+                      effects=[*delta.effects, *effects], terms=term_rows(corpus))
     upsert.parameters = [{"studies": [s["id"]], "strength": new.get(s["id"], 0)} for s in upsert.studies]
     indexer.update_index(live, aside, documents(upsert), sorted(deleted), dataset_version=delta.dataset_version)
 
 
 def _read_back(conn, corpus: Corpus, version: str) -> Prepared:
     """The whole dataset as the database now holds it, for a full index (what ``documents`` reads)."""
-    from sqlalchemy import select
 
     studies, effects = _study_rows(conn)
     parameters = [{"studies": r.studies, "strength": r.strength}
                   for r in conn.execute(select(Parameter.strength, Parameter.studies))]
-    return Prepared(corpus, version, studies=studies, effects=effects, parameters=parameters, terms=_terms(corpus))
+    return Prepared(corpus, version, studies=studies, effects=effects, parameters=parameters, terms=term_rows(corpus))

@@ -12,24 +12,9 @@ from architecture import cycles, graph, modules, private_uses
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("evidence", "importers")
 
-# Being removed on branches buildspeed/searchlean: empty this at their merge (the test below fails when a
-# listed cycle is gone, so the list cannot go stale). search.service ⇄ search.spelling is not in this tree.
-KNOWN_CYCLES = {
-    frozenset({"evidence.build", "evidence.incremental"}),
-}
-# Private names used across modules in code other engineers own (build/incremental, evidence/stats,
-# importers): listed so nothing new slips in; remove an entry when its owner makes the name public.
+# Private names used across modules in code being changed on another branch (importers): listed so nothing new
+# slips in; remove an entry when its owner makes the name public.
 KNOWN_PRIVATE_USES = {
-    "evidence.incremental: imports private evidence.build._candidates",
-    "evidence.incremental: imports private evidence.build._file_row",
-    "evidence.incremental: imports private evidence.build._study",
-    "evidence.incremental: imports private evidence.build._terms",
-    "evidence.incremental: imports private evidence.build._vocabulary_files",
-    "evidence.stats.conversions: imports private evidence.stats.escalc._group_size",
-    "evidence.stats.conversions: imports private evidence.stats.escalc._number",
-    "evidence.stats.units: imports private evidence.stats.escalc._count",
-    "evidence.stats.units: imports private evidence.stats.escalc._group_size",
-    "evidence.stats.units: imports private evidence.stats.escalc._number",
     "importers.studies: imports private importers.rows._Estimate",
 }
 
@@ -44,13 +29,7 @@ def _uses(known: dict[str, Path]) -> set[str]:
 
 
 def test_no_import_cycles(project):
-    found = set(cycles(graph(project)))
-    assert [sorted(c) for c in found - KNOWN_CYCLES] == []
-
-
-def test_the_known_cycles_still_exist(project):
-    """A cycle removed (say, by a merge) must leave the allow-list too."""
-    assert [sorted(c) for c in KNOWN_CYCLES - set(cycles(graph(project)))] == []
+    assert [sorted(c) for c in cycles(graph(project))] == []
 
 
 def test_no_private_name_of_another_module(project):

@@ -345,10 +345,12 @@ def _sensitivity(rows: list[Row], fit: pooled.PooledFit, method: str, test: str,
         out["rct_only"] = {"k": f.k, "k_effects": f.k_effects, "model": f.model, "estimate": f.estimate,
                            "ci_low": f.ci_lb, "ci_high": f.ci_ub, "tau2": f.tau2, "i2": f.I2}
     if fit.model == "che-rve":
+        # Refitting at another rho gives exactly this fit when rho scales no covariance (pooled.depends_on_rho).
+        same = not pooled.depends_on_rho([r.study for r in rows], [r.sample for r in rows])
         for other in RHO_SENSITIVITY:
             if other == rho:
                 continue
-            f = _refit(rows, method, test, other)
+            f = fit if same else _refit(rows, method, test, other)
             out["rho"].append({"rho": other, "estimate": f.estimate, "se": f.se, "ci_low": f.ci_lb,
                                "ci_high": f.ci_ub, "df": f.df, "tau2": f.tau2, "omega2": f.omega2})
     return out

@@ -74,14 +74,40 @@ def check_rho(rho) -> float:
     return float(rho)
 
 
-def _block(v: np.ndarray, rho: float, sub: list | None) -> np.ndarray:
-    s = np.sqrt(v)
-    block = rho * np.outer(s, s)
-    if sub is not None:
-        same = np.array([[a == b for b in sub] for a in sub], dtype=bool)
-        block = np.where(same, block, 0.0)
-    np.fill_diagonal(block, v)
+def by_size(rows: tuple[np.ndarray, ...]) -> list[tuple[list[int], np.ndarray]]:
+    """Clusters of equal size stacked: ``(cluster numbers, row numbers (m, n))`` per size, smallest first.
+
+    Per-cluster work on thousands of small clusters is then a few batched
+    numpy calls per size instead of a few calls per cluster; numpy's batched
+    linear algebra runs the same LAPACK routine on each matrix, so every
+    per-cluster result is the one a call on that matrix alone gives.
+    """
+    members: dict[int, list[int]] = {}
+    for j, r in enumerate(rows):
+        members.setdefault(r.size, []).append(j)
+    return [(js, np.array([rows[j] for j in js], dtype=np.intp).reshape(len(js), n))
+            for n, js in sorted(members.items())]
+
+
+def _stacked_blocks(v: np.ndarray, rho: float, codes: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
+    """The blocks of the clusters whose rows are ``idx`` (m, n): rho·s_i·s_j where the rows share a subgroup
+    (``codes``), 0 between subgroups, v_i on the diagonal."""
+    s = np.sqrt(v[idx])
+    block = rho * (s[:, :, None] * s[:, None, :])  # np.outer(s, s) per cluster, then rho times it
+    if codes is not None:
+        c = codes[idx]
+        block = np.where(c[:, :, None] == c[:, None, :], block, 0.0)
+    diagonal = np.arange(idx.shape[1])
+    block[:, diagonal, diagonal] = v[idx]
     return block
+
+
+def _codes(sub: list | None) -> np.ndarray | None:
+    """Each row's subgroup as an integer (equal labels, equal integers)."""
+    if sub is None:
+        return None
+    numbers: dict = {}
+    return np.array([numbers.setdefault(x, len(numbers)) for x in sub], dtype=np.intp)
 
 
 def vcalc_blocks(vi, cluster, rho: float = DEFAULT_RHO, subgroup=None) -> list[np.ndarray]:
@@ -91,8 +117,13 @@ def vcalc_blocks(vi, cluster, rho: float = DEFAULT_RHO, subgroup=None) -> list[n
     v = np.asarray(vi, dtype=float).reshape(-1)
     rho = check_rho(rho)
     groups = group_rows(cluster, v.size)
-    sub = None if subgroup is None else _labels("subgroup", subgroup, v.size)
-    return [_block(v[r], rho, None if sub is None else [sub[i] for i in r]) for r in groups.rows]
+    codes = _codes(None if subgroup is None else _labels("subgroup", subgroup, v.size))
+    out: list = [None] * groups.k
+    for members, idx in by_size(groups.rows):
+        stacked = _stacked_blocks(v, rho, codes, idx)
+        for j, block in zip(members, stacked):
+            out[j] = block
+    return out
 
 
 def vcalc(vi, cluster, rho: float = DEFAULT_RHO, subgroup=None) -> np.ndarray:
@@ -133,12 +164,14 @@ def aggregate(yi, vi, cluster, rho: float = DEFAULT_RHO, subgroup=None) -> Aggre
     its variance; Borenstein et al. 2009 ch. 24).
     """
     y, v = effect_vectors(yi, vi)
+    rho = check_rho(rho)
     groups = group_rows(cluster, y.size)
-    blocks = vcalc_blocks(v, cluster, rho, subgroup)
-    ys, vs = [], []
-    for rows, block in zip(groups.rows, blocks):
-        w = np.linalg.solve(block, np.ones(rows.size))
-        total = float(w.sum())
-        ys.append(float(w @ y[rows]) / total)
-        vs.append(1 / total)
-    return Aggregated(groups.ids, np.array(ys), np.array(vs), float(rho))
+    codes = _codes(None if subgroup is None else _labels("subgroup", subgroup, y.size))
+    ys, vs = np.empty(groups.k), np.empty(groups.k)
+    for members, idx in by_size(groups.rows):
+        w = np.linalg.solve(_stacked_blocks(v, rho, codes, idx), np.ones(idx.shape)[..., None])[..., 0]
+        for j, wj, yj in zip(members, w, y[idx]):  # one cluster at a time: the sums in the same order as alone
+            total = float(wj.sum())
+            ys[j] = float(wj @ yj) / total
+            vs[j] = 1 / total
+    return Aggregated(groups.ids, ys, vs, float(rho))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from .dependent import group_rows
+from .dependent import by_size, group_rows
 from .validation import check_choice, check_level
 
 METHODS = ("REML", "ML")
@@ -249,12 +249,26 @@ def _as_blocks(v_or_blocks, groups, k) -> list[np.ndarray]:
         if np.any((label[:, None] != label[None, :]) & (V != 0)):
             raise ValueError("V has a non-zero covariance between effects of different clusters")
         blocks = [V[np.ix_(r, r)] for r in groups.rows]
+    if not all(_valid(np.array([blocks[j] for j in members])) for members, _ in by_size(groups.rows)):
+        _name_invalid(blocks, groups)
+    return blocks
+
+
+def _valid(stacked: np.ndarray) -> bool:
+    """Every block finite, symmetric (relative 1e-12) and with variances > 0 (blocks of one size, stacked)."""
+    diagonal = np.diagonal(stacked, axis1=1, axis2=2)
+    return bool(np.all(np.isfinite(stacked)) and np.all(np.isclose(stacked, np.swapaxes(stacked, 1, 2),
+                                                                   rtol=1e-12, atol=0))
+                and np.all(diagonal > 0))
+
+
+def _name_invalid(blocks, groups) -> None:
+    """Raise for the first invalid block, naming its cluster."""
     for j, blk in enumerate(blocks):
         if not np.all(np.isfinite(blk)) or not np.allclose(blk, blk.T, rtol=1e-12, atol=0):
             raise ValueError(f"covariance block of cluster {groups.ids[j]!r} is not a finite symmetric matrix")
         if np.any(np.diag(blk) <= 0):
             raise ValueError(f"covariance block of cluster {groups.ids[j]!r} has a variance <= 0")
-    return blocks
 
 
 def _qe(b: Blocks):

@@ -107,6 +107,21 @@ def fit(yi, vi, study, sample=None, method: str = "REML", test: str = "z", level
     return _che(y, v, study, names, index, subgroup, method, level, rho)
 
 
+def depends_on_rho(study, sample=None) -> bool:
+    """Whether the fit changes with ``rho``: only when two rows share a study and a sample.
+
+    rho is the correlation of effects of one study *sample*; effects of
+    different samples of a study are independent (``subgroup`` in
+    :func:`dependent.vcalc`). When no two rows share a sample, every
+    covariance rho would scale is set to 0, so the working covariance — and
+    with it every number of the fit but its ``rho`` label — is exactly the
+    same at every rho.
+    """
+    sample = list(sample) if sample is not None else ["main"] * len(study)
+    pairs = list(zip(study, sample))
+    return len(set(pairs)) < len(pairs)
+
+
 def _independent(y, v, names, method, test, level) -> PooledFit:
     f = rma(y, v, method=method, test=test, level=level)
     studies = tuple(StudyEffect(s, float(a), float(b), 1, w) for s, a, b, w in zip(names, y, v, f.weights))
@@ -156,17 +171,20 @@ def multilevel_i2(vi, index, subgroup, rho, sigma2_total) -> float:
     the sampling covariance V of :func:`dependent.vcalc`; p = 1 (intercept).
     """
     v = np.asarray(vi, dtype=float)
+    rows = dependent.group_rows(list(index), v.size).rows
+    blocks = dependent.vcalc_blocks(v, list(index), rho=rho, subgroup=list(subgroup))
+    parts = np.empty((len(rows), 3))  # per cluster: tr W, 1'W1, (W1)'(W1)
+    for members, _ in dependent.by_size(rows):
+        w = np.linalg.inv(np.array([blocks[j] for j in members]))
+        w1 = w.sum(axis=2)  # each block's row sums, W1
+        parts[members, 0] = np.trace(w, axis1=1, axis2=2)
+        parts[members, 1] = w1.sum(axis=1)
+        parts[members, 2] = [float(x @ x) for x in w1]
     tr_w, ones_w_ones, w_ones_sq = 0.0, 0.0, 0.0
-    groups: dict = {}
-    for row, (c, _g) in enumerate(zip(index, subgroup)):
-        groups.setdefault(c, []).append(row)
-    for rows in groups.values():
-        block = dependent.vcalc(v[rows], [0] * len(rows), rho=rho, subgroup=[subgroup[r] for r in rows])
-        w = np.linalg.inv(block)
-        w1 = w.sum(axis=1)
-        tr_w += float(np.trace(w))
-        ones_w_ones += float(w1.sum())
-        w_ones_sq += float(w1 @ w1)
+    for a, b, c in parts.tolist():  # added up cluster by cluster, in the clusters' order
+        tr_w += a
+        ones_w_ones += b
+        w_ones_sq += c
     tr_p = tr_w - w_ones_sq / ones_w_ones
     typical = (v.size - 1) / tr_p
     return 100 * sigma2_total / (sigma2_total + typical) if math.isfinite(typical) else None

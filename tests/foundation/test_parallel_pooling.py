@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from evidence.build import Prepared, _study
+from evidence.prepared import Prepared, add_study
 from evidence.records.validate import load_corpus
 from evidence.services import pooling
 
@@ -14,7 +14,7 @@ def test_parallel_pooling_is_identical_and_in_order(data_dir):
     assert not corpus.problems
     prepared, candidates, problems = Prepared(corpus, ""), [], []
     for record in corpus.studies:
-        _study(record, data_dir, corpus.vocabulary, prepared, candidates, problems)
+        add_study(record, data_dir, corpus.vocabulary, prepared, candidates, problems)
     groups = pooling.group(candidates, corpus.vocabulary)
     serial = [pooling.pool(g, corpus.vocabulary) for g in groups]
     parallel = pooling.pool_all(groups, corpus.vocabulary, workers=2, min_work=0)

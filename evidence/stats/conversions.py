@@ -14,7 +14,7 @@ import math
 
 from scipy import special
 
-from .escalc import EffectSize, EffectSizeError, _group_size, _number, hedges_correction, smd_variance
+from .escalc import EffectSize, EffectSizeError, checked_group_size, checked_number, hedges_correction, smd_variance
 
 LOGIT_FACTOR = math.sqrt(3) / math.pi  # SD of the standard logistic is pi/sqrt(3)
 NORMAL_FACTOR = 1.65  # metafor's (Cox & Snell) probit-style factor
@@ -32,7 +32,7 @@ def se_from_ci(lower, upper, level=0.95, log_scale=False) -> float:
     With ``log_scale`` the bounds are ratios and the SE is of their logs.
     Note string: :func:`se_from_ci_note`.
     """
-    lo, hi = _number("lower", lower), _number("upper", upper)
+    lo, hi = checked_number("lower", lower), checked_number("upper", upper)
     if log_scale:
         if lo <= 0 or hi <= 0:
             raise EffectSizeError("ratio confidence bounds must be > 0 for log_scale=True")
@@ -56,8 +56,8 @@ def se_from_p(estimate, p, two_sided=True) -> float:
     (Altman & Bland 2011). A one-sided p must be < 0.5 (same direction).
     Note string: ``SE_FROM_P_NOTE``.
     """
-    est = _number("estimate", estimate)
-    pv = _number("p", p)
+    est = checked_number("estimate", estimate)
+    pv = checked_number("p", p)
     if not 0 < pv < 1:
         raise EffectSizeError(f"p must be strictly between 0 and 1, got {pv:g}")
     if est == 0:
@@ -75,8 +75,8 @@ def smd_from_t(t, n1i, n2i) -> EffectSize:
     Then the exact correction and variance of metafor's SMD (escalc with
     ``ti``): g = c(n1+n2−2)·d, vi = 1/n1 + 1/n2 + g²/(2(n1+n2)).
     """
-    tv = _number("t", t)
-    n1, n2 = _group_size("n1i", n1i), _group_size("n2i", n2i)
+    tv = checked_number("t", t)
+    n1, n2 = checked_group_size("n1i", n1i), checked_group_size("n2i", n2i)
     if n1 + n2 < 4:
         raise EffectSizeError(f"SMD needs n1i + n2i >= 4, got {n1 + n2:g}")
     g = hedges_correction(n1 + n2 - 2) * tv * math.sqrt(1 / n1 + 1 / n2)
@@ -88,7 +88,7 @@ def smd_from_f(f, n1i, n2i, direction) -> EffectSize:
 
     F has no sign, so ``direction`` (+1: group 1 higher, −1: lower) is required.
     """
-    fv = _number("f", f)
+    fv = checked_number("f", f)
     if fv < 0:
         raise EffectSizeError(f"f must be >= 0, got {fv:g}")
     if direction not in (1, -1):
@@ -105,8 +105,8 @@ def reported_ratio(estimate, lower, upper, measure, level=0.95) -> EffectSize:
     """
     if measure not in ("RR", "OR", "ROM"):
         raise EffectSizeError(f"measure must be RR, OR or ROM for a ratio, got {measure!r}")
-    est = _number("estimate", estimate)
-    lo, hi = _number("lower", lower), _number("upper", upper)
+    est = checked_number("estimate", estimate)
+    lo, hi = checked_number("lower", lower), checked_number("upper", upper)
     if min(est, lo, hi) <= 0:
         raise EffectSizeError("a ratio and its confidence bounds must be > 0")
     if not lo <= est <= hi:
@@ -121,8 +121,8 @@ def _log_or(log_or, vi):
         if log_or.measure != "OR":
             raise EffectSizeError(f"expected an OR effect size, got {log_or.measure}")
         return log_or.yi, log_or.vi, log_or.conversions
-    y = _number("log_or", log_or)
-    v = _number("vi", vi)
+    y = checked_number("log_or", log_or)
+    v = checked_number("vi", vi)
     if v <= 0:
         raise EffectSizeError(f"vi must be > 0, got {v:g}")
     return y, v, ()
@@ -143,7 +143,7 @@ def or_to_smd_normal(log_or, vi=None) -> EffectSize:
 
 
 def _d_and_sizes(d, n1i, n2i):
-    return _number("d", d), _group_size("n1i", n1i), _group_size("n2i", n2i)
+    return checked_number("d", d), checked_group_size("n1i", n1i), checked_group_size("n2i", n2i)
 
 
 def smd_to_or_logit(d, n1i, n2i) -> EffectSize:
@@ -172,11 +172,11 @@ def cohens_d(m1i, sd1i, n1i, m2i, sd2i, n2i) -> float:
     Cohen's d with the pooled SD (Borenstein et al. 2009, eq. 4.18; metafor
     escalc's ``di`` before the small-sample correction).
     """
-    m1, m2 = _number("m1i", m1i), _number("m2i", m2i)
-    s1, s2 = _number("sd1i", sd1i), _number("sd2i", sd2i)
+    m1, m2 = checked_number("m1i", m1i), checked_number("m2i", m2i)
+    s1, s2 = checked_number("sd1i", sd1i), checked_number("sd2i", sd2i)
     if s1 <= 0 or s2 <= 0:
         raise EffectSizeError("sd1i and sd2i must be > 0")
-    n1, n2 = _group_size("n1i", n1i), _group_size("n2i", n2i)
+    n1, n2 = checked_group_size("n1i", n1i), checked_group_size("n2i", n2i)
     if n1 + n2 <= 2:
         raise EffectSizeError("n1i + n2i must be > 2 for a pooled SD")
     return (m1 - m2) / math.sqrt(((n1 - 1) * s1 * s1 + (n2 - 1) * s2 * s2) / (n1 + n2 - 2))

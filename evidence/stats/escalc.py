@@ -36,7 +36,7 @@ class EffectSize:
     conversions: tuple[str, ...] = ()
 
 
-def _number(name: str, value) -> float:
+def checked_number(name: str, value) -> float:
     if isinstance(value, bool):
         raise EffectSizeError(f"{name} must be a number, got a boolean")
     try:
@@ -48,15 +48,15 @@ def _number(name: str, value) -> float:
     return x
 
 
-def _count(name: str, value) -> float:
-    x = _number(name, value)
+def checked_count(name: str, value) -> float:
+    x = checked_number(name, value)
     if x < 0:
         raise EffectSizeError(f"{name} must not be negative, got {x:g}")
     return x
 
 
-def _group_size(name: str, value) -> float:
-    x = _number(name, value)
+def checked_group_size(name: str, value) -> float:
+    x = checked_number(name, value)
     if x <= 0:
         raise EffectSizeError(f"{name} (group size) must be > 0, got {x:g}")
     return x
@@ -77,7 +77,7 @@ def _two_by_two(measure, ai, bi, ci, di, n1i, n2i) -> EffectSize:
     """RR, OR and RD from a 2x2 table (metafor escalc, vtype="LS")."""
     if ai is None or ci is None:
         raise EffectSizeError(f"{measure} needs ai and ci (events) plus bi/di or n1i/n2i")
-    a, c = _count("ai", ai), _count("ci", ci)
+    a, c = checked_count("ai", ai), checked_count("ci", ci)
     b = _arm_rest("bi", "n1i", "ai", a, bi, n1i)
     d = _arm_rest("di", "n2i", "ci", c, di, n2i)
     if a + b <= 0:
@@ -109,15 +109,15 @@ def _arm_rest(rest_name, n_name, event_name, events, rest, n) -> float:
     if rest is None and n is None:
         raise EffectSizeError(f"give {rest_name} or {n_name}")
     if n is not None:
-        size = _group_size(n_name, n)
+        size = checked_group_size(n_name, n)
         if events > size:
             raise EffectSizeError(
                 f"{event_name} ({events:g} events) is larger than {n_name} ({size:g})"
             )
-        if rest is not None and _count(rest_name, rest) != size - events:
+        if rest is not None and checked_count(rest_name, rest) != size - events:
             raise EffectSizeError(f"{n_name} must equal {event_name} + {rest_name}")
         return size - events
-    return _count(rest_name, rest)
+    return checked_count(rest_name, rest)
 
 
 def hedges_correction(mi: float) -> float:
@@ -139,12 +139,12 @@ def _means(measure, m1i, sd1i, n1i, m2i, sd2i, n2i) -> EffectSize:
     missing = [k for k, v in names.items() if v is None]
     if missing:
         raise EffectSizeError(f"{measure} needs {', '.join(missing)}")
-    m1, m2 = _number("m1i", m1i), _number("m2i", m2i)
-    s1, s2 = _number("sd1i", sd1i), _number("sd2i", sd2i)
+    m1, m2 = checked_number("m1i", m1i), checked_number("m2i", m2i)
+    s1, s2 = checked_number("sd1i", sd1i), checked_number("sd2i", sd2i)
     for name, s in (("sd1i", s1), ("sd2i", s2)):
         if s <= 0:
             raise EffectSizeError(f"{name} (standard deviation) must be > 0, got {s:g}")
-    n1, n2 = _group_size("n1i", n1i), _group_size("n2i", n2i)
+    n1, n2 = checked_group_size("n1i", n1i), checked_group_size("n2i", n2i)
     if measure == "MD":
         return _checked(measure, m1 - m2, s1 * s1 / n1 + s2 * s2 / n2, [])
     if measure == "ROM":
@@ -164,17 +164,17 @@ def _means(measure, m1i, sd1i, n1i, m2i, sd2i, n2i) -> EffectSize:
 
 
 def _precomputed(measure, yi, vi, sei) -> EffectSize:
-    y = _number("yi", yi)
+    y = checked_number("yi", yi)
     if vi is not None and sei is not None:
         raise EffectSizeError("give vi or sei, not both")
     if vi is None and sei is None:
         raise EffectSizeError("a precomputed yi needs vi or sei")
     if vi is not None:
-        v = _number("vi", vi)
+        v = checked_number("vi", vi)
         if v <= 0:
             raise EffectSizeError(f"vi (sampling variance) must be > 0, got {v:g}")
         return _checked(measure, y, v, [])
-    s = _number("sei", sei)
+    s = checked_number("sei", sei)
     if s <= 0:
         raise EffectSizeError(f"sei (standard error) must be > 0, got {s:g}")
     return _checked(measure, y, s * s, [SE_NOTE])

@@ -16,7 +16,7 @@ import math
 
 from scipy import special
 
-from .escalc import EffectSizeError, _count, _group_size, _number
+from .escalc import EffectSizeError, checked_count, checked_group_size, checked_number
 from .rma import rma
 
 RATIO_MEASURES = ("RR", "OR", "ROM")
@@ -79,8 +79,8 @@ def pooled_control_risk(events, totals) -> Interval:
     spread; the logit keeps the interval inside (0, 1). The result is the
     typical (median) control risk, not the mean risk.
     """
-    ev = [_count("events", x) for x in events]
-    tot = [_group_size("totals", n) for n in totals]
+    ev = [checked_count("events", x) for x in events]
+    tot = [checked_group_size("totals", n) for n in totals]
     if not ev or len(ev) != len(tot):
         raise EffectSizeError("events and totals must be non-empty and of equal length")
     yi, vi = [], []
@@ -99,7 +99,7 @@ def pooled_control_risk(events, totals) -> Interval:
 
 
 def _risk(name: str, value) -> float:
-    p = _number(name, value)
+    p = checked_number(name, value)
     if not 0 <= p <= 1:
         raise EffectSizeError(f"{name} must be a proportion in [0, 1], got {p:g}")
     return p
@@ -138,7 +138,7 @@ def treated_risk(control_risk, measure: str, estimate) -> Converted:
     (possible for RR and RD) are capped and the cap is recorded.
     """
     p0 = _risk("control_risk", control_risk)
-    p1, capped = _treated(p0, measure, _number("estimate", estimate))
+    p1, capped = _treated(p0, measure, checked_number("estimate", estimate))
     note = _FORMULA.get(measure, "") + ("; capped to [0, 1]" if capped else "")
     return Converted(p1, note)
 
@@ -154,7 +154,7 @@ def risk_difference_pp(control_risk, measure: str, estimate, ci_lb, ci_ub) -> In
     p0 = _risk("control_risk", control_risk)
     values, capped = [], False
     for name, x in (("estimate", estimate), ("ci_lb", ci_lb), ("ci_ub", ci_ub)):
-        p1, c = _treated(p0, measure, _number(name, x))
+        p1, c = _treated(p0, measure, checked_number(name, x))
         values.append(100 * (p1 - p0))
         capped = capped or c
     note = _FORMULA[measure] + ", at a fixed control risk, in percentage points"
@@ -167,7 +167,7 @@ WWC_NOTE = "WWC improvement index = 100 x (Phi(g) - 0.5)"
 def wwc_improvement_index(g) -> Converted:
     """100·(Φ(g) − 0.5): the expected percentile-rank change of an average
     comparison-group member (WWC Procedures and Standards Handbook v5.0)."""
-    gv = _number("g", g)
+    gv = checked_number("g", g)
     return Converted(100 * (float(special.ndtr(gv)) - 0.5), WWC_NOTE)
 
 
@@ -180,7 +180,7 @@ def smd_to_log_or(estimate, ci_lb, ci_ub) -> Interval:
     """A pooled SMD and its CI as a log odds ratio: ln OR = d·π/√3, the logit
     method of Hasselblad & Hedges (1995); variances scale by π²/3
     (Borenstein et al. 2009, §7.3). The map is linear, so CI bounds map directly."""
-    values = [_number(n, v) * HASSELBLAD_HEDGES
+    values = [checked_number(n, v) * HASSELBLAD_HEDGES
               for n, v in (("estimate", estimate), ("ci_lb", ci_lb), ("ci_ub", ci_ub))]
     return Interval(*values, SMD_TO_LOG_OR_NOTE)
 
@@ -188,6 +188,6 @@ def smd_to_log_or(estimate, ci_lb, ci_ub) -> Interval:
 def log_or_to_smd(estimate, ci_lb, ci_ub) -> Interval:
     """A pooled log odds ratio and its CI as an SMD: d = ln OR·√3/π
     (Hasselblad & Hedges 1995; Borenstein et al. 2009, §7.2)."""
-    values = [_number(n, v) / HASSELBLAD_HEDGES
+    values = [checked_number(n, v) / HASSELBLAD_HEDGES
               for n, v in (("estimate", estimate), ("ci_lb", ci_lb), ("ci_ub", ci_ub))]
     return Interval(*values, LOG_OR_TO_SMD_NOTE)

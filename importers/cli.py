@@ -42,7 +42,7 @@ def import_group():
 
 
 #: The largest import file, in MB (EVIDENCE_IMPORT_MAX_MB): an import holds every record it makes in memory
-#: (about 8 KB per row; a 5 MB CSV of 45,000 rows takes about 400 MB and 22 s of CPU).
+#: (about 5 KB per row; a 5 MB CSV of 45,000 rows takes about 280 MB and 18 s of CPU: benchmarks/importscale.py).
 DEFAULT_MAX_MB = 10
 
 

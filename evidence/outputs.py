@@ -11,29 +11,79 @@ exits with status 1 instead of a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 
 def _fill(fd: int, data: bytes) -> None:
-    """Write all of ``data`` to ``fd`` and flush it to the disk (a test replaces this to simulate a full disk)."""
+    """Write all of ``data`` to ``fd`` (a test replaces this to simulate a full disk)."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-    os.fsync(fd)
 
 
-def write_atomic(path, data: bytes, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data``: a temporary file in the same folder, then one rename."""
+class AtomicFile:
+    """A binary file that becomes ``path`` only if everything was written: see :func:`atomic_output`.
+
+    Buffered here (not by ``io.BufferedWriter``) so a failed write is raised once, from
+    :meth:`write` or the end of the ``with`` block, and never again when the object is collected.
+    Seekable, for zip archives (xlsx).
+    """
+
+    BUFFER = 1 << 20
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.buffer = bytearray()
+
+    def write(self, data) -> int:
+        if not self.buffer and len(data) >= self.BUFFER:  # a large piece goes straight out, not copied
+            _fill(self.fd, data)
+            return len(data)
+        self.buffer += data
+        if len(self.buffer) >= self.BUFFER:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        data, self.buffer = self.buffer, bytearray()
+        if data:
+            _fill(self.fd, data)
+
+    def tell(self) -> int:
+        self.flush()
+        return os.lseek(self.fd, 0, os.SEEK_CUR)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self.flush()
+        return os.lseek(self.fd, offset, whence)
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+
+@contextlib.contextmanager
+def atomic_output(path, mode: int | None = None) -> Iterator[AtomicFile]:
+    """Write ``path`` a piece at a time: a temporary file in the same folder, flushed to the disk and
+    renamed over ``path`` when the block ends; on any error the temporary file is removed and
+    ``path`` is as it was."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         try:
-            _fill(fd, data)
+            out = AtomicFile(fd)
+            yield out
+            out.flush()
+            os.fsync(fd)
         finally:
             os.close(fd)
         os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
@@ -41,6 +91,12 @@ def write_atomic(path, data: bytes, mode: int | None = None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data``: a temporary file in the same folder, then one rename."""
+    with atomic_output(path, mode) as out:
+        out.write(data)
 
 
 class _Chunks:

@@ -42,7 +42,7 @@ def import_group():
 
 
 #: The largest import file, in MB (EVIDENCE_IMPORT_MAX_MB): an import holds every record it makes in memory
-#: (about 8 KB per row; a 5 MB CSV of 45,000 rows takes about 400 MB and 22 s of CPU).
+#: (about 5 KB per row; a 5 MB CSV of 45,000 rows takes about 280 MB and 15 s of CPU: benchmarks/importscale.py).
 DEFAULT_MAX_MB = 10
 
 
@@ -90,11 +90,17 @@ def _finish(plan: Plan, dry_run: bool) -> None:
             click.echo(str(problem), err=True)
         click.echo(f"{len(in_file_order(plan.problems))} problem(s); nothing was written.", err=True)
         sys.exit(1)
+    shown = _Shown()
+    lines: list[str] = []
     for change in plan.changes:
-        click.echo(f"  {change.status:<9} {display_path(change.path)}  {change.summary}")
+        lines.append(f"  {change.status:<9} {shown(change.path)}  {change.summary}")
         if dry_run and change.status == "changed":
-            for line in change.diff():
-                click.echo(f"      {line}")
+            lines += [f"      {line}" for line in change.diff()]
+        if len(lines) >= 500:  # a write per few hundred lines: a large import lists tens of thousands of files
+            click.echo("\n".join(lines))
+            lines = []
+    if lines:
+        click.echo("\n".join(lines))
     counts = ", ".join(f"{plan.count(s)} {s}" for s in ("new", "changed", "unchanged"))
     if dry_run:
         click.echo(f"Studies: {counts}. Dry run: nothing was written.")
@@ -104,6 +110,23 @@ def _finish(plan: Plan, dry_run: bool) -> None:
         return
     plan.write()
     click.echo(f"Studies: {counts}. Wrote {len(plan.writes)} file(s).")
+
+
+class _Shown:
+    """``display_path`` for many files of a few folders: each folder resolved once, not every file."""
+
+    def __init__(self):
+        self.folders: dict[Path, str | None] = {}
+
+    def __call__(self, path: Path) -> str:
+        if path.is_symlink() or path.name in ("", ".", ".."):
+            return display_path(path)  # resolving it may leave the folder: the general way
+        if path.parent not in self.folders:
+            shown = display_path(path.parent)
+            self.folders[path.parent] = shown if not Path(shown).is_absolute() else None
+        folder = self.folders[path.parent]
+        # outside the working folder display_path keeps the path as given
+        return str(Path(folder) / path.name) if folder is not None else str(path)
 
 
 @import_group.command("csv")

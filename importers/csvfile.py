@@ -44,7 +44,7 @@ def normalise_header(name: str) -> str:
 @dataclass
 class Row:
     number: int  # as a spreadsheet numbers it: the header is row 1
-    values: dict[str, str]  # normalised column -> stripped text ("" when empty)
+    values: dict[str, str]  # normalised column -> stripped text; an empty cell is left out (read it with .get)
 
 
 @dataclass
@@ -145,7 +145,8 @@ def read_table(data: bytes, path: str) -> tuple[Table | None, list[ImportProblem
                                               f"'{cells[stray[0]]}' is in a column without a name;"
                                               " name the column in row 1, or empty it"))
                 continue
-            values = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(positions) if name}
+            # only the filled cells: a wide extraction sheet is mostly empty, and a large file has many rows
+            values = {name: cells[i] for i, name in enumerate(positions[:len(cells)]) if name and cells[i]}
             table.rows.append(Row(number, values))
     except csv.Error as exc:
         problems.append(ImportProblem(path, f"row {number + 1}", "", f"cannot read the CSV: {exc}"

@@ -77,6 +77,7 @@ def plan_csv(importer: Importer, plan: Plan, name: str, data: bytes, options: Cs
                                                 importer.history)
     rows = {p.where for p in problems if p.path == table.path and p.where}
     plan.problems += problems + unknown_terms(table, rows, options, importer.vocabulary, importer.add_terms)
+    del table  # the drafts hold what the rest needs: a large file's rows are not kept while matching
     plan.notices += notices
     if bib_data is not None and bib_name is not None:
         references, problems = parse_references(bib_name, bib_data)

@@ -211,8 +211,10 @@ class Importer:
                                     f" (no common DOI, title or source): imported as {sid} (--force)")
             results.append(_Result(studies_dir / f"{sid}.yaml", None, {"id": sid, **draft.record}, draft))
         vocabulary, term_changes = self._terms(results, plan)
+        # where an unknown outcome was already reported: built once, kept up to date by _check
+        said = {(p.path, p.where, p.field) for p in plan.problems if p.message.startswith("unknown outcome")}
         for result in results:
-            self._check(result, vocabulary, plan)
+            self._check(result, vocabulary, plan, said)
         plan.problems = in_file_order(plan.problems)
         plan.changes += [self._change(r) for r in results] + term_changes
 
@@ -289,7 +291,7 @@ class Importer:
 
     # -- checking ---------------------------------------------------------------------------
 
-    def _check(self, result: _Result, vocabulary: Vocabulary, plan: Plan) -> None:
+    def _check(self, result: _Result, vocabulary: Vocabulary, plan: Plan, said: set[tuple[str, str, str]]) -> None:
         if result.before is not None and result.after == result.before:
             return
         try:
@@ -300,11 +302,12 @@ class Importer:
             found = check_terms(data, vocabulary)
             if data["id"] != result.path.stem:
                 found.append(("id", f"the id '{data['id']}' must equal the file name '{result.path.stem}'"))
-        said = {(p.path, p.where, p.field) for p in plan.problems if p.message.startswith("unknown outcome")}
         for where, message in found:
             path, row, column = result.locate(where)
-            if message.startswith("unknown outcome") and (path, row, column) in said:
-                continue  # --add-terms has said why it cannot add this outcome
+            if message.startswith("unknown outcome"):
+                if (path, row, column) in said:
+                    continue  # --add-terms (or the record of another match) has said why
+                said.add((path, row, column))
             plan.problems.append(ImportProblem(path, row, column, message))
 
     def _change(self, result: _Result) -> FileChange:

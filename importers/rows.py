@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from sys import intern
 
 from evidence.records.schemas import DESIGNS, MEASURES, MEASURES_OF_FORM, SLUG
 from evidence.records.slugs import slugify
@@ -173,7 +174,7 @@ def _terms(row: Row, table: Table, options: CsvOptions, vocabulary: Vocabulary, 
             problems.append(ImportProblem(table.path, where, sources[name], f"'{value}' is not a vocabulary slug"
                                           f" (lower-case words joined by hyphens){hint}"))
             return None
-        values[name] = value
+        values[name] = intern(value)  # the same few slugs in every row: one string each (a large file's memory)
     return values, sources
 
 
@@ -260,8 +261,8 @@ def read_row(row: Row, table: Table, options: CsvOptions, vocabulary: Vocabulary
     effect = {**values, "followup_months": followup, "form": form, "measure": measure, "data": figures}
     sources["form"] = " ".join(table.headers[c] for c in FORM_COLUMNS[form] if c in figures)
     sources["followup_months"] = table.headers.get("timepoint_months", "timepoint_months")
-    descriptors = {table.headers[c]: descriptor_value(v, table.decimal_comma)
-                   for c, v in row.values.items() if c not in KNOWN}
+    descriptors = {table.headers[c]: descriptor_value(row.values.get(c, ""), table.decimal_comma)
+                   for c in table.columns if c not in KNOWN}
     if cell := row.values.get("design", ""):
         descriptors[table.headers["design"]] = cell  # the source's own coding, kept verbatim
     doi = clean_doi(row.values.get("doi", ""))

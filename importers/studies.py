@@ -17,7 +17,7 @@ from evidence.records.vocabulary import Vocabulary
 
 from .citation import fold
 from .csvfile import Table
-from .draft import Draft
+from .draft import Draft, RowLocations
 from .problems import ImportProblem
 from .rows import CsvOptions, _Estimate, read_row
 
@@ -56,19 +56,19 @@ def _analysis_key(effect: dict) -> tuple:
 
 
 def _draft(estimates: list[_Estimate], table: Table, file_name: str, options: CsvOptions, history: dict,
-           problems: list[ImportProblem]) -> Draft | None:
+           problems: list[ImportProblem], layouts: dict[tuple, dict]) -> Draft | None:
     first = estimates[0]
     rows = [e.row.number for e in estimates]
-    locations: dict[str, tuple[str, str]] = {}
-    where = f"row {rows[0]}"
+    # field path -> (slot, column): slot 0 is the study's first row, i the row of effect i, -1 an option
+    layout: dict[str, tuple[int, str]] = {}
     for field_path, column in first.citation_columns.items():
-        locations[field_path] = (where, column)
-    locations["citation.doi"] = (where, table.headers.get("doi", "doi"))
-    locations["citation.bibkey"] = (where, table.headers.get("bibkey", "bibkey"))
-    locations["design.type"] = (where if first.design_from != "--design" else "", first.design_from)
-    locations["design.country"] = (where, table.headers.get("country", "country"))
-    locations["provenance.source"] = ("", "--source")
-    locations["provenance"] = ("", "--source")
+        layout[field_path] = (0, column)
+    layout["citation.doi"] = (0, table.headers.get("doi", "doi"))
+    layout["citation.bibkey"] = (0, table.headers.get("bibkey", "bibkey"))
+    layout["design.type"] = (0 if first.design_from != "--design" else -1, first.design_from)
+    layout["design.country"] = (0, table.headers.get("country", "country"))
+    layout["provenance.source"] = (-1, "--source")
+    layout["provenance"] = (-1, "--source")
 
     effects: list[dict] = []
     ids: set[str] = set()
@@ -102,16 +102,18 @@ def _draft(estimates: list[_Estimate], table: Table, file_name: str, options: Cs
             effect["location"] = _rows_text(file_name, [e.row.number]) + (
                 f" ({table.headers['esid']} {e.esid})" if e.esid is not None else "")
         effects.append(effect)
-        # the keys repeat from study to study: interned, a large file's drafts share them (memory)
-        locations[intern(f"effects.{i}")] = (effect_where, "")
+        # the keys repeat from study to study: interned, a large file's layouts share them (memory)
+        layout[intern(f"effects.{i}")] = (i, "")
         for name, column in e.sources.items():
-            option = column.startswith("--")
-            locations[intern(f"effects.{i}.{name}")] = ("" if option else effect_where, column)
+            layout[intern(f"effects.{i}.{name}")] = (-1 if column.startswith("--") else i, column)
         for column in e.effect["data"]:
-            locations[intern(f"effects.{i}.data.{column}")] = (effect_where, table.headers[column])
-        locations[intern(f"effects.{i}.sample")] = (effect_where, "")
+            layout[intern(f"effects.{i}.data.{column}")] = (i, table.headers[column])
+        layout[intern(f"effects.{i}.sample")] = (i, "")
         if e.esid is not None:
-            locations[intern(f"effects.{i}.id")] = (effect_where, table.headers["esid"])
+            layout[intern(f"effects.{i}.id")] = (i, table.headers["esid"])
+    # drafts of the same shape (most rows of a large file) share one layout: each keeps only its row numbers
+    layout = layouts.setdefault(tuple(layout.items()), layout)
+    locations = RowLocations(layout, tuple(rows))
     # Several estimates of one analysis without effect-size ids: each row is its own (independent) sample.
     # Rows with ids are dependent estimates of one sample, pooled with the CHE model (docs/statistics.md).
     for members in seen.values():
@@ -135,7 +137,7 @@ def _draft(estimates: list[_Estimate], table: Table, file_name: str, options: Cs
         "design": {"type": first.design, "country": first.country},
         "effects": effects,
     }
-    return Draft(record, table.path, where, first.name, locations)
+    return Draft(record, table.path, f"row {rows[0]}", first.name, locations)
 
 
 def table_to_drafts(table: Table, options: CsvOptions, vocabulary: Vocabulary, file_name: str,
@@ -161,6 +163,11 @@ def table_to_drafts(table: Table, options: CsvOptions, vocabulary: Vocabulary, f
             notices.append(f"{table.path}: rows {' and '.join(rows)} name the same study '{parts[0][0].name}'"
                            f" but differ in {' and '.join(differ)}: imported as {len(parts)} studies,"
                            " one record each")
-    drafts = [d for members in groups.values()
-              if (d := _draft(members, table, file_name, options, history, problems))]
+    del estimates, by_name
+    layouts: dict[tuple, dict] = {}
+    drafts = []
+    for key in list(groups):  # each study's estimates are let go once its draft is made (peak memory)
+        members = groups.pop(key)
+        if d := _draft(members, table, file_name, options, history, problems, layouts):
+            drafts.append(d)
     return drafts, problems, notices

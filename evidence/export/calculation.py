@@ -11,6 +11,9 @@ the ``parameters`` sheet; ``Andre resultater`` counts what this row leaves out.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -70,6 +73,11 @@ def _format(measure: str) -> str:
     return RATIO if measure in ("RR", "OR", "ROM") else POINTS if measure in ("RD", "MD") else DECIMAL
 
 
+def _rank(p: dict) -> tuple:
+    """The headline order: the measure calculators use, then the most studies, the earliest window, the id."""
+    return (MEASURE_ORDER.get(p["measure"], 9), -p["k"], FOLLOWUP_ORDER.get(p["followup"], 9), p["id"])
+
+
 def chosen(parameters: list[dict]) -> list[tuple[dict, int]]:
     """(the parameter shown, how many others share its intervention × target group × outcome), in order."""
     groups: dict[tuple, list[dict]] = {}
@@ -78,25 +86,63 @@ def chosen(parameters: list[dict]) -> list[tuple[dict, int]]:
     out = []
     for key in sorted(groups):
         found = groups[key]
-        best = min(found, key=lambda p: (MEASURE_ORDER.get(p["measure"], 9), -p["k"],
-                                         FOLLOWUP_ORDER.get(p["followup"], 9), p["id"]))
-        out.append((best, len(found) - 1))
+        out.append((min(found, key=_rank), len(found) - 1))
     return out
 
 
-def write(ws, doc: dict) -> None:
-    ws.title = SHEET
-    ws.append([c[0] for c in COLUMNS])
-    for p, others in chosen(doc["parameters"]):
-        ws.append([others if c[3] is None else c[3](p) for c in COLUMNS])
-        row = ws.max_row
-        for i, (_header, _width, fmt, _value) in enumerate(COLUMNS, start=1):
-            if fmt is not None:
-                ws.cell(row, i).number_format = _format(p["measure"]) if fmt == "measure" else fmt
+class Sheet:
+    """The sheet's rows gathered one parameter at a time: per triple only the best so far and a count,
+    so the export never holds every parameter (the rows come out in triple order at the end)."""
+
+    def __init__(self):
+        self.best: dict[tuple, list] = {}  # triple -> [rank, row values, parameters seen]
+
+    def add(self, p: dict) -> None:
+        key = (p["intervention"], p["target_group"], p["outcome"])
+        rank = _rank(p)
+        found = self.best.get(key)
+        if found is None:
+            self.best[key] = [rank, _values(p), 1]
+            return
+        found[2] += 1
+        if rank < found[0]:
+            found[0], found[1] = rank, _values(p)
+
+    def rows(self) -> Iterator[tuple[list, int]]:
+        """(the shown parameter's values with its measure, how many others), in triple order."""
+        for key in sorted(self.best):
+            _rank_, values, seen = self.best[key]
+            yield values, seen - 1
+
+
+def _values(p: dict) -> tuple[str, list]:
+    """The parameter's measure (for its number format) and its cells, "Andre resultater" left empty."""
+    return p["measure"], [None if c[3] is None else c[3](p) for c in COLUMNS]
+
+
+def write(ws, sheet: Sheet) -> None:
+    """Fill ``ws``, a write-only sheet (formats, widths and frozen panes before the first row)."""
     for i, (_header, width, _fmt, _value) in enumerate(COLUMNS, start=1):
-        cell = ws.cell(1, i)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(ws.max_row, 1)}"
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    ws.append([_styled(ws, c[0], font=bold, alignment=wrap) for c in COLUMNS])
+    count = 0
+    for (measure, values), others in sheet.rows():
+        cells = []
+        for (_header, _width, fmt, value), cell in zip(COLUMNS, values, strict=True):
+            cell = others if value is None else cell
+            if fmt is None:
+                cells.append(cell)
+            else:
+                cells.append(_styled(ws, cell, number_format=_format(measure) if fmt == "measure" else fmt))
+        ws.append(cells)
+        count += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
+
+
+def _styled(ws, value, **style) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell

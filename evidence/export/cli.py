@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,12 +12,18 @@ from sqlalchemy.orm import Session
 
 from ..config import Settings, load_settings
 from ..db.session import make_engine
-from ..outputs import describe, write_atomic
+from ..outputs import atomic_output, describe
 from ..services.parameters import DEFAULT_METHOD, DEFAULT_TEST, Choice, Source, load_current
 from ..stats.pooled import DEFAULT_RHO
 from ..stats.rma import METHODS, TESTS
 from . import release as releases
-from .document import FORMATS, document, render
+from .document import FORMATS, write_json
+from .stream import stream_current
+from .tabular import write_csv
+from .xlsx import write_xlsx
+
+WRITERS = {"json": write_json, "csv": lambda _header, parameters, out: write_csv(parameters, out),
+           "xlsx": write_xlsx}
 
 
 def current_source(settings: Settings) -> Source:
@@ -25,8 +33,7 @@ def current_source(settings: Settings) -> Source:
         with Session(engine) as session:
             source = load_current(session)
     except SQLAlchemyError as exc:
-        raise click.ClickException(f"cannot read the database at {settings.database_url} "
-                                   f"({exc.__class__.__name__}); run `evidence build` first") from None
+        raise _not_built(settings, exc) from None
     finally:
         engine.dispose()
     if source is None:
@@ -52,20 +59,53 @@ def export_group():
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="File to write (default: standard output).")
 def export_parameters(fmt, method, test, rho, output):
-    """Every pooled default parameter, in the same form as /api/v1/parameters.<format>."""
-    doc = document(current_source(load_settings()), Choice(method, test, rho=rho))
-    body = render(doc, fmt).body
+    """Every pooled default parameter, in the same form as /api/v1/parameters.<format>.
+
+    Streamed: parameters are read from the database a few hundred at a time and written as
+    they come, so memory does not grow with the corpus (the file is still written whole or
+    not at all: a temporary file beside it, renamed at the end).
+    """
+    settings = load_settings()
+    choice = Choice(method, test, rho=rho)
     if output == "-":
         sys.stdout.flush()
-        sys.stdout.buffer.write(body)
+        if fmt == "xlsx":  # a zip archive is written with seeks: made in a temporary file, then copied
+            with tempfile.TemporaryFile() as spool:
+                _export(settings, fmt, choice, spool)
+                spool.seek(0)
+                shutil.copyfileobj(spool, sys.stdout.buffer)
+        else:
+            _export(settings, fmt, choice, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
     try:
-        write_atomic(output, body)  # a temporary file beside it, then a rename: never a truncated export
+        with atomic_output(output) as out:  # never a truncated export
+            count, version = _export(settings, fmt, choice, out)
     except OSError as exc:
         raise click.ClickException(describe(exc, output)) from None
-    click.echo(f"Wrote {len(doc['parameters'])} parameters (dataset {doc['dataset_version']}) to {output}",
-               err=True)
+    click.echo(f"Wrote {count} parameters (dataset {version}) to {output}", err=True)
+
+
+def _export(settings: Settings, fmt: str, choice: Choice, out) -> tuple[int, str]:
+    """Write the export into ``out``; (how many parameters, the dataset version)."""
+    engine = make_engine(settings.database_url, readonly=True)
+    try:
+        with Session(engine) as session:
+            try:
+                streamed = stream_current(session, choice)
+                if streamed is None:
+                    raise click.ClickException("the database holds no build; run `evidence build` first")
+                count = WRITERS[fmt](streamed.header, streamed.parameters, out)
+            except SQLAlchemyError as exc:
+                raise _not_built(settings, exc) from None
+    finally:
+        engine.dispose()
+    return count, streamed.header["dataset_version"]
+
+
+def _not_built(settings: Settings, exc: Exception) -> click.ClickException:
+    return click.ClickException(f"cannot read the database at {settings.database_url} "
+                                f"({exc.__class__.__name__}); run `evidence build` first")
 
 
 @click.command("release")

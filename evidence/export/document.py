@@ -8,8 +8,11 @@ exporting the same build twice gives byte-identical files.
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from ..records.vocabulary import Vocabulary
 from ..services.parameters import SCHEMA, Choice, Source, rolled_up
@@ -37,7 +40,41 @@ def document(source: Source, choice: Choice = DEFAULT_CHOICE, vocab: Vocabulary 
 
 def to_json(doc: dict) -> bytes:
     """UTF-8 JSON, two-space indent, fields in contract order, no NaN (never valid JSON)."""
-    return (json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+    out = io.BytesIO()
+    write_json(header_of(doc), doc["parameters"], out)
+    return out.getvalue()
+
+
+def header_of(doc: dict) -> dict:
+    """The document without its parameters: what the streaming writers take besides them."""
+    return {k: v for k, v in doc.items() if k != "parameters"}
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+
+
+def write_json(header: dict, parameters: Iterable[dict], out: BinaryIO) -> int:
+    """Write ``{**header, "parameters": [...]}`` as :func:`json.dumps` with ``indent=2`` would, one
+    parameter at a time; return how many were written.
+
+    The text around the list comes from dumping the header with a one-item list and cutting at
+    that item; each parameter is dumped alone and indented two levels (JSON strings hold no raw
+    newline, so every newline in a dump is the layout's). A test compares the bytes with json.dumps.
+    """
+    around = _dumps({**header, "parameters": [None]})
+    before, _null, after = around.rpartition("null")  # the last value: '..."parameters": [\n    ' null '\n  ]\n}'
+    count = 0
+    for p in parameters:
+        text = _dumps(p).replace("\n", "\n    ")
+        out.write(((before if count == 0 else ",\n    ") + text).encode("utf-8"))
+        count += 1
+    if count == 0:
+        out.write(_dumps({**header, "parameters": []}).encode("utf-8"))
+    else:
+        out.write(after.encode("utf-8"))
+    out.write(b"\n")
+    return count
 
 
 def from_json(data: bytes | str) -> dict:

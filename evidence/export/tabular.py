@@ -11,21 +11,26 @@ strength_reasons) with " | "; empty means null; booleans are true/false.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+from collections.abc import Iterable
+from typing import BinaryIO
 
 from .columns import BY_NAME, NAMES, SEPARATORS
 
 LIST_SEPARATOR = SEPARATORS["list"]
 
 
+def row(p: dict) -> list:
+    """One parameter's Python values, in column order (lists joined)."""
+    return [SEPARATORS[BY_NAME[name].type].join(p[name]) if BY_NAME[name].type in SEPARATORS
+            else p[name] for name in NAMES]
+
+
 def rows(doc: dict) -> list[list]:
     """One list of Python values per parameter, in column order (lists joined)."""
-    out = []
-    for p in doc["parameters"]:
-        out.append([SEPARATORS[BY_NAME[name].type].join(p[name]) if BY_NAME[name].type in SEPARATORS
-                    else p[name] for name in NAMES])
-    return out
+    return [row(p) for p in doc["parameters"]]
 
 
 def cell(value) -> str:
@@ -40,12 +45,31 @@ def cell(value) -> str:
 
 
 def to_csv(doc: dict) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    out = io.BytesIO()
+    write_csv(doc["parameters"], out)
+    return out.getvalue()
+
+
+class _Utf8:
+    """What csv.writer writes to: text, encoded as UTF-8 into a binary file."""
+
+    def __init__(self, out: BinaryIO):
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(text.encode("utf-8"))
+
+
+def write_csv(parameters: Iterable[dict], out: BinaryIO) -> int:
+    """The CSV (a BOM, then UTF-8), a row at a time; return how many parameters were written."""
+    out.write(codecs.BOM_UTF8)
+    writer = csv.writer(_Utf8(out), lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(NAMES)
-    for row in rows(doc):
-        writer.writerow([cell(v) for v in row])
-    return buffer.getvalue().encode("utf-8-sig")
+    count = 0
+    for p in parameters:
+        writer.writerow([cell(v) for v in row(p)])
+        count += 1
+    return count
 
 
 def parse(name: str, text: str):

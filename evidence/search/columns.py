@@ -123,7 +123,8 @@ class Columns:
         meta = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
         if meta.get("version") != VERSION:
             raise ValueError(f"facet columns format {meta.get('version')}, expected {VERSION}")
-        pairs = {f: (load_array(folder / f"{f}.docs.npy"), load_array(folder / f"{f}.vals.npy")) for f in facet_mod.FACETS}
+        pairs = {f: (load_array(folder / f"{f}.docs.npy"), load_array(folder / f"{f}.vals.npy"))
+                 for f in facet_mod.FACETS}
         arrays = {k: load_array(folder / f"{k}.npy") for k in _SCALARS}
         if any(len(a) != meta["n"] for a in arrays.values()):
             raise ValueError(f"{folder}: the columns are not {meta['n']} long")

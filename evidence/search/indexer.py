@@ -40,10 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..outputs import save_array
 from .columns import Columns
 from .documents import documents, merge_spellings, spellings, vocabulary
 from .schema import make_schema
-from ..outputs import save_array
 from .store import DELTA, DIRNAME, HIDDEN, IndexFiles, Writer
 
 META_FILE = "evidence-meta.json"

@@ -393,7 +393,7 @@ class Field:
 
     def documents(self) -> np.ndarray:
         """The live documents with a term in this field."""
-        docs = np.unique(np.concatenate([np.asarray(p.docs, dtype=np.int64) + s for p, s in zip(self.parts, self.starts)]))
+        docs = np.unique(np.concatenate([p.docs.astype(np.int64) + s for p, s in zip(self.parts, self.starts)]))
         return np.setdiff1d(docs, self.hidden, assume_unique=True) if len(self.hidden) else docs
 
 

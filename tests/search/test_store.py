@@ -7,7 +7,6 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
-
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from evidence.search import analysis, store

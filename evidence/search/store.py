@@ -338,6 +338,16 @@ class Field:
         self.has_positions = self.kind == "text"
         hidden_length = int(parts[0].lengths[hidden].sum()) if len(hidden) and self.has_positions else 0
         self.total = sum(p.total for p in parts) - hidden_length  # (only the base's documents are hidden)
+        self.alive = None  # per base term: does a live document hold it (when some are hidden)
+
+    def live_term(self, part: FieldColumns, i: int) -> bool:
+        """Whether a live document holds the part's term ``i`` (a delta's documents are all live)."""
+        if part is not self.parts[0] or not len(self.hidden):
+            return True
+        if self.alive is None:  # (computed once per version; two threads computing it agree)
+            kept = np.concatenate([[0], np.cumsum(~np.isin(part.docs, self.hidden), dtype=np.int64)])
+            self.alive = kept[part.offsets[1:]] > kept[part.offsets[:-1]]
+        return bool(self.alive[i])
 
     def _each(self, btext: bytes):
         """``(part, its term index, first document number)`` of each part that holds the term."""
@@ -362,7 +372,7 @@ class Field:
         return docs, weights
 
     def has(self, btext: bytes) -> bool:
-        return len(self.postings(btext)[0]) > 0
+        return any(self.live_term(part, i) for part, i, _ in self._each(btext))
 
     def frequency(self, btext: bytes) -> int:
         """The term's occurrences in all live documents (its weights' sum)."""
@@ -370,10 +380,8 @@ class Field:
 
     def between(self, low: bytes, high: bytes | None) -> list[bytes]:
         """The live terms ``low <= term < high`` (``high`` None: to the end), sorted."""
-        found = [p.terms[i] for p in self.parts for i in p.terms.between(low, high)]
-        if len(self.parts) > 1:
-            found = sorted(set(found))
-        return [t for t in found if self.has(t)] if len(self.hidden) else found
+        found = [p.terms[i] for p in self.parts for i in p.terms.between(low, high) if self.live_term(p, i)]
+        return sorted(set(found)) if len(self.parts) > 1 else found
 
     def occurrences(self, btext: bytes, within: np.ndarray) -> np.ndarray:
         """:meth:`FieldColumns.occurrences` across the parts."""

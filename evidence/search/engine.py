@@ -30,8 +30,6 @@ from whoosh.scoring import BM25F
 from .matches import NONE, Match, boosted, intersect, union_all
 from .store import IndexFiles
 
-__all__ = ["Engine", "Match", "evaluate"]
-
 WEIGHTING = BM25F()
 
 
@@ -269,8 +267,3 @@ _HANDLERS = {
     query.TermRange: Engine.multiterm_query,
     query.Every: Engine.every_query,
 }
-
-
-def evaluate(engine: Engine, q) -> Match:
-    """The documents ``q`` matches and their scores."""
-    return engine.match(q)

@@ -42,7 +42,7 @@ import numpy as np
 
 from ..outputs import save_array
 from .columns import Columns
-from .documents import documents, merge_spellings, spellings, vocabulary
+from .documents import documents, spellings, vocabulary
 from .schema import make_schema
 from .store import DELTA, DIRNAME, HIDDEN, IndexFiles, Writer
 
@@ -111,7 +111,7 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
             save_array(aside / DELTA / HIDDEN, hidden.astype(np.int32))
             columns = old.updated(np.concatenate([np.ones(base, dtype=bool), keep[base:]]), cards, hidden)
         columns.save(aside)
-        words = merge_spellings(meta.get("spellings", {}), spellings(docs))
+        words = spellings(docs, meta.get("spellings", {}))
         meta.update({"dataset_version": version, "spellings": words})
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:

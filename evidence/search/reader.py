@@ -84,16 +84,9 @@ class OpenIndex:
     def engine(self) -> Engine:
         return self.once("engine", lambda: Engine(self.files, self.schema))
 
-    def card(self, docnum: int) -> dict:
-        return self.files.card(docnum)
-
     @property
     def doc_count(self) -> int:
         return self.files.doc_count
-
-    @property
-    def version(self) -> str:
-        return self.path
 
 
 class IndexHolder:

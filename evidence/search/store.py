@@ -349,7 +349,7 @@ class Field:
             self.alive = kept[part.offsets[1:]] > kept[part.offsets[:-1]]
         return bool(self.alive[i])
 
-    def _each(self, btext: bytes):
+    def holding(self, btext: bytes):
         """``(part, its term index, first document number)`` of each part that holds the term."""
         for part, start in zip(self.parts, self.starts):
             i = part.terms.find(btext)
@@ -359,7 +359,7 @@ class Field:
     def postings(self, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """The live documents holding the term, ascending, and its weights (occurrences) in them."""
         found = []
-        for part, i, start in self._each(btext):
+        for part, i, start in self.holding(btext):
             docs, weights = part.postings(i)
             found.append((docs + start, weights))
         if not found:
@@ -372,7 +372,7 @@ class Field:
         return docs, weights
 
     def has(self, btext: bytes) -> bool:
-        return any(self.live_term(part, i) for part, i, _ in self._each(btext))
+        return any(self.live_term(part, i) for part, i, _ in self.holding(btext))
 
     def frequency(self, btext: bytes) -> int:
         """The term's occurrences in all live documents (its weights' sum)."""
@@ -386,7 +386,7 @@ class Field:
     def occurrences(self, btext: bytes, within: np.ndarray) -> np.ndarray:
         """:meth:`FieldColumns.occurrences` across the parts."""
         out = []
-        for part, i, start in self._each(btext):
+        for part, i, start in self.holding(btext):
             mine = within[(within >= start) & (within < start + len(part.lengths))]
             out.append(part.occurrences(i, mine - start) + (start << 32))
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import random
 
 import pytest
+from golden_rankings import SHAPES
 
 from evidence import build as build_module
 from evidence.search import indexer
@@ -109,6 +111,10 @@ def test_edits_additions_and_deletions_answer_as_a_full_rebuild(two, monkeypatch
     inc.publish(first)
     holder = IndexHolder(inc.link)
     studies = [dict(s) for s in prepared.studies]
+    rng = random.Random(5)
+    words = [w for w in ("recidivism employment housing youth offenders treatment school therapy cognitive "
+                         "family parents zanzibarian fishermen tilbagefald unge beskæftigelse").split()]
+    shapes = [(shape(rng.sample(words, 3)), {}, "relevance") for shape in SHAPES for _ in range(3)]
     rounds = [
         ({0: {"title": "Zanzibarian fishermen and their recidivism"}, 3: {"year": 1987}}, [5, 6], 1),
         ({0: {"title": "Zanzibarian fishermen again"}, 7: {"abstract": "employment employment"}}, [9], 2),
@@ -131,7 +137,7 @@ def test_edits_additions_and_deletions_answer_as_a_full_rebuild(two, monkeypatch
         for q, filters, sort in QUERIES + [("zanzibarian", {}, "relevance"), ("zanzibarian fishermen", {}, "year"),
                                            ('"zanzibarian fishermen"', {}, "relevance"), ("recid*", {}, "relevance"),
                                            ("year:[1980 TO 2005] NOT employment", {}, "relevance"),
-                                           ("zanzibarien", {}, "relevance"), ("title:*", {}, "year")]:
+                                           ("zanzibarien", {}, "relevance"), ("title:*", {}, "year")] + shapes:
             got, want = search(holder, q, filters, sort, per_page=100), search(fresh, q, filters, sort, per_page=100)
             assert answer(holder, q, filters, sort) == answer(fresh, q, filters, sort), (n, q, filters, sort)
             assert [h.id for h in got.hits] == [h.id for h in want.hits]

@@ -338,16 +338,16 @@ class Field:
         self.has_positions = self.kind == "text"
         hidden_length = int(parts[0].lengths[hidden].sum()) if len(hidden) and self.has_positions else 0
         self.total = sum(p.total for p in parts) - hidden_length  # (only the base's documents are hidden)
-        self.alive = None  # per base term: does a live document hold it (when some are hidden)
 
-    def live_term(self, part: FieldColumns, i: int) -> bool:
-        """Whether a live document holds the part's term ``i`` (a delta's documents are all live)."""
-        if part is not self.parts[0] or not len(self.hidden):
-            return True
-        if self.alive is None:  # (computed once per version; two threads computing it agree)
-            kept = np.concatenate([[0], np.cumsum(~np.isin(part.docs, self.hidden), dtype=np.int64)])
-            self.alive = kept[part.offsets[1:]] > kept[part.offsets[:-1]]
-        return bool(self.alive[i])
+    def live_terms(self, part: FieldColumns, terms: range) -> np.ndarray:
+        """Whether a live document holds each of the part's terms ``terms`` (a delta's documents are all
+        live); reads only these terms' postings."""
+        if part is not self.parts[0] or not len(self.hidden) or not len(terms):
+            return np.ones(len(terms), dtype=bool)
+        bounds = np.asarray(part.offsets[terms.start:terms.stop + 1], dtype=np.int64) - int(part.offsets[terms.start])
+        docs = part.docs[int(part.offsets[terms.start]):int(part.offsets[terms.stop])]
+        kept = np.concatenate([[0], np.cumsum(~np.isin(docs, self.hidden), dtype=np.int64)])
+        return kept[bounds[1:]] > kept[bounds[:-1]]
 
     def holding(self, btext: bytes):
         """``(part, its term index, first document number)`` of each part that holds the term."""
@@ -372,7 +372,9 @@ class Field:
         return docs, weights
 
     def has(self, btext: bytes) -> bool:
-        return any(self.live_term(part, i) for part, i, _ in self.holding(btext))
+        # (a term in more documents than are hidden has a live one)
+        return any(part.offsets[i + 1] - part.offsets[i] > len(self.hidden) or self.live_terms(part, range(i, i + 1))[0]
+                   for part, i, _ in self.holding(btext))
 
     def frequency(self, btext: bytes) -> int:
         """The term's occurrences in all live documents (its weights' sum)."""
@@ -380,7 +382,10 @@ class Field:
 
     def between(self, low: bytes, high: bytes | None) -> list[bytes]:
         """The live terms ``low <= term < high`` (``high`` None: to the end), sorted."""
-        found = [p.terms[i] for p in self.parts for i in p.terms.between(low, high) if self.live_term(p, i)]
+        found = []
+        for part in self.parts:
+            terms = part.terms.between(low, high)
+            found += [part.terms[i] for i, live in zip(terms, self.live_terms(part, terms)) if live]
         return sorted(set(found)) if len(self.parts) > 1 else found
 
     def occurrences(self, btext: bytes, within: np.ndarray) -> np.ndarray:

@@ -6,9 +6,9 @@ A search then filters with boolean masks, counts every facet disjunctively
 with one ``numpy.bincount`` each and sorts with ``numpy.lexsort``, instead of
 loading and testing the stored card of every matching study.
 
-Arrays are indexed by document number (``0 .. documents - 1``; ``live`` is
-True for every document — an incremental update rewrites the index without the
-deleted ones):
+Arrays are indexed by document number, as the postings number documents
+(:class:`~.store.IndexFiles`: the base part's, then the delta's); ``live`` is
+False for the base documents a delta hides:
 
 - ``<facet>.docs`` / ``<facet>.vals`` (int32): one pair per (document, value)
   for each facet in :data:`~evidence.search.facets.FACETS`, the values read
@@ -28,6 +28,7 @@ import numpy as np
 
 from ..outputs import save_array
 from . import facets as facet_mod
+from .store import load_array
 
 DIRNAME = "columns"
 VERSION = 1
@@ -76,10 +77,11 @@ class Columns:
         return cls(n, names, {f: (np.asarray(d, dtype=np.int32), np.asarray(v, dtype=np.int32))
                               for f, (d, v) in pairs.items()}, arrays)
 
-    def updated(self, keep: np.ndarray, cards: list[dict]) -> Columns:
+    def updated(self, keep: np.ndarray, cards: list[dict], hidden=()) -> Columns:
         """These columns without the documents not in ``keep`` (renumbered in order), then ``cards``'
-        documents: what :meth:`from_cards` gives over the index an update writes (a value no study has
-        any more keeps its id and counts nothing), without reading every card again."""
+        documents, the documents ``hidden`` (new numbers) not live: what :meth:`from_cards` gives over
+        the index an update writes (a value no study has any more keeps its id and counts nothing),
+        without reading every card again."""
         renumber, base = np.cumsum(keep, dtype=np.int64) - 1, int(keep.sum())
         new = Columns.from_cards(len(cards), enumerate(cards))
         names, pairs = {}, {}
@@ -98,6 +100,7 @@ class Columns:
         arrays = {key: np.concatenate([getattr(self, key)[keep], getattr(new, key)]) for key in _SCALARS}
         arrays["id_rank"] = np.empty(len(arrays["ids"]), dtype=np.int32)
         arrays["id_rank"][np.argsort(arrays["ids"], kind="stable")] = np.arange(len(arrays["ids"]), dtype=np.int32)
+        arrays["live"][np.asarray(hidden, dtype=np.int64)] = False
         return Columns(len(arrays["ids"]), names, pairs, arrays)
 
     # ------------------------------------------------------------ files
@@ -114,25 +117,17 @@ class Columns:
                                                         ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, index_dir, mmap: bool = True) -> Columns | None:
-        """The saved columns of ``index_dir``, memory-mapped; None when there are none (an older index)."""
+    def load(cls, index_dir) -> Columns:
+        """The saved columns of ``index_dir``, memory-mapped (ValueError: another format)."""
         folder = Path(index_dir) / DIRNAME
-        try:
-            meta = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
-            if meta.get("version") != VERSION:
-                return None
-            mode = "r" if mmap else None
-
-            def load(name: str) -> np.ndarray:
-                # a plain ndarray view of the mapping: numpy's memmap subclass adds a Python-level
-                # __getitem__ and __array_finalize__ to every slice (measured: ~8 µs each)
-                array = np.load(folder / f"{name}.npy", mmap_mode=mode)
-                return array.view(np.ndarray) if isinstance(array, np.memmap) else array
-
-            pairs = {f: (load(f"{f}.docs"), load(f"{f}.vals")) for f in facet_mod.FACETS}
-            arrays = {k: load(k) for k in _SCALARS}
-        except (OSError, ValueError, KeyError):
-            return None
+        meta = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
+        if meta.get("version") != VERSION:
+            raise ValueError(f"facet columns format {meta.get('version')}, expected {VERSION}")
+        pairs = {f: (load_array(folder / f"{f}.docs.npy"), load_array(folder / f"{f}.vals.npy"))
+                 for f in facet_mod.FACETS}
+        arrays = {k: load_array(folder / f"{k}.npy") for k in _SCALARS}
+        if any(len(a) != meta["n"] for a in arrays.values()):
+            raise ValueError(f"{folder}: the columns are not {meta['n']} long")
         return cls(meta["n"], meta["names"], pairs, arrays)
 
     # ------------------------------------------------------------ searching

@@ -22,9 +22,11 @@ The ``card`` holds the facet values and sort keys:
 from __future__ import annotations
 
 import math
+import re
 
 from ..services import effects as effect_sizes
 from ..stats.escalc import EffectSizeError
+from .analysis import fold
 
 LOGIT_TO_SMD = math.sqrt(3) / math.pi
 
@@ -142,13 +144,10 @@ def _document(study: dict, effects: list[dict], terms: dict, ancestors: dict, st
     return doc
 
 
-def spellings(docs: list[dict]) -> dict[str, str]:
-    """Folded word -> the word as written (lower case), for spelling suggestions."""
-    import re
-
-    from .analysis import fold
-
-    out: dict[str, str] = {}
+def spellings(docs: list[dict], out: dict[str, str] | None = None) -> dict[str, str]:
+    """Folded word -> the word as written (lower case), for spelling suggestions: into ``out`` (the
+    spellings of earlier documents) when given, as if this had read them all."""
+    out = {} if out is None else out
     seen: set[str] = set()
     for doc in docs:
         # a line seen before brings no word that is not already counted, in the same order
@@ -164,10 +163,3 @@ def spellings(docs: list[dict]) -> dict[str, str]:
                     out[key] = word
     return out
 
-
-def merge_spellings(words: dict[str, str], later: dict[str, str]) -> dict[str, str]:
-    """``words`` updated with the spellings of later documents, as if :func:`spellings` had read them all."""
-    for key, word in later.items():
-        if key not in words or (words[key].isascii() and not word.isascii()):
-            words[key] = word
-    return words

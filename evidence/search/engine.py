@@ -30,8 +30,6 @@ from whoosh.scoring import BM25F
 from .matches import NONE, Match, boosted, intersect, union_all
 from .store import IndexFiles
 
-__all__ = ["Engine", "Match", "evaluate"]
-
 WEIGHTING = BM25F()
 
 
@@ -41,7 +39,8 @@ class Engine:
     def __init__(self, files: IndexFiles, schema):
         self.files = files
         self.schema = schema
-        self.n = files.doc_count
+        self.n = files.doc_count  # live documents: BM25F's N
+        self.size = files.size  # document numbers (hidden ones included)
         self.B, self.K1 = WEIGHTING.B, WEIGHTING.K1
 
     def match(self, q) -> Match:
@@ -52,7 +51,7 @@ class Engine:
     # ------------------------------------------------------------ terms
 
     def find(self, fieldname: str, text):
-        """``(field columns, term index)``, or None where Whoosh's ``Term.matcher`` finds nothing."""
+        """``(field, term bytes)``, or None where Whoosh's ``Term.matcher`` finds nothing."""
         columns = self.files.fields.get(fieldname)
         if columns is None:
             return None
@@ -60,8 +59,7 @@ class Engine:
             btext = self.schema[fieldname].to_bytes(text)
         except ValueError:
             return None
-        i = columns.terms.find(btext)
-        return None if i is None else (columns, i)
+        return (columns, btext) if columns.has(btext) else None
 
     def scores(self, fieldname: str, columns, docs: np.ndarray, weights: np.ndarray, df: int) -> np.ndarray:
         """BM25F of a term with ``df`` documents, in ``docs`` with these weights (term frequencies)."""
@@ -69,13 +67,13 @@ class Engine:
             return weights.copy()
         idf = math.log(self.n / (df + 1)) + 1
         avgfl = columns.total / (self.n or 1) or 1
-        fl = columns.quantised_lengths()[docs]
+        fl = columns.quantised_lengths(docs)
         B, K1 = self.B, self.K1
         # whoosh.scoring.bm25, operation for operation
         return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
 
-    def term_match(self, fieldname: str, columns, i: int, boost: float = 1.0) -> Match:
-        docs, weights = columns.postings(i)
+    def term_match(self, fieldname: str, columns, btext: bytes, boost: float = 1.0) -> Match:
+        docs, weights = columns.postings(btext)
         scores = self.scores(fieldname, columns, docs, weights, len(docs))
         if boost != 1.0:
             scores = scores * boost
@@ -104,7 +102,7 @@ class Engine:
         if len(subs) == 1:
             return self.match(subs[0])
         # (``minmatch`` is never set by the parser)
-        out = boosted(union_all([self.match(s) for s in subs], self.n), q.boost)
+        out = boosted(union_all([self.match(s) for s in subs], self.size), q.boost)
         if q.scale and out.termcount:
             # CoordMatcher's SQR formula: the short-query ranking of Apple's V-Twin
             count, scale = out.termcount, q.scale
@@ -135,25 +133,25 @@ class Engine:
 
     def not_query(self, q) -> Match:
         child = self.match(q.query)
-        docs = np.setdiff1d(np.arange(self.n, dtype=np.int64), child.docs, assume_unique=True)
+        docs = np.setdiff1d(np.arange(self.size, dtype=np.int64), child.docs, assume_unique=True)
         return Match(docs, np.ones(len(docs)), np.zeros(len(docs), dtype=np.int32), child.termcount)
 
     def phrase_query(self, q) -> Match:
         fieldname = q.fieldname
         columns = self.files.fields.get(fieldname)
-        if q.slop != 1 or columns is None or columns.positions is None:
+        if q.slop != 1 or columns is None or not columns.has_positions:
             return Match.empty()
         found = [self.find(fieldname, w) for w in q.words]
         if not found or any(f is None for f in found):
             return Match.empty()
-        lists = [columns.postings(i) for _, i in found]
+        lists = [columns.postings(t) for _, t in found]
         docs = lists[0][0]
         for d, _ in lists[1:]:
             docs = np.intersect1d(docs, d, assume_unique=True)
         if len(docs) and len(found) > 1:
             # a phrase of k words matches where word i stands at p + i for some p (SpanNear2, slop 1);
             # keys are doc << 32 | position, sorted, so each test is one searchsorted
-            keys = [columns.occurrences(i, docs) for _, i in found]
+            keys = [columns.occurrences(t, docs) for _, t in found]
             first = keys[0]
             for k, other in enumerate(keys[1:], start=1):
                 want = first + k
@@ -173,35 +171,34 @@ class Engine:
 
     # ------------------------------------------------------------ patterns and ranges
 
-    def expand(self, q) -> tuple[str, list[int]]:
-        """The field and the indexes of the terms a Prefix, Wildcard or TermRange expands to."""
+    def expand(self, q) -> tuple[str, list[bytes]]:
+        """The field and the terms a Prefix, Wildcard or TermRange expands to."""
         fieldname = q.fieldname
         columns = self.files.fields.get(fieldname)
         if columns is None:
             return fieldname, []
-        field, terms = self.schema[fieldname], columns.terms
+        field = self.schema[fieldname]
         if isinstance(q, query.Prefix):
             prefix = field.to_bytes(q.text)
-            return fieldname, list(terms.between(prefix, successor(prefix)))
+            return fieldname, columns.between(prefix, successor(prefix))
         if isinstance(q, query.Wildcard):
             pattern = re.compile(fnmatch.translate(q.text))
             literal = re.split(r"[*?\[]", q.text, maxsplit=1)[0]
             prefix = field.to_bytes(literal) if literal else b""
-            return fieldname, [i for i in terms.between(prefix, successor(prefix) if prefix else None)
-                               if pattern.match(field.from_bytes(terms[i]))]
+            return fieldname, [t for t in columns.between(prefix, successor(prefix) if prefix else None)
+                               if pattern.match(field.from_bytes(t))]
         try:
             start = b"" if q.start is None else field.to_bytes(q.start)
             end = b"\xff\xff\xff\xff" if q.end is None else field.to_bytes(q.end)
         except ValueError:
             return fieldname, []
         out = []
-        for i in terms.between(start, None):
-            t = terms[i]
+        for t in columns.between(start, None):
             if t == start and q.startexcl:
                 continue
             if t > end or (t == end and q.endexcl):
                 break
-            out.append(i)
+            out.append(t)
         return fieldname, out
 
     def multiterm_query(self, q) -> Match:
@@ -215,10 +212,10 @@ class Engine:
         if not found:
             return Match.empty()
         columns = self.files.fields[fieldname]
-        parts = [self.term_match(fieldname, columns, i) for i in found]
+        parts = [self.term_match(fieldname, columns, t) for t in found]
         if len(parts) == 1:
             return parts[0]
-        out = union_all(parts, self.n)
+        out = union_all(parts, self.size)
         if len(parts) == 2 or (len(parts) < query.Or.TOO_MANY_CLAUSES and self.n > 5000):
             return boosted(out, q.boost)
         return Match(out.docs, np.ones(len(out.docs)), out.terms, out.termcount)
@@ -231,16 +228,16 @@ class Engine:
         term_range = query.TermRange(q.fieldname, q.start, q.end, q.startexcl, q.endexcl)
         _, found = self.expand(term_range)
         columns = self.files.fields[q.fieldname]
-        parts = [columns.postings(i)[0] for i in found]
+        parts = [columns.postings(t)[0] for t in found]
         docs = np.unique(np.concatenate(parts)) if parts else NONE
         return Match(docs, np.full(len(docs), float(q.boost)), np.ones(len(docs), dtype=np.int32), 1)
 
     def every_query(self, q) -> Match:
         if q.fieldname in (None, "", "*"):
-            docs = np.arange(self.n, dtype=np.int64)
+            docs = np.arange(self.size, dtype=np.int64)
         else:
             columns = self.files.fields.get(q.fieldname)
-            docs = np.unique(columns.docs).astype(np.int64) if columns is not None else NONE
+            docs = columns.documents() if columns is not None else NONE
         return Match(docs, np.full(len(docs), float(q.boost)), np.ones(len(docs), dtype=np.int32), 1)
 
 
@@ -270,8 +267,3 @@ _HANDLERS = {
     query.TermRange: Engine.multiterm_query,
     query.Every: Engine.every_query,
 }
-
-
-def evaluate(engine: Engine, q) -> Match:
-    """The documents ``q`` matches and their scores."""
-    return engine.match(q)

@@ -30,18 +30,6 @@ class Filters:
     def active(self) -> bool:
         return bool(self.values) or self.year_from is not None or self.year_to is not None
 
-    def without(self, facet: str, value: str | None = None) -> Filters:
-        values = dict(self.values)
-        if facet in ("year_from", "year_to"):
-            return Filters(values, None if facet == "year_from" else self.year_from,
-                           None if facet == "year_to" else self.year_to)
-        kept = tuple(v for v in values.get(facet, ()) if value is not None and v != value)
-        if kept:
-            values[facet] = kept
-        else:
-            values.pop(facet, None)
-        return Filters(values, self.year_from, self.year_to)
-
 
 @dataclass
 class FacetValue:

@@ -21,10 +21,13 @@ readers. Any failure removes the folder: nothing half-written is left.
 - ``ids_to_delete``: study ids to remove (absent ids are ignored);
 - ``dataset_version``: the new version (metadata, reported by searches and ETags).
 
-The update rewrites the columns: the live index's documents but the deleted and
-replaced ones (renumbered in order), then the upserted ones (:meth:`.store.Writer.write`
-with ``previous``). The statistics BM25F reads are then the new set's, so searches
-answer as after a full build of the same studies. The vocabulary is not changed:
+The update writes a delta (see :mod:`.store`): the live index's delta documents but the deleted and
+replaced ones, then the upserted ones, as a small part of their own; the base part's files are hard
+links to the live one's and its deleted and replaced documents are hidden. When the delta would hold
+more than :data:`DELTA_BOUND` documents (or :data:`DELTA_SHARE` of the base's), it is folded into a new base
+instead: the kept documents' postings merged, in :meth:`.store.Writer.write`. Either way BM25F reads
+the live documents' statistics, so searches answer as after a full build of the same studies. The
+facet columns are rewritten whole (small: a few numbers per study). The vocabulary is not changed:
 a vocabulary change is a full build.
 """
 
@@ -37,12 +40,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ..outputs import save_array
 from .columns import Columns
-from .documents import documents, merge_spellings, spellings, vocabulary
+from .documents import documents, spellings, vocabulary
 from .schema import make_schema
-from .store import IndexFiles, Writer
+from .store import DELTA, DIRNAME, HIDDEN, IndexFiles, Writer
 
 META_FILE = "evidence-meta.json"
+#: A delta holds at most this many documents, or this share of the base's, before it is folded in.
+DELTA_BOUND, DELTA_SHARE = 1000, 1 / 20
 
 
 def write_index(aside: Path, prepared) -> None:
@@ -59,19 +65,14 @@ def write_index(aside: Path, prepared) -> None:
         raise
 
 
-def write_columns(folder: Path, docs: list[dict], previous: IndexFiles | None = None,
-                  keep: np.ndarray | None = None, columns: Columns | None = None) -> None:
-    """The postings and facet columns of ``docs`` (after ``previous``'s documents ``keep``, whose facet
-    columns are ``columns`` when given) into ``folder``."""
+def write_columns(folder: Path, docs: list[dict]) -> None:
+    """The postings and facet columns of ``docs`` into ``folder``."""
     writer = Writer(make_schema())
     for doc in docs:
         writer.add(doc)
-    writer.write(Path(folder), previous, keep)
-    if previous is not None and columns is not None:
-        columns.updated(keep, [doc["card"] for doc in docs]).save(folder)
-    else:
-        written = IndexFiles(folder)
-        Columns.from_cards(written.doc_count, written.cards()).save(folder)
+    writer.write(Path(folder))
+    written = IndexFiles(folder)
+    Columns.from_cards(written.size, written.cards()).save(folder)
 
 
 def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
@@ -91,13 +92,26 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
     aside = Path(aside)
     aside.mkdir(parents=True, exist_ok=True)
     try:
-        previous = IndexFiles(live)
-        gone = set(ids_to_delete) | {doc["id"] for doc in docs}
-        old = Columns.load(live)
-        old_ids = old.ids if old is not None else [card["id"] for _, card in previous.cards()]
-        keep = np.fromiter((str(i) not in gone for i in old_ids), dtype=bool, count=previous.doc_count)
-        write_columns(aside, docs, previous, keep, old)
-        words = merge_spellings(meta.get("spellings", {}), spellings(docs))
+        previous, old = IndexFiles(live), Columns.load(live)
+        gone = sorted(set(ids_to_delete) | {doc["id"] for doc in docs})
+        keep = np.asarray(old.live, dtype=bool) & ~np.isin(old.ids, np.array(gone, dtype=str))
+        sources = [(part, keep[start:start + part.doc_count]) for part, start in zip(previous.parts, previous.starts)]
+        writer = Writer(make_schema())
+        for doc in docs:
+            writer.add(doc)
+        base = previous.parts[0].doc_count
+        cards = [doc["card"] for doc in docs]
+        if int(keep[base:].sum()) + len(docs) > max(DELTA_BOUND, base * DELTA_SHARE):
+            writer.write(aside, sources)
+            columns = old.updated(keep, cards)
+        else:
+            shutil.copytree(live / DIRNAME, aside / DIRNAME, copy_function=os.link)
+            writer.write(aside / DELTA, sources[1:])
+            hidden = np.flatnonzero(~keep[:base])
+            save_array(aside / DELTA / HIDDEN, hidden.astype(np.int32))
+            columns = old.updated(np.concatenate([np.ones(base, dtype=bool), keep[base:]]), cards, hidden)
+        columns.save(aside)
+        words = spellings(docs, meta.get("spellings", {}))
         meta.update({"dataset_version": version, "spellings": words})
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:
@@ -105,42 +119,10 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
         raise
 
 
-def _close_files(writer) -> None:
-    """Close every file a failed segment writer still holds (each on its own: one failing does not stop the rest).
-
-    The files hang two or three attributes deep in Whoosh's per-document and
-    field writers (the terms file in the field writer's hash writer), so look there.
-    """
-    from whoosh.filedb.structfile import StructFile
-
-    seen: set[int] = set()
-
-    def visit(obj, depth: int) -> None:
-        if obj is None or id(obj) in seen or depth > 3:
-            return
-        seen.add(id(obj))
-        if isinstance(obj, StructFile) or hasattr(obj, "fileno"):
-            try:
-                obj.close()
-            except Exception:  # noqa: BLE001 - closing after a failure: the first error is the one to report
-                pass
-            return
-        if type(obj).__module__.startswith(("whoosh", "evidence")) and hasattr(obj, "__dict__"):
-            for value in list(vars(obj).values()):
-                visit(value, depth + 1)
-
-    visit(writer, 0)
-    try:
-        writer.writelock.release()
-    except Exception:  # noqa: BLE001
-        pass
-
-
 def link_index(live: Path, aside: Path) -> None:
     """Into the new folder ``aside``: the index at ``live`` unchanged (hard links; every file is read-only)."""
     try:
-        shutil.copytree(live, aside, copy_function=os.link,
-                        ignore=shutil.ignore_patterns("*WRITELOCK*", "*.lock"))
+        shutil.copytree(live, aside, copy_function=os.link)
     except BaseException:
         discard(aside)
         raise

@@ -158,7 +158,7 @@ def parse(schema, raw: str, any_words: bool = False) -> Parsed:
     for error in errors:
         messages.append(Message("invalid_value", f"Part of the query could not be read ({error}); "
                                 "it was left out.", {"error": error}))
-    if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
+    if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
         if not words:
             messages.append(Message("no_words", "The query has no words to search for; showing all studies."))
             return Parsed(raw or "", text, None, messages, [])

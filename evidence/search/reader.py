@@ -63,6 +63,7 @@ class LRU:
 class OpenIndex:
     path: str  # the resolved versioned directory
     files: IndexFiles  # postings columns and cards
+    columns: Columns  # facet columns and sort keys
     meta: dict  # dataset_version and the facet vocabulary
     schema: object = field(default_factory=make_schema, repr=False)  # what the query parser reads
     ranked: LRU = field(default_factory=lambda: LRU(256, 16 << 20), repr=False)  # parsed query -> ranking
@@ -84,21 +85,8 @@ class OpenIndex:
         return self.once("engine", lambda: Engine(self.files, self.schema))
 
     @property
-    def columns(self) -> Columns:
-        """The facet columns: memory-mapped from the index, or built from the stored cards."""
-        return self.once("columns", lambda: Columns.load(self.path) or
-                         Columns.from_cards(self.files.doc_count, self.files.cards()))
-
-    def card(self, docnum: int) -> dict:
-        return self.files.card(docnum)
-
-    @property
     def doc_count(self) -> int:
         return self.files.doc_count
-
-    @property
-    def version(self) -> str:
-        return self.path
 
 
 class IndexHolder:
@@ -131,10 +119,12 @@ def open_index(real: str) -> OpenIndex:
     try:
         with open(os.path.join(real, META_FILE), encoding="utf-8") as fh:
             meta = json.load(fh)
-        files = IndexFiles(real)
+        files, columns = IndexFiles(real), Columns.load(real)
+        if columns.n != files.size:
+            raise ValueError(f"{columns.n} documents in the facet columns, {files.size} in the postings")
     except (OSError, ValueError, KeyError) as exc:
         raise IndexMissing(f"no search index at {real}: run `evidence build`") from exc
-    return OpenIndex(real, files, meta)
+    return OpenIndex(real, files, columns, meta)
 
 
 def holder_for(index) -> IndexHolder:

@@ -37,7 +37,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import facets as facet_mod
-from .engine import evaluate
 from .querying import Message, describe, parse
 from .reader import holder_for
 from .spelling import Suggestion, suggest_spellings
@@ -115,7 +114,7 @@ def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:
     if cached is not None:
         return cached
     cols = opened.columns
-    found = evaluate(opened.engine(), query)
+    found = opened.engine().match(query)
     docs, scores = found.docs, found.scores
     if len(docs):
         alive = cols.live[docs]
@@ -218,11 +217,11 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
             counts.setdefault(v, 0)
         counted[facet] = facet_mod.ordered(facet, counts, set(flt.values.get(facet, ())), meta["vocabulary"], lang)
     if not total and flt.active():
-        suggestions += _broader(cols, text, flt, within)
+        suggestions += _broader(cols, flt, within)
     pages = max(1, math.ceil(total / per_page))
     page = _clamp(page, 1, pages, 1)
     shown = _page(opened, parsed, kept, sort, (page - 1) * per_page, page * per_page) if total else []
-    hits = [_hit(score, opened.card(docnum), lang) for score, docnum in shown]
+    hits = [_hit(score, opened.files.card(docnum), lang) for score, docnum in shown]
     return SearchResult(
         q=q or "", hits=hits, total=total, page=page,
         pages=pages, per_page=per_page, sort=sort, facets=counted, messages=messages,
@@ -230,22 +229,18 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
         dataset_version=meta.get("dataset_version"))
 
 
-def _broader(cols, text, flt, within) -> list[Suggestion]:
+def _broader(cols, flt, within) -> list[Suggestion]:
+    """When filters leave nothing: each filter value (or year bound) whose removal would leave studies."""
     out = []
     for facet, values in flt.values.items():
+        others = {f: cols.mask(f, vs) for f, vs in flt.values.items() if f != facet}
         for value in values:
             rest = tuple(v for v in values if v != value)
-            masks = {f: cols.mask(f, vs) for f, vs in flt.values.items() if f != facet}
-            if rest:
-                masks[facet] = cols.mask(facet, rest)
-            n = int(within(masks=masks).sum())
+            n = int(within(masks={**others, facet: cols.mask(facet, rest)} if rest else others).sum())
             if n:
                 out.append(Suggestion("remove_filter", facet=facet, value=value, count=n))
-    for name in ("year_from", "year_to"):
-        if getattr(flt, name) is not None:
-            wider = flt.without(name)
-            masks = {f: cols.mask(f, vs) for f, vs in flt.values.items()}
-            n = int(within(masks=masks, years=cols.year_mask(wider.year_from, wider.year_to)).sum())
-            if n:
-                out.append(Suggestion("remove_filter", facet=name, value=str(getattr(flt, name)), count=n))
+    for name, wider in (("year_from", (None, flt.year_to)), ("year_to", (flt.year_from, None))):
+        n = int(within(years=cols.year_mask(*wider)).sum()) if getattr(flt, name) is not None else 0
+        if n:
+            out.append(Suggestion("remove_filter", facet=name, value=str(getattr(flt, name)), count=n))
     return out

@@ -99,9 +99,8 @@ class Speller:
 
     def __init__(self, files, spellings: dict):
         self.columns = files.fields[FIELD]
-        terms = self.columns.terms
         known = {word: word for word in spellings}  # the same string objects for the words both lists hold
-        self.terms = Letters([known.get(t, t) for t in (terms[i].decode("utf-8") for i in range(terms.n))])
+        self.terms = Letters([known.get(t, t) for t in (t.decode("utf-8") for t in self.columns.between(b"", None))])
         self.known = Letters(list(known))
 
     def suggest(self, word: str) -> list[str]:
@@ -114,7 +113,7 @@ class Speller:
         best = None
         for term in self.terms.within(word, dist):
             if levenshtein(term, word, limit=dist) <= dist:
-                f = self.columns.frequency(self.columns.terms.find(term.encode("utf-8"))) or 1
+                f = self.columns.frequency(term.encode("utf-8")) or 1
                 item = (0 - (dist + (1.0 / f * 0.5)), term)
                 if best is None or item > best:
                     best = item
@@ -130,7 +129,7 @@ def suggest_spellings(opened, parsed, spellings: dict, lang: str) -> list[Sugges
     columns = opened.files.fields[FIELD]
     text, changed = parsed.used, False
     for word in parsed.words:
-        if len(word) < 3 or word.isdigit() or columns.terms.find(word.encode("utf-8")) is not None:
+        if len(word) < 3 or word.isdigit() or columns.has(word.encode("utf-8")):
             continue
         replacement = opened.spelling.get(word, _MISSING)
         if replacement is _MISSING:

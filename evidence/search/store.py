@@ -10,8 +10,11 @@ its sortable term (``field.to_bytes``), so year terms and ranges are look-ups ov
 ``cards.jsonl`` (+ ``cards.offsets.npy``) holds the cards, ``postings.json`` the format version,
 the number of documents and each field's kind and total length.
 
-An incremental update rewrites the columns from the old files' tokens and the new documents'
-(:meth:`Writer.write` with ``previous``): one set of columns per version, statistics of the new set.
+An incremental update writes a small *delta* part (``<index>/delta/postings/``, the same files) of
+the documents it adds or replaces, and the base documents those hide (``delta/hidden.npy``); the base
+part's files are hard links to the last version's. A search reads both through :class:`Field`, with
+the live documents' statistics, so it answers as a full build would. When the delta grows past a
+bound, the update folds it into a new base (:meth:`Writer.write` from the old parts' postings).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import fields
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import byte_to_length
 
 from ..outputs import save_array
 from .analysis import analyse_line
@@ -33,6 +36,7 @@ from .schema import TEXT_ANALYSIS
 DIRNAME = "postings"
 VERSION = 2
 MANIFEST = "postings.json"
+DELTA, HIDDEN = "delta", "hidden.npy"  # the delta part's folder, and the base documents it hides
 #: Fields whose whole values repeat across documents (the vocabulary's labels): analysed once per value.
 REPEATING = frozenset({"intervention", "target", "outcome", "design", "country"})
 _LINE_CACHE = 20_000  # distinct lines remembered per analyzer (cleared when full: labels repeat, abstracts do not)
@@ -92,7 +96,7 @@ class _Vocabulary:
 
 
 class Writer:
-    """Documents in, in order (:meth:`add`); the index's columns and cards out (:meth:`write`)."""
+    """Documents in, in order (:meth:`add`); a part's columns and cards out (:meth:`write`)."""
 
     def __init__(self, schema):
         self.schema = schema
@@ -131,29 +135,29 @@ class Writer:
         pos = np.arange(len(tok), dtype=np.int64) - np.repeat(starts, lengths)
         return tok, doc, pos.astype(np.int32)
 
-    def write(self, folder: Path, previous: IndexFiles | None = None, keep: np.ndarray | None = None) -> None:
-        """Write the columns into ``folder/postings``: these documents, after ``previous``'s documents
-        ``keep`` (a boolean mask; renumbered in order) when rewriting an index."""
+    def write(self, folder: Path, sources=()) -> None:
+        """Write a part into ``folder/postings``: the documents ``keep`` (a boolean mask) of each
+        ``(Part, keep)`` of ``sources`` in order, renumbered, then the documents added here."""
         target = Path(folder) / DIRNAME
         target.mkdir(parents=True)
-        kept = int(keep.sum()) if previous is not None else 0
-        renumber = np.cumsum(keep, dtype=np.int64) - 1 if previous is not None else None
+        sources = [(part, keep, np.cumsum(keep, dtype=np.int64) - 1) for part, keep in sources]
         totals = {}
         for name, kind in self.kinds.items():
+            merged, lengths, base = None, [], 0
+            for part, keep, renumber in sources:
+                old = part.fields[name]
+                postings = old.postings_of(keep, renumber + base)
+                merged = postings if merged is None else _merge(merged, postings)
+                lengths.append(old.lengths[keep] if kind == "text" else [])
+                base += int(keep.sum())
             terms = [_encode(t, kind) for t in self.vocabularies[name].terms]
-            postings = _postings(terms, *self.token_arrays(name, kept))
-            lengths = np.frombuffer(self.lengths[name], dtype=np.uint32)
-            if previous is not None:
-                old = previous.fields[name]
-                postings = _merge(old.postings_of(keep, renumber), postings)
-                if kind == "text":
-                    lengths = np.concatenate([old.lengths[keep], lengths])
-            _write_field(target, name, kind, postings)
+            postings = _postings(terms, *self.token_arrays(name, base))
+            _write_field(target, name, kind, postings if merged is None else _merge(merged, postings))
+            lengths = np.concatenate([*lengths, np.frombuffer(self.lengths[name], dtype=np.uint32)])
             if kind == "text":
                 save_array(target / f"{name}.lengths.npy", lengths.astype(np.uint32))
             totals[name] = int(lengths.sum(dtype=np.int64)) if kind == "text" else 0
-        cards = [previous.card_bytes(d) for d in np.flatnonzero(keep)] if previous is not None else []
-        cards += self.cards
+        cards = [part.card_bytes(d) for part, keep, _ in sources for d in np.flatnonzero(keep)] + self.cards
         offsets = np.zeros(len(cards) + 1, dtype=np.int64)
         np.cumsum([len(c) + 1 for c in cards], out=offsets[1:])
         (target / "cards.jsonl").write_bytes(b"".join(c + b"\n" for c in cards))
@@ -238,43 +242,42 @@ class Terms:
         return range(bisect.bisect_left(self, low), self.n if high is None else bisect.bisect_left(self, high))
 
 
-_QUANTISED = np.array([byte_to_length(length_to_byte(i)) for i in range(1 << 12)], dtype=np.float64)
+#: Each length byte's length, as Whoosh stores a field length in one byte and BM25F reads it back.
+BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+
+
+def quantised(lengths: np.ndarray) -> np.ndarray:
+    """``byte_to_length(length_to_byte(length))`` of each length (checked equal in tests/search/test_store.py)."""
+    return BYTE_LENGTHS[np.minimum(np.searchsorted(BYTE_LENGTHS, lengths), 255)].astype(np.float64)
+
+
+def load_array(path: Path) -> np.ndarray:
+    """The saved array at ``path``, memory-mapped (numpy maps only a file as long as its header says:
+    a truncated file raises ValueError here instead of a SIGBUS at the first read past its end)."""
+    return np.load(path, mmap_mode="r").view(np.ndarray)  # a plain view: memmap slices are slower
 
 
 class FieldColumns:
-    """One field's memory-mapped columns."""
+    """One field's memory-mapped columns in one part; documents numbered from 0 in the part."""
 
     def __init__(self, folder: Path, name: str, kind: str, total: int):
         def load(key):
-            return np.load(folder / f"{name}.{key}.npy", mmap_mode="r").view(np.ndarray)
+            return load_array(folder / f"{name}.{key}.npy")
 
         path = folder / f"{name}.terms"
         blob = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else b""
         self.kind, self.total = kind, total
         self.terms = Terms(blob, load("term_offsets"))
+        if len(blob) != self.terms.offsets[self.terms.n]:
+            raise ValueError(f"{path}: {len(blob)} bytes, its offsets say {self.terms.offsets[self.terms.n]}")
         self.offsets, self.docs, self.counts = load("offsets"), load("docs"), load("counts")
         self.pos_offsets = load("pos_offsets") if kind == "text" else None
         self.positions = load("positions") if kind == "text" else None
         self.lengths = load("lengths") if kind == "text" else None
-        self.quantised = None
 
     def postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.offsets[i], self.offsets[i + 1]
         return self.docs[lo:hi].astype(np.int64), self.counts[lo:hi].astype(np.float64)
-
-    def frequency(self, i: int) -> int:
-        """The term's occurrences in all documents (its weights' sum)."""
-        return int(self.counts[self.offsets[i]:self.offsets[i + 1]].sum(dtype=np.int64))
-
-    def quantised_lengths(self) -> np.ndarray:
-        """Each document's length as Whoosh stores it (one byte) and BM25F reads it."""
-        if self.quantised is None:
-            lengths = np.asarray(self.lengths, dtype=np.int64)
-            table = _QUANTISED
-            if len(lengths) and lengths.max() >= len(table):
-                table = np.array([byte_to_length(length_to_byte(i)) for i in range(int(lengths.max()) + 1)])
-            self.quantised = table[lengths]
-        return self.quantised
 
     def occurrences(self, i: int, within: np.ndarray) -> np.ndarray:
         """The term's occurrences in the documents ``within`` (sorted, each holding the term) as
@@ -301,10 +304,10 @@ class FieldColumns:
         return ([self.terms[i] for i in present.tolist()], remap[p_term], renumber[self.docs[live]], counts, pos)
 
 
-class IndexFiles:
-    """The postings columns and cards of one index version, memory-mapped."""
+class Part:
+    """The columns and cards of one ``postings`` folder (the index's base, or its delta), memory-mapped."""
 
-    def __init__(self, folder):
+    def __init__(self, folder: Path):
         folder = Path(folder) / DIRNAME
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("version") != VERSION:
@@ -312,18 +315,125 @@ class IndexFiles:
         self.doc_count = manifest["documents"]
         self.fields = {name: FieldColumns(folder, name, spec["kind"], spec["total"])
                        for name, spec in manifest["fields"].items()}
+        self.card_offsets = load_array(folder / "cards.offsets.npy")
         self.card_blob = b""
         if self.doc_count:  # mmap's slices are bytes: cheaper per card than a numpy memmap's
             with open(folder / "cards.jsonl", "rb") as fh:
                 self.card_blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        self.card_offsets = np.load(folder / "cards.offsets.npy").tolist()
+        if len(self.card_offsets) != self.doc_count + 1 or len(self.card_blob) != self.card_offsets[-1]:
+            raise ValueError(f"{folder}: the cards do not match their offsets")
 
     def card_bytes(self, docnum: int) -> bytes:
-        return self.card_blob[self.card_offsets[docnum]:self.card_offsets[docnum + 1] - 1]
+        return self.card_blob[int(self.card_offsets[docnum]):int(self.card_offsets[docnum + 1]) - 1]
+
+
+class Field:
+    """One field over the parts of an index version, documents numbered across them (the delta's after
+    the base's), without the hidden ones: its terms, postings and statistics are those of the live
+    documents, as a full build of them writes and BM25F reads them. A term is its bytes."""
+
+    def __init__(self, parts: list[FieldColumns], starts: list[int], hidden: np.ndarray):
+        self.parts, self.starts, self.hidden = parts, starts, hidden
+        self.kind = parts[0].kind
+        self.has_positions = self.kind == "text"
+        hidden_length = int(parts[0].lengths[hidden].sum()) if len(hidden) and self.has_positions else 0
+        self.total = sum(p.total for p in parts) - hidden_length  # (only the base's documents are hidden)
+
+    def live_terms(self, part: FieldColumns, terms: range) -> np.ndarray:
+        """Whether a live document holds each of the part's terms ``terms`` (a delta's documents are all
+        live); reads only these terms' postings."""
+        if part is not self.parts[0] or not len(self.hidden) or not len(terms):
+            return np.ones(len(terms), dtype=bool)
+        bounds = np.asarray(part.offsets[terms.start:terms.stop + 1], dtype=np.int64) - int(part.offsets[terms.start])
+        docs = part.docs[int(part.offsets[terms.start]):int(part.offsets[terms.stop])]
+        kept = np.concatenate([[0], np.cumsum(~np.isin(docs, self.hidden), dtype=np.int64)])
+        return kept[bounds[1:]] > kept[bounds[:-1]]
+
+    def holding(self, btext: bytes):
+        """``(part, its term index, first document number)`` of each part that holds the term."""
+        for part, start in zip(self.parts, self.starts):
+            i = part.terms.find(btext)
+            if i is not None:
+                yield part, i, start
+
+    def postings(self, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """The live documents holding the term, ascending, and its weights (occurrences) in them."""
+        found = []
+        for part, i, start in self.holding(btext):
+            docs, weights = part.postings(i)
+            found.append((docs + start, weights))
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        docs, weights = found[0] if len(found) == 1 else (np.concatenate([d for d, _ in found]),
+                                                          np.concatenate([w for _, w in found]))
+        if len(self.hidden) and len(docs):
+            keep = ~np.isin(docs, self.hidden, assume_unique=True)
+            docs, weights = docs[keep], weights[keep]
+        return docs, weights
+
+    def has(self, btext: bytes) -> bool:
+        # (a term in more documents than are hidden has a live one)
+        return any(part.offsets[i + 1] - part.offsets[i] > len(self.hidden) or self.live_terms(part, range(i, i + 1))[0]
+                   for part, i, _ in self.holding(btext))
+
+    def frequency(self, btext: bytes) -> int:
+        """The term's occurrences in all live documents (its weights' sum)."""
+        return int(self.postings(btext)[1].sum())
+
+    def between(self, low: bytes, high: bytes | None) -> list[bytes]:
+        """The live terms ``low <= term < high`` (``high`` None: to the end), sorted."""
+        found = []
+        for part in self.parts:
+            terms = part.terms.between(low, high)
+            found += [part.terms[i] for i, live in zip(terms, self.live_terms(part, terms)) if live]
+        return sorted(set(found)) if len(self.parts) > 1 else found
+
+    def occurrences(self, btext: bytes, within: np.ndarray) -> np.ndarray:
+        """:meth:`FieldColumns.occurrences` across the parts."""
+        out = []
+        for part, i, start in self.holding(btext):
+            mine = within[(within >= start) & (within < start + len(part.lengths))]
+            out.append(part.occurrences(i, mine - start) + (start << 32))
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+    def quantised_lengths(self, docs: np.ndarray) -> np.ndarray:
+        """The lengths of the documents ``docs`` as BM25F reads them."""
+        out = np.empty(len(docs))
+        for part, start in zip(self.parts, self.starts):
+            mine = (docs >= start) & (docs < start + len(part.lengths))
+            out[mine] = quantised(part.lengths[docs[mine] - start])
+        return out
+
+    def documents(self) -> np.ndarray:
+        """The live documents with a term in this field."""
+        docs = np.unique(np.concatenate([p.docs.astype(np.int64) + s for p, s in zip(self.parts, self.starts)]))
+        return np.setdiff1d(docs, self.hidden, assume_unique=True) if len(self.hidden) else docs
+
+
+class IndexFiles:
+    """The postings columns and cards of one index version: its base part and, after incremental updates,
+    a delta part (``delta/``) with the documents hidden in the base (``delta/hidden.npy``), memory-mapped."""
+
+    def __init__(self, folder):
+        folder = Path(folder)
+        self.parts = [Part(folder)]
+        self.hidden = np.zeros(0, dtype=np.int64)
+        if (folder / DELTA / DIRNAME).is_dir():
+            self.parts.append(Part(folder / DELTA))
+            self.hidden = np.load(folder / DELTA / HIDDEN).astype(np.int64)
+        self.starts = list(np.cumsum([0] + [p.doc_count for p in self.parts[:-1]]).tolist())
+        self.size = sum(p.doc_count for p in self.parts)  # document numbers: 0 .. size - 1
+        self.doc_count = self.size - len(self.hidden)  # live documents
+        self.fields = {name: Field([p.fields[name] for p in self.parts], self.starts, self.hidden)
+                       for name in self.parts[0].fields}
 
     def card(self, docnum: int) -> dict:
-        return json.loads(self.card_bytes(docnum))
+        part = bisect.bisect_right(self.starts, docnum) - 1
+        return json.loads(self.parts[part].card_bytes(docnum - self.starts[part]))
 
     def cards(self):
-        for d in range(self.doc_count):
-            yield d, self.card(d)
+        """``(document number, card)`` of every live document."""
+        hidden = set(self.hidden.tolist())
+        for d in range(self.size):
+            if d not in hidden:
+                yield d, self.card(d)

@@ -20,7 +20,6 @@ from whoosh.util.numeric import tiered_ranges
 from evidence import build as build_module
 from evidence.search import indexer
 from evidence.search.documents import documents
-from evidence.search.engine import evaluate
 from evidence.search.querying import parse
 from evidence.search.reader import IndexHolder
 from evidence.search.schema import make_schema
@@ -63,7 +62,7 @@ def assert_same(searcher, engine, live, text: str, any_words: bool) -> None:
     if parsed.query is None:
         return
     expected = {d: s for s, d in searcher.search(parsed.query, limit=None).top_n}
-    got = evaluate(engine, parsed.query)
+    got = engine.match(parsed.query)
     keep = live[got.docs]
     docs, scores = got.docs[keep].tolist(), got.scores[keep].tolist()
     assert sorted(expected) == docs, (text, any_words, str(parsed.query))
@@ -104,7 +103,7 @@ def test_whoosh_and_not_bug_is_why_the_comparison_patches_it(both):
             continue
         q = parse(searcher.schema, text).query
         whoosh_docs = {d for _, d in searcher.search(q, limit=None).top_n}
-        ours = set(evaluate(engine, q).docs.tolist())
+        ours = set(engine.match(q).docs.tolist())
         excluded = {d for _, d in searcher.search(q.b, limit=None).top_n} if hasattr(q, "b") else set()
         assert not ours & excluded
         if whoosh_docs != ours:
@@ -122,7 +121,7 @@ def test_an_open_start_year_range_is_not_whooshs_everything(both):
                                                          field.shift_step, False, False))
     opened, searcher = both
     q = parse(searcher.schema, "year:<=1995").query
-    ours = evaluate(opened.engine(), q).docs
+    ours = opened.engine().match(q).docs
     years = opened.columns.year
     assert set(ours.tolist()) == set(np.flatnonzero((years >= 0) & (years <= 1995)).tolist())
     assert len({d for _, d in searcher.search(q, limit=None).top_n}) > len(ours)  # Whoosh's wider answer

@@ -23,17 +23,17 @@ def reference(opened, spellings: dict, word: str) -> list[str]:
     the greatest ``(score, term)`` wins), else difflib over every known word."""
     columns = opened.files.fields["words"]
     dist = spelling.maxdist(word)
-    scored = [(0 - (dist + (1.0 / (columns.frequency(i) or 1) * 0.5)), columns.terms[i].decode())
-              for i in range(columns.terms.n) if levenshtein(columns.terms[i].decode(), word, limit=dist) <= dist]
+    scored = [(0 - (dist + (1.0 / (columns.frequency(t) or 1) * 0.5)), t.decode())
+              for t in columns.between(b"", None) if levenshtein(t.decode(), word, limit=dist) <= dist]
     return [max(scored)[1]] if scored else difflib.get_close_matches(word, list(spellings), n=1, cutoff=0.85)
 
 
 class _Known:
     def __init__(self, opened):
-        self.terms = opened.files.fields["words"].terms
+        self.words = opened.files.fields["words"]
 
     def __contains__(self, item):
-        return self.terms.find(item[1].encode()) is not None
+        return self.words.has(item[1].encode())
 
 
 def typos(known: list[str], reader, n: int, seed: int = 7) -> list[str]:

@@ -52,6 +52,30 @@ TARGETS = [
     (20000, "rps_c8", ">=", 150, "req/s", "≥ 150 requests/s at concurrency 8"),
     (100000, "p95_c1_ms", "<=", 150, "ms", "search p95 ≤ 150 ms"),
     (100000, "server_rss_mb", "<=", 500, "MB", "server RSS ≤ 500 MB (judged on PSS, see below)"),
+    # issue 16: a build and an export that fit in memory, and search no slower than before the lean core
+    (20000, "build_peak_mb", "<=", 1500, "MB", "full build peak RSS ≤ 1.5 GB"),
+    (100000, "build_s", "<=", 300, "s", "full build ≤ 300 s"),
+    (100000, "build_peak_mb", "<=", 4000, "MB", "full build peak RSS ≤ 4 GB"),
+    (100000, "export_peak_mb", "<=", 400, "MB", "parameters export peak RSS ≤ 400 MB"),
+]
+#: Issue 16's reference: the cold search figures of RESULTS.md at d9a8e1c (the worse of pages and API, as judged
+#: above); search may be at most 1.2× slower (p95) and must keep at least 1/1.2 of the requests/s.
+REFERENCE_COMMIT = "d9a8e1c"
+REFERENCE = {
+    1000: {"p95_c1_ms": 9.4, "facets_p95_c1_ms": 6.2, "rps_c8": 287.0},
+    20000: {"p95_c1_ms": 12.9, "facets_p95_c1_ms": 11.2, "rps_c8": 245.0},
+    100000: {"p95_c1_ms": 30.7, "facets_p95_c1_ms": 24.9, "rps_c8": 160.1},
+}
+REFERENCE_FACTOR = 1.2
+_REFERENCE_LABELS = {"p95_c1_ms": ("<=", "ms", "search p95 at concurrency 1"),
+                     "facets_p95_c1_ms": ("<=", "ms", "faceted search p95 at concurrency 1"),
+                     "rps_c8": (">=", "req/s", "requests/s at concurrency 8")}
+TARGETS += [
+    (size, key, op, round(value * REFERENCE_FACTOR if op == "<=" else value / REFERENCE_FACTOR, 1), unit,
+     f"{label} within 1.2× of {REFERENCE_COMMIT} ({value:g} {unit})")
+    for size, figures_then in REFERENCE.items()
+    for key, value in figures_then.items()
+    for op, unit, label in [_REFERENCE_LABELS[key]]
 ]
 
 
@@ -433,7 +457,9 @@ def _du(path: Path) -> int:
 
 def figures(res: dict) -> dict:
     """The headline numbers the targets are checked against: cold (distinct queries, no cache hits)."""
-    f: dict = {"build_s": res["build"]["seconds"], "rebuild_s": res["rebuild"]["seconds"]}
+    f: dict = {"build_s": res["build"]["seconds"], "rebuild_s": res["rebuild"]["seconds"],
+               "build_peak_mb": res["build"].get("maxrss_mb"),
+               "export_peak_mb": (res.get("export") or {}).get("maxrss_mb")}
     for surface in ("api", "pages"):
         s = res.get(surface) or {}
         if "cold_c1" not in s:

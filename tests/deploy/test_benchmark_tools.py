@@ -3,6 +3,7 @@ the load generator's arithmetic and its loopback-only rule; the FTS5 baseline's 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -41,14 +42,27 @@ def test_every_record_says_it_is_synthetic(corpus):
         assert "not a real study" in study.data["provenance"]["source"]
 
 
+DEPENDENT_ID = re.compile(r"-es[2-9]$")
+
+
 def test_the_corpus_keeps_every_real_term_and_has_1_to_6_effects(corpus):
     out, _ = corpus
     real = load_corpus(ROOT / "data").vocabulary
     synthetic = load_corpus(out).vocabulary
     for kind, terms in real.terms.items():
         assert set(terms) <= set(synthetic.terms[kind])
-    counts = [len(s.data["effects"]) for s in load_corpus(out).studies]
-    assert min(counts) >= 1 and max(counts) <= 6
+    studies = load_corpus(out).studies
+    # 1-6 effects drawn, plus 1-3 dependent ones (another instrument for the first effect: id '<first>-esN')
+    own = [[e for e in s.data["effects"] if not DEPENDENT_ID.search(e["id"])] for s in studies]
+    assert min(map(len, own)) >= 1 and max(map(len, own)) <= 6
+    dependent = [[e for e in s.data["effects"] if DEPENDENT_ID.search(e["id"])] for s in studies]
+    assert any(dependent) and max(map(len, dependent)) <= 3
+    for effects, extra in zip(own, dependent, strict=True):
+        for e in extra:
+            first = effects[0]
+            assert e["id"].startswith(first["id"] + "-es")
+            assert (e["outcome"], e.get("followup_months"), e.get("sample")) == \
+                (first["outcome"], first.get("followup_months"), first.get("sample"))
 
 
 def test_the_same_seed_gives_the_same_bytes(corpus, tmp_path):

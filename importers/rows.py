@@ -88,7 +88,7 @@ def descriptor_value(text: str, decimal_comma: bool):
 
 
 @dataclass
-class _Estimate:
+class Estimate:
     """One row, read."""
 
     row: Row
@@ -213,7 +213,7 @@ def _data(row: Row, table: Table, problems: list[ImportProblem]) -> tuple[str, d
 
 
 def read_row(row: Row, table: Table, options: CsvOptions, vocabulary: Vocabulary,
-             problems: list[ImportProblem]) -> _Estimate | None:
+             problems: list[ImportProblem]) -> Estimate | None:
     where = f"row {row.number}"
     before = len(problems)
     study = _study(row, table, problems)
@@ -266,6 +266,6 @@ def read_row(row: Row, table: Table, options: CsvOptions, vocabulary: Vocabulary
     if cell := row.values.get("design", ""):
         descriptors[table.headers["design"]] = cell  # the source's own coding, kept verbatim
     doi = clean_doi(row.values.get("doi", ""))
-    return _Estimate(row, name, citation, citation_columns, design, design_from, row.values.get("country") or None,
+    return Estimate(row, name, citation, citation_columns, design, design_from, row.values.get("country") or None,
                      doi, row.values.get("bibkey") or None, effect, sources, descriptors,
                      row.values.get("esid") or None)

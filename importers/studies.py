@@ -19,12 +19,12 @@ from .citation import fold
 from .csvfile import Table
 from .draft import Draft, RowLocations
 from .problems import ImportProblem
-from .rows import CsvOptions, _Estimate, read_row
+from .rows import CsvOptions, Estimate, read_row
 
 __all__ = ["CsvOptions", "read_row", "table_to_drafts"]
 
 
-def _merge_descriptors(estimates: list[_Estimate]) -> dict:
+def _merge_descriptors(estimates: list[Estimate]) -> dict:
     keys: list[str] = []
     for e in estimates:
         keys += [k for k in e.descriptors if k not in keys]
@@ -42,7 +42,7 @@ def _rows_text(file_name: str, rows: list[int]) -> str:
     return f"{file_name}, row {rows[0]}" if len(rows) == 1 else f"{file_name}, rows {', '.join(map(str, rows))}"
 
 
-def _effect_slug(e: _Estimate) -> str:
+def _effect_slug(e: Estimate) -> str:
     """The effect's id: from its effect-size id when the table has one ("es-12"), else from the outcome."""
     if e.esid is None:
         return slugify(e.effect["outcome"])
@@ -55,7 +55,7 @@ def _analysis_key(effect: dict) -> tuple:
             effect["measure"], followup_window(effect.get("followup_months")))
 
 
-def _draft(estimates: list[_Estimate], table: Table, file_name: str, options: CsvOptions, history: dict,
+def _draft(estimates: list[Estimate], table: Table, file_name: str, options: CsvOptions, history: dict,
            problems: list[ImportProblem], layouts: dict[tuple, dict]) -> Draft | None:
     first = estimates[0]
     rows = [e.row.number for e in estimates]
@@ -73,7 +73,7 @@ def _draft(estimates: list[_Estimate], table: Table, file_name: str, options: Cs
     effects: list[dict] = []
     ids: set[str] = set()
     seen: dict[tuple, list[int]] = {}
-    by_esid: dict[str, _Estimate] = {}
+    by_esid: dict[str, Estimate] = {}
     for e in estimates:
         effect_where = f"row {e.row.number}"
         if e.esid is not None:
@@ -148,10 +148,10 @@ def table_to_drafts(table: Table, options: CsvOptions, vocabulary: Vocabulary, f
     estimates = [e for row in table.rows if (e := read_row(row, table, options, vocabulary, problems))]
     # dict.fromkeys keeps first-seen order: one problem for a bad command-line option, not one per row
     problems = list(dict.fromkeys(problems))
-    groups: dict[tuple, list[_Estimate]] = {}
+    groups: dict[tuple, list[Estimate]] = {}
     for e in estimates:
         groups.setdefault(e.group_key, []).append(e)
-    by_name: dict[str, list[list[_Estimate]]] = {}
+    by_name: dict[str, list[list[Estimate]]] = {}
     for members in groups.values():
         by_name.setdefault(fold(members[0].name), []).append(members)
     for parts in by_name.values():

@@ -12,12 +12,6 @@ from architecture import cycles, graph, modules, private_uses
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("evidence", "importers")
 
-# Private names used across modules in code being changed on another branch (importers): listed so nothing new
-# slips in; remove an entry when its owner makes the name public.
-KNOWN_PRIVATE_USES = {
-    "importers.studies: imports private importers.rows._Estimate",
-}
-
 
 @pytest.fixture(scope="module")
 def project() -> dict[str, Path]:
@@ -33,11 +27,7 @@ def test_no_import_cycles(project):
 
 
 def test_no_private_name_of_another_module(project):
-    assert sorted(_uses(project) - KNOWN_PRIVATE_USES) == []
-
-
-def test_the_known_private_uses_still_exist(project):
-    assert sorted(KNOWN_PRIVATE_USES - _uses(project)) == []
+    assert sorted(_uses(project)) == []
 
 
 # ------------------------------------------------------------------ the checker, on packages written here

@@ -70,13 +70,13 @@ class Letters:
 
     def within(self, word: str, dist: int) -> list[str]:
         """The words an edit distance of ``dist`` could reach: no more than ``dist`` letters to remove or add."""
-        return self._passing(word, lambda shared: np.maximum(self.lengths, len(word)) - shared <= dist)
+        return self.passing(word, lambda shared: np.maximum(self.lengths, len(word)) - shared <= dist)
 
     def similar(self, word: str, cutoff: float) -> list[str]:
         """The words whose ``difflib`` quick ratio with ``word`` reaches ``cutoff`` (a bound on the ratio)."""
-        return self._passing(word, lambda shared: 2.0 * shared / (self.lengths + len(word)) >= cutoff - 1e-9)
+        return self.passing(word, lambda shared: 2.0 * shared / (self.lengths + len(word)) >= cutoff - 1e-9)
 
-    def _passing(self, word: str, test) -> list[str]:
+    def passing(self, word: str, test) -> list[str]:
         shared = self.shared(word)
         return self.words if shared is None else [self.words[i] for i in np.flatnonzero(test(shared))]
 

@@ -20,6 +20,7 @@ with Whoosh's own search over a Whoosh index of the same documents):
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 import re
 
@@ -41,10 +42,9 @@ class Engine:
         self.schema = schema
         self.n = files.doc_count  # live documents: BM25F's N
         self.size = files.size  # document numbers (hidden ones included)
-        self.B, self.K1 = WEIGHTING.B, WEIGHTING.K1
 
     def match(self, q) -> Match:
-        """The documents ``q`` matches and their scores."""
+        """The documents ``q`` matches and their scores (a NullQuery, or a type the parser never makes: none)."""
         handler = _HANDLERS.get(type(q))
         return handler(self, q) if handler is not None else Match.empty()
 
@@ -68,16 +68,14 @@ class Engine:
         idf = math.log(self.n / (df + 1)) + 1
         avgfl = columns.total / (self.n or 1) or 1
         fl = columns.quantised_lengths(docs)
-        B, K1 = self.B, self.K1
+        B, K1 = WEIGHTING.B, WEIGHTING.K1
         # whoosh.scoring.bm25, operation for operation
         return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
 
     def term_match(self, fieldname: str, columns, btext: bytes, boost: float = 1.0) -> Match:
         docs, weights = columns.postings(btext)
         scores = self.scores(fieldname, columns, docs, weights, len(docs))
-        if boost != 1.0:
-            scores = scores * boost
-        return Match(docs, scores, np.ones(len(docs), dtype=np.int32), 1)
+        return boosted(Match(docs, scores, np.ones(len(docs), dtype=np.int32), 1), boost)
 
     def term_query(self, q) -> Match:
         found = self.find(q.fieldname, q.text)
@@ -89,10 +87,7 @@ class Engine:
         subs = q.subqueries
         if not subs:
             return Match.empty()
-        parts = [self.match(s) for s in subs]
-        out = parts[0]
-        for part in parts[1:]:
-            out = intersect(out, part)
+        out = functools.reduce(intersect, [self.match(s) for s in subs])
         return boosted(out, q.boost) if len(subs) > 1 else out
 
     def or_query(self, q) -> Match:
@@ -165,9 +160,7 @@ class Engine:
         for d, w in lists:
             idx = np.searchsorted(d, docs)
             scores = scores + self.scores(fieldname, columns, docs, w[idx], len(d))
-        if q.boost != 1.0:
-            scores = scores * q.boost
-        return Match(docs, scores, np.full(len(docs), len(lists), dtype=np.int32), len(lists))
+        return boosted(Match(docs, scores, np.full(len(docs), len(lists), dtype=np.int32), len(lists)), q.boost)
 
     # ------------------------------------------------------------ patterns and ranges
 
@@ -192,14 +185,8 @@ class Engine:
             end = b"\xff\xff\xff\xff" if q.end is None else field.to_bytes(q.end)
         except ValueError:
             return fieldname, []
-        out = []
-        for t in columns.between(start, None):
-            if t == start and q.startexcl:
-                continue
-            if t > end or (t == end and q.endexcl):
-                break
-            out.append(t)
-        return fieldname, out
+        high = end if q.endexcl else end + b"\0"  # the least bytes after ``end``
+        return fieldname, [t for t in columns.between(start, high) if not (q.startexcl and t == start)]
 
     def multiterm_query(self, q) -> Match:
         """``MultiTerm.matcher``: one term is a plain ``Term`` (boost 1); several are an ``Or`` whose
@@ -222,8 +209,7 @@ class Engine:
 
     def numeric_range_query(self, q) -> Match:
         # the year's sortable bytes keep the numbers' order, so the range is a term range
-        field = self.schema[q.fieldname] if q.fieldname in self.schema else None
-        if field is None or q.fieldname not in self.files.fields:
+        if q.fieldname not in self.files.fields:
             return Match.empty()
         term_range = query.TermRange(q.fieldname, q.start, q.end, q.startexcl, q.endexcl)
         _, found = self.expand(term_range)
@@ -247,10 +233,6 @@ def successor(prefix: bytes) -> bytes | None:
     return stripped[:-1] + bytes([stripped[-1] + 1]) if stripped else None
 
 
-def null_query(engine, q) -> Match:
-    return Match.empty()
-
-
 _HANDLERS = {
     query.Term: Engine.term_query,
     query.And: Engine.and_query,
@@ -260,7 +242,6 @@ _HANDLERS = {
     query.AndMaybe: Engine.and_maybe_query,
     query.Phrase: Engine.phrase_query,
     query.Not: Engine.not_query,
-    type(query.NullQuery): null_query,
     query.NumericRange: Engine.numeric_range_query,
     query.Prefix: Engine.multiterm_query,
     query.Wildcard: Engine.multiterm_query,

@@ -21,14 +21,10 @@ readers. Any failure removes the folder: nothing half-written is left.
 - ``ids_to_delete``: study ids to remove (absent ids are ignored);
 - ``dataset_version``: the new version (metadata, reported by searches and ETags).
 
-The update writes a delta (see :mod:`.store`): the live index's delta documents but the deleted and
-replaced ones, then the upserted ones, as a small part of their own; the base part's files are hard
-links to the live one's and its deleted and replaced documents are hidden. When the delta would hold
-more than :data:`DELTA_BOUND` documents (or :data:`DELTA_SHARE` of the base's), it is folded into a new base
-instead: the kept documents' postings merged, in :meth:`.store.Writer.write`. Either way BM25F reads
-the live documents' statistics, so searches answer as after a full build of the same studies. The
-facet columns are rewritten whole (small: a few numbers per study). The vocabulary is not changed:
-a vocabulary change is a full build.
+The update writes a delta (see :mod:`.store`), folded into a new base when it would hold more than
+:data:`DELTA_BOUND` documents (or :data:`DELTA_SHARE` of the base's); either way searches answer as after
+a full build of the same studies. The facet columns are rewritten whole (small: a few numbers per
+study). The vocabulary is not changed: a vocabulary change is a full build.
 """
 
 from __future__ import annotations
@@ -36,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -53,26 +50,23 @@ DELTA_BOUND, DELTA_SHARE = 1000, 1 / 20
 
 def write_index(aside: Path, prepared) -> None:
     """Write a complete index of ``prepared`` into the empty or new folder ``aside`` (removed on failure)."""
-    Path(aside).mkdir(parents=True, exist_ok=True)
-    try:
+    aside = Path(aside)
+    aside.mkdir(parents=True, exist_ok=True)
+    with _discarded_on_failure(aside):
         docs = documents(prepared)
-        write_columns(aside, docs)
+        _writer(docs).write(aside)
+        written = IndexFiles(aside)
+        Columns.from_cards(written.size, written.cards()).save(aside)
         meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms),
                 "spellings": spellings(docs)}
-        (Path(aside) / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    except BaseException:
-        discard(aside)
-        raise
+        (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
-def write_columns(folder: Path, docs: list[dict]) -> None:
-    """The postings and facet columns of ``docs`` into ``folder``."""
+def _writer(docs: list[dict]) -> Writer:
     writer = Writer(make_schema())
     for doc in docs:
         writer.add(doc)
-    writer.write(Path(folder))
-    written = IndexFiles(folder)
-    Columns.from_cards(written.size, written.cards()).save(folder)
+    return writer
 
 
 def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
@@ -91,14 +85,12 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
     version = dataset_version or meta["dataset_version"]
     aside = Path(aside)
     aside.mkdir(parents=True, exist_ok=True)
-    try:
+    with _discarded_on_failure(aside):
         previous, old = IndexFiles(live), Columns.load(live)
         gone = sorted(set(ids_to_delete) | {doc["id"] for doc in docs})
         keep = np.asarray(old.live, dtype=bool) & ~np.isin(old.ids, np.array(gone, dtype=str))
         sources = [(part, keep[start:start + part.doc_count]) for part, start in zip(previous.parts, previous.starts)]
-        writer = Writer(make_schema())
-        for doc in docs:
-            writer.add(doc)
+        writer = _writer(docs)
         base = previous.parts[0].doc_count
         cards = [doc["card"] for doc in docs]
         if int(keep[base:].sum()) + len(docs) > max(DELTA_BOUND, base * DELTA_SHARE):
@@ -114,15 +106,19 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
         words = spellings(docs, meta.get("spellings", {}))
         meta.update({"dataset_version": version, "spellings": words})
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    except BaseException:
-        discard(aside)
-        raise
 
 
 def link_index(live: Path, aside: Path) -> None:
     """Into the new folder ``aside``: the index at ``live`` unchanged (hard links; every file is read-only)."""
-    try:
+    with _discarded_on_failure(aside):
         shutil.copytree(live, aside, copy_function=os.link)
+
+
+@contextmanager
+def _discarded_on_failure(aside: Path):
+    """Nothing half-written is left: any failure (an interrupt included) removes ``aside``."""
+    try:
+        yield
     except BaseException:
         discard(aside)
         raise

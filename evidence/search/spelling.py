@@ -70,19 +70,15 @@ class Letters:
 
     def within(self, word: str, dist: int) -> list[str]:
         """The words an edit distance of ``dist`` could reach: no more than ``dist`` letters to remove or add."""
-        shared = self.shared(word)
-        if shared is None:
-            return self.words
-        keep = np.maximum(self.lengths, len(word)) - shared <= dist
-        return [self.words[i] for i in np.flatnonzero(keep)]
+        return self.passing(word, lambda shared: np.maximum(self.lengths, len(word)) - shared <= dist)
 
     def similar(self, word: str, cutoff: float) -> list[str]:
         """The words whose ``difflib`` quick ratio with ``word`` reaches ``cutoff`` (a bound on the ratio)."""
+        return self.passing(word, lambda shared: 2.0 * shared / (self.lengths + len(word)) >= cutoff - 1e-9)
+
+    def passing(self, word: str, test) -> list[str]:
         shared = self.shared(word)
-        if shared is None:
-            return self.words
-        keep = 2.0 * shared / (self.lengths + len(word)) >= cutoff - 1e-9
-        return [self.words[i] for i in np.flatnonzero(keep)]
+        return self.words if shared is None else [self.words[i] for i in np.flatnonzero(test(shared))]
 
 
 @dataclass

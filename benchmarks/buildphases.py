@@ -12,7 +12,8 @@ so the work done is the CLI's work:
 
 - ``validate``: ``load_corpus`` (YAML reading, schemas, vocabulary checks)
 - ``effects``: the rest of ``prepare`` (effect sizes, grouping candidates, hashing)
-- ``pooling``: ``pooling.group`` and every ``pooling.pool`` call
+- ``pooling``: ``pooling.group``, ``pooling.pool_all`` and every ``pooling.pool`` call in this process
+  (``peak_rss_mb_after``: this process's peak RSS when each phase last ended, to find where the peak is)
 - ``database``: ``write_database``
 - ``index``: the search index (``evidence.search.indexer``'s build and swap,
   when the build has one), or whatever else ``build`` does after ``prepare``
@@ -25,6 +26,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import resource
 import sys
 import time
 
@@ -33,14 +35,22 @@ T0 = time.perf_counter()
 TIMES: dict[str, float] = {}
 
 
+DEPTH: dict[str, int] = {}
+PEAK_MB: dict[str, float] = {}  # this process's peak RSS when each phase last ended
+
+
 def _timed(phase: str, fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        DEPTH[phase] = DEPTH.get(phase, 0) + 1
         start = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
-            TIMES[phase] = TIMES.get(phase, 0.0) + time.perf_counter() - start
+            DEPTH[phase] -= 1
+            if DEPTH[phase] == 0:  # pool_all calls pool in this process when it does not use workers: count once
+                TIMES[phase] = TIMES.get(phase, 0.0) + time.perf_counter() - start
+            PEAK_MB[phase] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     wrapper.__wrapped_for_phase__ = True
     return wrapper
 
@@ -77,6 +87,7 @@ def main() -> None:
     _patch(build_modules, "load_corpus", "validate")
     _patch(build_modules, "group", "pooling")
     _patch(build_modules, "pool", "pooling")
+    _patch(build_modules, "pool_all", "pooling")  # over worker processes: their pool calls are not seen here
     _patch(build_modules, "write_database", "database")
     for name in ("build_aside", "swap", "build_index", "write_index"):
         _patch(build_modules, name, "index")
@@ -116,6 +127,7 @@ def main() -> None:
     print(json.dumps({"phases": phases, "build": total_build, "counts": prepared.counts(),
                       "dataset_version": prepared.dataset_version,
                       "index_in_build": "index" in TIMES,
+                      "peak_rss_mb_after": {phase: round(mb) for phase, mb in PEAK_MB.items()},
                       "incremental": bool(getattr(prepared, "incremental", False))}))
 
 

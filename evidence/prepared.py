@@ -38,7 +38,7 @@ class BuildError(Exception):
 
 @dataclass
 class Prepared:
-    corpus: Corpus
+    corpus: Corpus  # a full build's: its vocabulary (the studies are dropped once they are rows, to save memory)
     dataset_version: str
     studies: list[dict] = field(default_factory=list)
     effects: list[dict] = field(default_factory=list)

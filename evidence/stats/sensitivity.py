@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rma import Fit, rma
+from . import rowwise
+from .rma import METHODS, TESTS, Fit, rma
+from .validation import check_choice, check_level, effect_vectors
 
 
 def _arrays(yi, vi):
@@ -33,13 +35,21 @@ def leave_one_out(yi, vi, labels, method="REML", test="z", level=0.95) -> list[t
         raise ValueError(f"labels ({len(labels)}) and studies ({y.size}) differ in number")
     if y.size < 2:
         return []
-    keep = np.ones(y.size, dtype=bool)
-    out = []
-    for i, label in enumerate(labels):
-        keep[i] = False
-        out.append((label, rma(y[keep], v[keep], method=method, test=test, level=level)))
-        keep[i] = True
-    return out
+    check_choice("method", method, METHODS)
+    check_choice("test", test, TESTS)
+    check_level(level)
+    if method not in rowwise.METHODS or y.size < 3:
+        return [(label, rma(y[keep], v[keep], method=method, test=test, level=level))
+                for label, keep in zip(labels, _without_each(y.size))]
+    # Fisher scoring for all k fits at once (the build's ~100,000 refits); each row is its scalar fit.
+    y, v = effect_vectors(y, v)  # what each scalar fit would check
+    masks = _without_each(y.size)
+    ys, vs = np.stack([y[m] for m in masks]), np.stack([v[m] for m in masks])
+    return list(zip(labels, rowwise.rma_rows(ys, vs, method, test, level)))
+
+
+def _without_each(k: int) -> list[np.ndarray]:
+    return [np.arange(k) != i for i in range(k)]
 
 
 def subset_fit(yi, vi, mask, method="REML", test="z", level=0.95) -> Fit | None:

@@ -21,6 +21,7 @@ THRESHOLD = 1e-5  # metafor control: threshold (Fisher scoring convergence)
 MAXITER = 100  # metafor control: maxiter
 TAU2_MAX = 100.0  # metafor control: tau2.max (upper end of the PM search)
 LL_TOL = R_UNIROOT_TOL  # metafor control: tol, also used by the ll0 check
+LL0_NOTE = "Fisher scoring stopped at a local maximum; tau2 set to 0 (as metafor)"
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def _fisher_scoring(y, v, method) -> Tau2Estimate:
         reml = method == "REML"
         if _loglik(y, v, 0.0, reml) - _loglik(y, v, t, reml) > LL_TOL:
             t = 0.0
-            notes = ("Fisher scoring stopped at a local maximum; tau2 set to 0 (as metafor)",)
+            notes = (LL0_NOTE,)
     w = 1 / (v + t)
     if method == "ML":
         se = math.sqrt(2 / float(np.sum(w * w)))

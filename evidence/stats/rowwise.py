@@ -1,0 +1,177 @@
+"""Many intercept-only random-effects fits of one size at once (one per matrix row), as metafor's ``rma``.
+
+Leave-one-out (:func:`evidence.stats.sensitivity.leave_one_out`) fits k
+problems of k − 1 studies each; a build fits about 100,000 of them, and each
+scalar fit pays numpy's per-call overhead a dozen times per iteration. Here
+every row runs exactly the iteration of :func:`evidence.stats.tau2.estimate_tau2`
+(metafor 3.8-1's: start at the Hedges estimate, halve a step that would go
+below 0, stop when the change is <= 1e-5, the ll0 check after), each row
+stopping at its own iteration, so each row's tau² is what the scalar code
+gives for that row alone. A row that needs more than the scalar code's plain
+path (no convergence) is returned as None; :func:`rma_rows` fits such a row
+with :func:`evidence.stats.rma.rma` (which then falls back to DL, as metafor).
+:func:`rma_rows` finishes each fit as :func:`evidence.stats.rma.rma_with_tau2` does.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+from scipy import special
+
+from .rma import Fit, rma
+from .tau2 import LL0_NOTE, LL_TOL, MAXITER, THRESHOLD, Tau2Estimate
+
+METHODS = ("ML", "REML", "EB")
+
+
+def _others(a: np.ndarray) -> np.ndarray:
+    """Per row, sum_{j != i} a_j without the cancellation of ``a.sum() - a``."""
+    cum = np.cumsum(a, axis=1)
+    before = np.concatenate((np.zeros((a.shape[0], 1)), cum[:, :-1]), axis=1)
+    tail = np.cumsum(a[:, ::-1], axis=1)[:, ::-1]
+    after = np.concatenate((tail[:, 1:], np.zeros((a.shape[0], 1))), axis=1)
+    return before + after
+
+
+def _mean_w(w, y, s):
+    return np.sum(w * y, axis=1) / s
+
+
+def _tr_pp(w, s):
+    """tr(PP) per row for intercept-only weights ``w`` (:class:`evidence.stats.tau2.InterceptProjection`)."""
+    diag = w * _others(w) / s[:, None]
+    w2 = w * w
+    return np.sum(diag ** 2, axis=1) + np.sum(w2 * _others(w2), axis=1) / (s * s), diag
+
+
+def _step(y, v, t, method, k):
+    w = 1 / (v + t[:, None])
+    s = w.sum(axis=1)
+    mu = _mean_w(w, y, s)
+    if method == "ML":
+        r = w * (y - mu[:, None])
+        return (np.sum(r * r, axis=1) - s) / np.sum(w * w, axis=1)
+    if method == "REML":
+        r = w * (y - mu[:, None])
+        tr_pp, diag = _tr_pp(w, s)
+        return (np.sum(r * r, axis=1) - diag.sum(axis=1)) / tr_pp
+    r = y - mu[:, None]  # EB
+    return (np.sum(w * r * r, axis=1) * k / (k - 1) - k) / s
+
+
+def _loglik(y, v, t, reml: bool):
+    k = y.shape[1]
+    w = 1 / (v + t[:, None])
+    sw = w.sum(axis=1)
+    mu = np.sum(w * y, axis=1) / sw
+    rss = np.sum(w * (y - mu[:, None]) ** 2, axis=1)
+    ll = -0.5 * (k - reml) * math.log(2 * math.pi) - 0.5 * np.sum(np.log(v + t[:, None]), axis=1) - 0.5 * rss
+    return ll - 0.5 * np.log(sw) if reml else ll
+
+
+def fisher_scoring_rows(y: np.ndarray, v: np.ndarray, method: str) -> list[Tau2Estimate | None]:
+    """``estimate_tau2(y[i], v[i], method)`` for every row i (``method`` in :data:`METHODS`, k >= 2)."""
+    if method not in METHODS:
+        raise ValueError(f"row-wise Fisher scoring is for {METHODS}, not {method!r}")
+    n, k = y.shape
+    he_w = np.ones((n, k))
+    he_diag = he_w * _others(he_w) / k
+    he_rss = np.sum((y - (np.sum(y, axis=1) / k)[:, None]) ** 2, axis=1)
+    t = np.maximum(0.0, (he_rss - np.sum(he_diag * v, axis=1)) / (k - 1))
+    iterations = np.zeros(n, dtype=int)
+    active = np.ones(n, dtype=bool)
+    failed = np.zeros(n, dtype=bool)
+    while active.any():
+        rows = np.flatnonzero(active)
+        old = t[rows]
+        adj = _step(y[rows], v[rows], old, method, k)
+        negative = old + adj < 0
+        # From 0, the scalar loop halves a negative step until it underflows to -0.0 (~1,075 halvings): t stays 0.
+        adj[negative & (old == 0)] = -0.0
+        negative &= old != 0
+        while negative.any():
+            adj[negative] /= 2
+            negative = old + adj < 0
+        t[rows] = old + adj
+        iterations[rows] += 1
+        done = np.abs(old - t[rows]) <= THRESHOLD
+        over = iterations[rows] > MAXITER  # as the scalar loop: a failure even when this step converged
+        failed[rows[over]] = True
+        active[rows[done | over]] = False
+    ll0 = np.zeros(n, dtype=bool)
+    if method in ("ML", "REML"):
+        check = np.flatnonzero(~failed & (t > THRESHOLD))
+        if check.size:
+            reml = method == "REML"
+            drop = (_loglik(y[check], v[check], np.zeros(check.size), reml)
+                    - _loglik(y[check], v[check], t[check], reml)) > LL_TOL
+            ll0[check[drop]] = True
+            t[check[drop]] = 0.0
+    w = 1 / (v + t[:, None])
+    if method == "ML":
+        se = np.sqrt(2 / np.sum(w * w, axis=1))
+    elif method == "REML":
+        se = np.sqrt(2 / _tr_pp(w, w.sum(axis=1))[0])
+    else:
+        se = math.sqrt(2 * k * k / (k - 1)) / w.sum(axis=1)
+    return [None if failed[i] else
+            Tau2Estimate(float(t[i]), float(se[i]), True, int(iterations[i]), (LL0_NOTE,) if ll0[i] else ())
+            for i in range(n)]
+
+
+def rma_rows(y: np.ndarray, v: np.ndarray, method: str, test: str, level: float) -> list[Fit]:
+    """``rma(y[i], v[i], method, test, level)`` for every row i (checked rows of k >= 2, ``method`` in METHODS)."""
+    estimates = fisher_scoring_rows(y, v, method)
+    good = np.array([e is not None for e in estimates])
+    out: list[Fit | None] = [None if e is not None else rma(y[i], v[i], method, test, level)
+                             for i, e in enumerate(estimates)]
+    if not good.any():
+        return out
+    rows = np.flatnonzero(good)
+    y, v = y[rows], v[rows]
+    k = y.shape[1]
+    tau2 = np.array([estimates[i].tau2 for i in rows])
+    w = 1 / (v + tau2[:, None])
+    sw = w.sum(axis=1)
+    mu = np.sum(w * y, axis=1) / sw
+    var_mu = 1 / sw
+    flat = np.zeros(rows.size, dtype=bool)
+    df = None
+    if test == "knha":
+        rss = np.sum(w * (y - mu[:, None]) ** 2, axis=1)
+        flat = rss <= sys.float_info.epsilon  # rma: the z-test where knha is undefined
+        var_mu = np.where(flat, var_mu, var_mu * rss / (k - 1))
+        df = k - 1
+    se = np.sqrt(var_mu)
+    stat = mu / se
+    z_crit = float(special.ndtri(0.5 + level / 2))
+    crit = np.full(rows.size, z_crit)
+    pval = 2 * special.ndtr(-np.abs(stat))
+    if df is not None:
+        crit[~flat] = float(special.stdtrit(df, 0.5 + level / 2))
+        pval[~flat] = 2 * special.stdtr(df, -np.abs(stat[~flat]))
+    w0 = 1 / v  # QE, I² and H² as rma's _heterogeneity (the equal-effects weights)
+    s0 = w0.sum(axis=1)
+    qe = np.maximum(0.0, np.sum(w0 * (y - (np.sum(w0 * y, axis=1) / s0)[:, None]) ** 2, axis=1))
+    qep = special.chdtrc(k - 1, qe)
+    vt = (k - 1) / np.sum(w0 * _others(w0) / s0[:, None], axis=1)
+    half = crit * np.sqrt(var_mu + tau2)
+    weights = 100 * w / sw[:, None]
+    wide = v.max(axis=1) / v.min(axis=1) >= 1e7
+    for j, i in enumerate(rows):
+        est = estimates[i]
+        notes = ["ratio of largest to smallest sampling variance is extremely large; "
+                 "results may be unstable (metafor warns too)"] if wide[j] else []
+        notes.extend(est.notes)
+        if flat[j] and df is not None:
+            notes.append("knha undefined: all estimates identical (residual Q = 0); used the z-test")
+        m, s, c = float(mu[j]), float(se[j]), float(crit[j])
+        out[i] = Fit(method, test, level, k, m, s, m - c * s, m + c * s, m / s, float(pval[j]),
+                     est.tau2, est.se_tau2, float(100 * tau2[j] / (vt[j] + tau2[j])), float(tau2[j] / vt[j] + 1),
+                     float(qe[j]), float(qep[j]), float(mu[j] - half[j]), float(mu[j] + half[j]),
+                     None if flat[j] or df is None else df, tuple(weights[j].tolist()), True, method,
+                     tuple(notes), "z" if flat[j] or df is None else "knha")
+    return out

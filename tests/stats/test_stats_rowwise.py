@@ -1,0 +1,73 @@
+"""Row-wise fits (leave-one-out's batched path) equal the scalar rma fit of each row."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from evidence.stats import rowwise, sensitivity
+from evidence.stats.rma import rma
+
+FIELDS = ("estimate", "se", "ci_lb", "ci_ub", "stat", "pval", "tau2", "se_tau2", "I2", "H2", "QE", "QEp",
+          "pi_lb", "pi_ub")
+
+
+def _same(fit, ref):
+    a, b = dataclasses.asdict(fit), dataclasses.asdict(ref)
+    for name in ("k", "df", "method_used", "test_used", "converged", "notes", "method", "test", "level"):
+        assert a[name] == b[name], name
+    for name in FIELDS:
+        if b[name] is None:
+            assert a[name] is None, name
+        else:
+            assert math.isclose(a[name], b[name], rel_tol=1e-12, abs_tol=1e-300), (name, a[name], b[name])
+    assert np.allclose(a["weights"], b["weights"], rtol=1e-12, atol=0)
+
+
+CASES = {
+    "heterogeneous": ([0.1, 0.5, 0.3, 0.9, -0.2, 0.4], [0.02, 0.03, 0.05, 0.04, 0.01, 0.06]),
+    "homogeneous (tau² at 0, steps halved from 0)": ([0.1, 0.11, 0.09, 0.1, 0.105], [0.2, 0.3, 0.25, 0.2, 0.3]),
+    "identical estimates (knha undefined)": ([0.3, 0.3, 0.3, 0.3], [0.02, 0.03, 0.05, 0.04]),
+    "extreme variance ratio": ([0.1, 0.5, 0.3, 0.9], [1e-9, 0.03, 0.05, 0.04]),
+    "k = 3": ([0.1, 0.8, -0.4], [0.01, 0.02, 0.015]),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("method", rowwise.METHODS)
+@pytest.mark.parametrize("test", ["z", "knha"])
+def test_leave_one_out_equals_each_scalar_fit(case, method, test):
+    y, v = CASES[case]
+    out = sensitivity.leave_one_out(y, v, range(len(y)), method, test)
+    assert len(out) == len(y)
+    for i, (label, fit) in enumerate(out):
+        assert label == i
+        _same(fit, rma(np.delete(y, i), np.delete(v, i), method=method, test=test))
+
+
+def test_random_rows_equal_scalar_fits():
+    rng = np.random.default_rng(3)
+    for k in (2, 4, 9, 25):
+        y = rng.normal(0.2, 0.4, (40, k))
+        v = rng.uniform(0.005, 0.3, (40, k))
+        for method in rowwise.METHODS:
+            for fit, i in zip(rowwise.rma_rows(y, v, method, "knha", 0.9), range(40)):
+                _same(fit, rma(y[i], v[i], method=method, test="knha", level=0.9))
+
+
+def test_a_row_that_does_not_converge_is_fitted_alone(monkeypatch):
+    monkeypatch.setattr(rowwise, "MAXITER", 0)  # every row fails: each is fitted by rma (which falls back to DL)
+    y, v = np.array([[0.1, 0.5, 0.3]]), np.array([[0.02, 0.03, 0.05]])
+    assert rowwise.fisher_scoring_rows(y, v, "REML") == [None]
+    [fit] = rowwise.rma_rows(y, v, "REML", "z", 0.95)
+    _same(fit, rma(y[0], v[0], method="REML"))
+
+
+def test_leave_one_out_names_a_bad_value():
+    with pytest.raises(ValueError, match="row 2"):
+        sensitivity.leave_one_out([0.1, 0.2, 0.3], [0.1, 0.0, 0.1], "abc", "REML", "z")
+    with pytest.raises(ValueError, match="method"):
+        sensitivity.leave_one_out([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], "abc", "XX", "z")

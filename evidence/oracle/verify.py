@@ -2,8 +2,8 @@
 
 Each parameter is refitted from its own stored rows exactly as
 docs/statistics.md §9 writes the model in R (metafor 3.8-1; clubSandwich for
-che-rve), together with its rho-sensitivity fits and its small-study test,
-in one ``Rscript`` run (:mod:`.runner`). Tolerances are named: ``RMA_RTOL``
+che-rve), together with its rho-sensitivity fits, its leave-one-out fits and
+its small-study test, in one ``Rscript`` run (:mod:`.runner`). Tolerances are named: ``RMA_RTOL``
 for rma (closed forms and Fisher scoring, as metafor), ``CHE_RTOL`` for
 che-rve (metafor's rma.mv optimises log(sigma²) with nlminb; we solve the
 same score equations, so the optima agree to the optimisers' tolerance).
@@ -34,6 +34,7 @@ CHE_FIELDS = {"estimate": "estimate", "se": "se", "ci_low": "ci_lb", "ci_high": 
               "i2": "I2", "q": "QE", "q_pval": "QEp", "k": "k", "k_effects": "k_effects"}
 RHO_FIELDS = {"estimate": "estimate", "se": "se", "ci_low": "ci_lb", "ci_high": "ci_ub", "df": "df",
               "tau2": "tau2", "omega2": "omega2"}
+LOO_FIELDS = {"estimate": "estimate", "ci_low": "ci_lb", "ci_high": "ci_ub", "tau2": "tau2", "i2": "I2"}
 REGTEST_FIELDS = {"stat": "stat", "pval": "pval", "limit_estimate": "estimate", "limit_ci_low": "ci_lb",
                   "limit_ci_high": "ci_ub"}
 VARIANCES = {"tau2", "omega2", "se_tau2"}
@@ -80,18 +81,34 @@ def _dataset(name: str, p: dict, model: str, rho: float) -> dict:
 
 
 def datasets(parameters: list[dict]) -> list[dict]:
-    """Everything to fit in R for ``parameters``, named ``p<i>``, ``p<i>-rho<r>``, ``p<i>-regtest``."""
+    """Everything to fit in R for ``parameters``, named ``p<i>``, ``p<i>-rho<r>``, ``p<i>-loo<j>``,
+    ``p<i>-regtest``."""
     out = []
     for i, p in enumerate(parameters):
         out.append(_dataset(f"p{i}", p, r_model(p), p["rho"] if p["rho"] is not None else 0.8))
         for other in (p.get("sensitivity") or {}).get("rho", []):
             out.append(_dataset(f"p{i}-rho{other['rho']}", p, "che", other["rho"]))
+        out += _leave_one_out(i, p)
         test = p.get("small_study_test")
         if test is not None:
             effects = p["study_effects"]
             out.append({"name": f"p{i}-regtest", "model": "regtest", "method": test["method"],
                         "test": test["test"], "yi": [s["yi"] for s in effects],
                         "vi": [s["vi"] for s in effects]})
+    return out
+
+
+def _leave_one_out(i: int, p: dict, method: str | None = None) -> list[dict]:
+    """rma without each study in turn, on one effect per study (``study_effects``), as the build refits them:
+    che-rve parameters with their estimator and z, rma parameters with the method and test asked for."""
+    che = p["model"] == "che-rve"
+    effects = p["study_effects"]
+    out = []
+    for j, entry in enumerate((p.get("sensitivity") or {}).get("leave_one_out", [])):
+        kept = [s for s in effects if s["study"] != entry["omitted"]]
+        out.append({"name": f"p{i}-loo{j}", "model": "rma", "method": method or (p["method_used"] if che else
+                                                                                 p["method"]),
+                    "test": "z" if che else p["test"], "yi": [s["yi"] for s in kept], "vi": [s["vi"] for s in kept]})
     return out
 
 
@@ -121,6 +138,7 @@ def verify(parameters: list[dict]) -> Report:
     fitted = {r["name"]: r for r in fit_in_r(datasets(parameters))}
     report = Report()
     second: list[tuple[str, dict, dict, dict]] = []  # (label, ours, fields, dataset at our optimum)
+    loo_dl: list[tuple[str, dict, dict]] = []  # (label, ours, the DL dataset) where R's REML did not converge
     for i, p in enumerate(parameters):
         che = p["model"] == "che-rve"
         label = f"{p['id']} ({p['model']})"
@@ -136,11 +154,24 @@ def verify(parameters: list[dict]) -> Report:
             _che_compare(report, second, f"{p['id']} at rho {other['rho']}", other, fitted[name], RHO_FIELDS,
                          _dataset(f"{name}-fixed", p, "che", other["rho"]))
             report.count("rho-sensitivity fits")
+        for j, entry in enumerate((p.get("sensitivity") or {}).get("leave_one_out", [])):
+            theirs = fitted[f"p{i}-loo{j}"]
+            if theirs["error"] is not None:
+                # metafor stops where Fisher scoring does not converge; rma then falls back to DL (as ours does)
+                loo_dl.append((f"{p['id']} without {entry['omitted']} (DL)", entry, _leave_one_out(i, p, "DL")[j]))
+                continue
+            _compare(report, f"{p['id']} without {entry['omitted']}", entry, theirs, LOO_FIELDS, RMA_RTOL)
+            report.count("leave-one-out fits")
         test = p.get("small_study_test")
         if test is not None:
             _compare(report, f"{p['id']} small-study test", test, fitted[f"p{i}-regtest"], REGTEST_FIELDS,
                      RMA_RTOL)
             report.count("small-study tests")
+    if loo_dl:
+        by_dl = {r["name"]: r for r in fit_in_r([ds for *_, ds in loo_dl])}
+        for label, ours, ds in loo_dl:
+            _compare(report, label, ours, by_dl[ds["name"]], LOO_FIELDS, RMA_RTOL)
+            report.count("leave-one-out fits")
     if second:
         at_ours = {r["name"]: r for r in fit_in_r([ds for *_, ds in second])}
         for label, ours, fields, ds in second:

@@ -1,7 +1,7 @@
 """R is the oracle: every parameter the build stores, refitted in R from its own rows.
 
 The repository's real knowledge base is built and every stored parameter —
-with its rho-sensitivity fits and its small-study test — is fitted again in
+with its rho-sensitivity fits, leave-one-out fits and small-study test — is fitted again in
 R in one ``Rscript`` run, exactly as ``evidence verify`` does
 (evidence/oracle/verify.py holds the models and the named tolerances).
 """
@@ -51,3 +51,21 @@ def test_a_wrong_number_is_caught(stored):
     p["estimate"] = p["estimate"] * (1 + 1e-4) + 1e-6
     report = oracle.verify([p])
     assert not report.ok and any(" estimate: stored " in line for line in report.mismatches)
+
+
+def test_every_parameter_from_three_studies_has_its_leave_one_out_checked(stored):
+    for p in stored:
+        omitted = [e["omitted"] for e in p["sensitivity"]["leave_one_out"]]
+        assert omitted == ([s["study"] for s in p["study_effects"]] if p["k"] >= 3 else []), p["id"]
+
+
+def test_a_wrong_leave_one_out_number_is_caught(stored):
+    """The leave-one-out fits are compared too: one nudged tau² is reported with the study left out."""
+    p = next(dict(p) for p in stored if len(p["sensitivity"]["leave_one_out"]) > 1
+             and p["sensitivity"]["leave_one_out"][1]["tau2"] > 1e-6)
+    loo = [dict(e) for e in p["sensitivity"]["leave_one_out"]]
+    loo[1]["tau2"] *= 1 + 1e-4
+    p["sensitivity"] = {**p["sensitivity"], "leave_one_out": loo}
+    report = oracle.verify([p])
+    assert len(report.mismatches) == 1
+    assert report.mismatches[0].startswith(f"{p['id']} without {loo[1]['omitted']} tau2: stored ")

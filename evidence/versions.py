@@ -99,15 +99,30 @@ def database_url_for(path: Path, immutable: bool) -> str:
     return f"sqlite:///file:{path}?{flags}&uri=true"
 
 
+#: Parsed manifests by (path, inode, size, mtime): every request resolves its version, and a published folder
+#: never changes, so the parse is kept; a replaced or damaged manifest has another key. Bounded: old builds go.
+_MANIFESTS: dict[tuple, dict] = {}
+_MANIFESTS_KEPT = 8
+
+
 def read_manifest(folder: Path) -> dict:
+    path = os.path.join(folder, MANIFEST)
     try:
-        with open(folder / MANIFEST, encoding="utf-8") as fh:
+        st = os.stat(path)
+        key = (path, st.st_ino, st.st_size, st.st_mtime_ns)
+        manifest = _MANIFESTS.get(key)
+        if manifest is not None:
+            return manifest
+        with open(path, encoding="utf-8") as fh:
             manifest = json.load(fh)
     except (OSError, ValueError) as exc:
         raise ReadSideError(f"the published build {folder.name} has no readable {MANIFEST} "
                             f"({exc.__class__.__name__}): run `evidence build`") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise ReadSideError(f"the manifest of {folder.name} is malformed: run `evidence build`")
+    if len(_MANIFESTS) >= _MANIFESTS_KEPT:
+        _MANIFESTS.clear()
+    _MANIFESTS[key] = manifest
     return manifest
 
 
@@ -145,9 +160,12 @@ def verify(version: Version) -> None:
         if not version.index_dir.is_dir():
             raise ReadSideError(f"no search index at {version.index_dir}: run `evidence build`")
         return
+    # every request checks every file (a file damaged while serving must give a 503, not a SIGBUS): plain
+    # string paths, since pathlib's joins cost more than the stat calls themselves
+    base = os.path.join(version.folder, "")
     for rel, size in version.files.items():
         try:
-            actual = os.stat(version.folder / rel).st_size
+            actual = os.stat(base + rel).st_size
         except OSError:
             raise ReadSideError(f"{rel} is missing from the published build {version.folder.name}: "
                                 "run `evidence build` to publish a new one") from None

@@ -4,18 +4,16 @@ the load generator's arithmetic and its loopback-only rule; the FTS5 baseline's 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from benchmarks import generate
+from benchmarks.fts5 import match_expression
+from benchmarks.loadgen import percentile, run
+from evidence.records.validate import load_corpus
 
-from benchmarks import generate  # noqa: E402
-from benchmarks.fts5 import match_expression  # noqa: E402
-from benchmarks.loadgen import percentile, run  # noqa: E402
-from evidence.records.validate import load_corpus  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

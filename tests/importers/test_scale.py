@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import random
 import time
 
 from import_helpers import run_import
 
-HEADER = ("study,doi,bibkey,design,country,timepoint_months,intervention,target_group,outcome,comparison,measure,"
-          "ai,bi,ci,di,n1i,n2i,m1i,sd1i,m2i,sd2i,yi,vi,sei\n")
+from benchmarks.importscale import synthetic_csv as benchmark_csv
 
 
 def synthetic_csv(path, rows: int):
-    """SYNTHETIC rows (random counts, invented names): for timing only, never data."""
-    rng = random.Random(rows)
-    with open(path, "w") as fh:
-        fh.write(HEADER)
-        for i in range(rows):
-            fh.write(f"Synthetic{i} ({1950 + i % 70}),,,rct,Denmark,12,cbt-offenders,juvenile-offenders,recidivism,"
-                     f"control,OR,{rng.randint(1, 50)},{rng.randint(51, 200)},{rng.randint(1, 50)},"
-                     f"{rng.randint(51, 200)},,,,,,,,,\n")
-    return path
+    """The benchmark's SYNTHETIC rows (random counts, invented names), seeded by their number: timing only."""
+    return benchmark_csv(path, rows, seed=rows)
 
 
 def _cpu(data_dir, path) -> float:

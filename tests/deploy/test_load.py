@@ -16,16 +16,16 @@ All traffic goes to 127.0.0.1, and the load is bounded in time and count.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from production_server import serving
+
+from benchmarks.loadgen import run
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_URL = os.environ.get("EVIDENCE_TEST_DATABASE_URL")
@@ -48,12 +48,6 @@ URLS = [
 ]
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(port: int, path: str) -> int:
@@ -82,33 +76,14 @@ def production(tmp_path):
     built = subprocess.run([str(bin_dir / "evidence"), "build"], env=env, cwd=ROOT, capture_output=True,
                            text=True, timeout=600)
     assert built.returncode == 0, built.stderr
-    port = _free_port()
     log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "w", encoding="utf-8") as log:
-        server = subprocess.Popen([str(ROOT / "deploy" / "serve-production"), "--workers", str(WORKERS),
-                                   "--bind", f"127.0.0.1:{port}"], env=env, cwd=ROOT, stdout=log,
-                                  stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while _get(port, "/healthz") != 200:
-            assert server.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, f"not healthy after 60 s:\n{log_path.read_text()}"
-            time.sleep(0.2)
+    with serving(["--workers", str(WORKERS)], env, log_path, lambda port: _get(port, "/healthz") == 200,
+                 within=60, stop_within=30) as (port, server):
         yield port, server, log_path
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def test_fifty_clients_for_a_minute_get_no_errors(production):
     port, server, log_path = production
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.loadgen import run
-
     # Every page of the mix exists: a 404 (a renamed record, a moved route) fails here, before the load,
     # rather than thinning the mix; under load any status outside 2xx counts as an error (benchmarks/loadgen.py).
     statuses = {path: _get(port, path) for _name, _category, path in URLS}

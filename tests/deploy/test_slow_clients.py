@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -25,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from production_server import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 2
@@ -33,12 +32,6 @@ ANSWER_WITHIN = 5.0  # seconds a normal request may take while they are held
 PARTIAL_REQUEST = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow-client-test\r\n"  # no blank line
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _healthz(port: int, timeout: float) -> int | None:
@@ -62,26 +55,10 @@ def _server(settings, tmp_path: Path, extra: list[str], workers: int):
     env.update({"EVIDENCE_DATA_DIR": str(settings.data_dir), "EVIDENCE_INSTANCE_DIR": str(settings.instance_dir),
                 "EVIDENCE_DATABASE_URL": settings.database_url, "EVIDENCE_INDEX_DIR": str(settings.index_dir),
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
-    port = _free_port()
-    log_path = tmp_path / f"gunicorn-{port}.log"
-    with open(log_path, "w", encoding="utf-8") as log:
-        server = subprocess.Popen([str(ROOT / "deploy" / "serve-production"), "--allow-sqlite", "--workers",
-                                   str(workers), "--bind", f"127.0.0.1:{port}", "--", *extra],
-                                  env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while _healthz(port, 5) != 200:
-            assert server.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, f"not healthy after 90 s:\n{log_path.read_text()}"
-            time.sleep(0.3)
+    log_path = tmp_path / "gunicorn.log"  # one server per test
+    with serving(["--allow-sqlite", "--workers", str(workers), "--", *extra], env, log_path,
+                 lambda port: _healthz(port, 5) == 200, within=90, stop_within=40) as (port, _server):
         yield port, log_path
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(40)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @contextlib.contextmanager

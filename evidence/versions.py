@@ -5,7 +5,7 @@ Layout, for ``EVIDENCE_INDEX_DIR=<root>/index`` and an SQLite database at
 
     <root>/.index.read-<version>-<ns>-<pid>/   one published build (never changed once published)
         evidence.db                            the SQLite database (absent with PostgreSQL)
-        index/                                 the Whoosh index, facet and postings columns
+        index/                                 the search index: postings (facets too), cards, sort keys
         manifest.json                          dataset version, and every file's size
     <root>/.index.current -> .index.read-…     THE switch: one rename publishes a build
     <root>/.index.previous -> .index.read-…    the build it replaced, kept until the next build

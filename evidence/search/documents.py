@@ -27,6 +27,7 @@ import re
 from ..services import effects as effect_sizes
 from ..stats.escalc import EffectSizeError
 from .analysis import fold
+from .facets import FACETS, card_values, field_name
 
 LOGIT_TO_SMD = math.sqrt(3) / math.pi
 
@@ -138,6 +139,7 @@ def _document(study: dict, effects: list[dict], terms: dict, ancestors: dict, st
         "author": " ".join(study["authors"]) or study["label"], "country": study.get("country") or "",
         "design": f"{study['design']} {DESIGN_WORDS.get(study['design'], '')}",
         "card": card, **{k: "\n".join(v) for k, v in fielded.items()},
+        **{field_name(facet): card_values(card, facet) for facet in FACETS},
     }
     if study.get("year") is not None:
         doc["year"] = study["year"]

@@ -81,6 +81,11 @@ def make_filters(raw) -> tuple[Filters, list[str]]:
     return Filters(values, years.get("year_from"), years.get("year_to")), bad
 
 
+def field_name(facet: str) -> str:
+    """The index's id field of the facet's values (one term per value)."""
+    return f"facet_{facet}"
+
+
 def card_values(card: dict, facet: str) -> list[str]:
     if facet in ("intervention", "target_group", "outcome", "direction"):
         return card.get(facet) or []

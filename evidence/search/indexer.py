@@ -5,7 +5,7 @@ The build writes a complete index into the folder of the version it publishes
 an incremental build writes the live index with its changes (:func:`update_index`)
 or, when nothing changed, links the live one's files (:func:`link_index`). The
 index is the project's own columns (:mod:`.store`: postings written straight from
-the analysers, and the stored cards), the facet columns (:mod:`.columns`) and
+the analysers, facet values among them, the stored cards and sort keys) and
 ``evidence-meta.json`` (dataset version, vocabulary, spellings), memory-mapped by
 readers. Any failure removes the folder: nothing half-written is left.
 
@@ -23,8 +23,7 @@ readers. Any failure removes the folder: nothing half-written is left.
 
 The update writes a delta (see :mod:`.store`), folded into a new base when it would hold more than
 :data:`DELTA_BOUND` documents (or :data:`DELTA_SHARE` of the base's); either way searches answer as after
-a full build of the same studies. The facet columns are rewritten whole (small: a few numbers per
-study). The vocabulary is not changed: a vocabulary change is a full build.
+a full build of the same studies. The vocabulary is not changed: a vocabulary change is a full build.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ from pathlib import Path
 import numpy as np
 
 from ..outputs import save_array
-from .columns import Columns
 from .documents import documents, spellings, vocabulary
 from .schema import make_schema
 from .store import DELTA, DIRNAME, HIDDEN, IndexFiles, Writer
@@ -55,8 +53,6 @@ def write_index(aside: Path, prepared) -> None:
     with _discarded_on_failure(aside):
         docs = documents(prepared)
         _writer(docs).write(aside)
-        written = IndexFiles(aside)
-        Columns.from_cards(written.size, written.cards()).save(aside)
         meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms),
                 "spellings": spellings(docs)}
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -86,23 +82,22 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
     aside = Path(aside)
     aside.mkdir(parents=True, exist_ok=True)
     with _discarded_on_failure(aside):
-        previous, old = IndexFiles(live), Columns.load(live)
-        gone = sorted(set(ids_to_delete) | {doc["id"] for doc in docs})
-        keep = np.asarray(old.live, dtype=bool) & ~np.isin(old.ids, np.array(gone, dtype=str))
+        previous = IndexFiles(live)
+        keep = np.ones(previous.size, dtype=bool)
+        keep[previous.hidden] = False
+        ids = previous.fields["id"]
+        for gone in set(ids_to_delete) | {doc["id"] for doc in docs}:
+            keep[ids.postings(gone.encode("utf-8"))[0]] = False
         sources = [(part, keep[start:start + part.doc_count]) for part, start in zip(previous.parts, previous.starts)]
         writer = _writer(docs)
         base = previous.parts[0].doc_count
-        cards = [doc["card"] for doc in docs]
         if int(keep[base:].sum()) + len(docs) > max(DELTA_BOUND, base * DELTA_SHARE):
             writer.write(aside, sources)
-            columns = old.updated(keep, cards)
         else:
             shutil.copytree(live / DIRNAME, aside / DIRNAME, copy_function=os.link)
             writer.write(aside / DELTA, sources[1:])
             hidden = np.flatnonzero(~keep[:base])
             save_array(aside / DELTA / HIDDEN, hidden.astype(np.int32))
-            columns = old.updated(np.concatenate([np.ones(base, dtype=bool), keep[base:]]), cards, hidden)
-        columns.save(aside)
         words = spellings(docs, meta.get("spellings", {}))
         meta.update({"dataset_version": version, "spellings": words})
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")

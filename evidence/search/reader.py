@@ -2,7 +2,7 @@
 
 An :class:`OpenIndex` is one index version (one versioned directory). It keeps
 what a search needs for as long as the version is live: the postings columns and
-cards (:mod:`.store`) and the facet columns (:mod:`.columns`), all memory-mapped
+cards and sort keys (:mod:`.store`, read through :mod:`.columns`), memory-mapped
 so the workers of a server share their pages, the engine over them, and small LRU
 caches (rankings per parsed query, spelling corrections). :class:`IndexHolder`
 reopens when the link changes, so all of these are keyed on the index version by
@@ -119,9 +119,8 @@ def open_index(real: str) -> OpenIndex:
     try:
         with open(os.path.join(real, META_FILE), encoding="utf-8") as fh:
             meta = json.load(fh)
-        files, columns = IndexFiles(real), Columns.load(real)
-        if columns.n != files.size:
-            raise ValueError(f"{columns.n} documents in the facet columns, {files.size} in the postings")
+        files = IndexFiles(real)
+        columns = Columns(files)
     except (OSError, ValueError, KeyError) as exc:
         raise IndexMissing(f"no search index at {real}: run `evidence build`") from exc
     return OpenIndex(real, files, columns, meta)

@@ -10,8 +10,9 @@ Searchable text, each in the analysis that fits it:
 - fielded: ``title``, ``author``, ``country``, ``design``, ``intervention``,
   ``target``, ``outcome`` (labels and synonyms, both languages), ``id``, ``year``
 
-``card`` holds what a result list and the facets need (a dict), so a search
-never touches the database.
+``card`` holds what a result list needs (a dict), so a search never touches
+the database; ``facet_<facet>`` its facet values (never parsed: the query's
+field names are :data:`FIELD_ALIASES`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import functools
 from whoosh import fields
 
 from . import analysis
+from .facets import FACETS, field_name
 
 #: User-facing field names (and their Danish aliases) -> index field.
 FIELD_ALIASES = {
@@ -52,4 +54,4 @@ def make_schema() -> fields.Schema:
     """The schema the query parser reads (fields, their analyzers and types); one per process."""
     text = {name: fields.TEXT(analyzer=analysis.analyzer(a)) for name, a in TEXT_ANALYSIS.items()}
     return fields.Schema(id=fields.ID(stored=True, unique=True), year=fields.NUMERIC(int, bits=32, signed=False),
-                         card=fields.STORED, **text)
+                         card=fields.STORED, **text, **{field_name(f): fields.ID() for f in FACETS})

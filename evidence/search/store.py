@@ -7,8 +7,9 @@ each term's postings start), ``f.docs.npy`` (int32, ascending per term) and ``f.
 for text fields ``f.pos_offsets.npy`` and ``f.positions.npy`` (phrases) and ``f.lengths.npy`` (each
 document's number of terms; BM25F reads them quantised to a byte as Whoosh stores them). A year is
 its sortable term (``field.to_bytes``), so year terms and ranges are look-ups over ordered bytes.
-``cards.jsonl`` (+ ``cards.offsets.npy``) holds the cards, ``postings.json`` the format version,
-the number of documents and each field's kind and total length.
+``cards.jsonl`` (+ ``cards.offsets.npy``) holds the cards, ``keys.<key>.npy`` each document's sort key
+of :data:`SORT_KEYS` (from its card), ``postings.json`` the format version, the number of documents and
+each field's kind and total length. Facet values are the postings of the ``facet_<facet>`` id fields.
 
 An incremental update writes a small *delta* part (``<index>/delta/postings/``, the same files) of
 the documents it adds or replaces, and the base documents those hide (``delta/hidden.npy``); the base
@@ -34,11 +35,14 @@ from .analysis import analyse_line
 from .schema import TEXT_ANALYSIS
 
 DIRNAME = "postings"
-VERSION = 2
+VERSION = 3
 MANIFEST = "postings.json"
 DELTA, HIDDEN = "delta", "hidden.npy"  # the delta part's folder, and the base documents it hides
 #: Fields whose whole values repeat across documents (the vocabulary's labels): analysed once per value.
 REPEATING = frozenset({"intervention", "target", "outcome", "design", "country"})
+#: Per document, from its card: sort key -> (card key, value when the card has none, dtype).
+SORT_KEYS = {"year": ("year", -1, "i"), "strength": ("strength", 0, "i"), "level": ("evidence_level", 0, "i"),
+             "effect": ("effect_size", float("nan"), "d")}
 _LINE_CACHE = 20_000  # distinct lines remembered per analyzer (cleared when full: labels repeat, abstracts do not)
 
 
@@ -109,6 +113,7 @@ class Writer:
         self.lengths = {name: array("I") for name in self.kinds}
         self.first = {name: array("I") for name in self.kinds}
         self.cards: list[bytes] = []
+        self.keys = {key: array(dtype) for key, (_, _, dtype) in SORT_KEYS.items()}
 
     def add(self, doc: dict) -> None:
         for name, kind in self.kinds.items():
@@ -119,12 +124,16 @@ class Writer:
                 ids, first = vocabulary.value(value, name in REPEATING)
             elif kind == "numeric":  # the value's one sortable term (shift 0)
                 ids, first = vocabulary.ids_of([field.to_bytes(value).decode("latin-1")]), 0
-            else:
-                ids, first = vocabulary.ids_of(sorted({t.decode("utf-8") for t, _, _, _ in field.index(value)})), 0
+            else:  # an id, or a list of facet values
+                values = value if isinstance(value, list) else [t.decode("utf-8") for t, _, _, _ in field.index(value)]
+                ids, first = vocabulary.ids_of(sorted(set(values))), 0
             self.tokens[name].extend(ids)
             self.lengths[name].append(len(ids))
             self.first[name].append(first)
         self.cards.append(json.dumps(doc["card"], ensure_ascii=False).encode("utf-8"))
+        for key, (card_key, missing, _) in SORT_KEYS.items():
+            value = doc["card"].get(card_key)
+            self.keys[key].append(missing if value is None else value)
 
     def token_arrays(self, name: str, base: int):
         """``(term ids, document, position)`` of every token of the field, documents numbered from ``base``."""
@@ -162,6 +171,9 @@ class Writer:
         np.cumsum([len(c) + 1 for c in cards], out=offsets[1:])
         (target / "cards.jsonl").write_bytes(b"".join(c + b"\n" for c in cards))
         save_array(target / "cards.offsets.npy", offsets)
+        for key, values in self.keys.items():
+            kept = [part.keys[key][keep] for part, keep, _ in sources] + [np.frombuffer(values, dtype=values.typecode)]
+            save_array(target / f"keys.{key}.npy", np.concatenate(kept))
         manifest = {"version": VERSION, "documents": len(cards),
                     "fields": {name: {"kind": kind, "total": totals[name]} for name, kind in self.kinds.items()}}
         (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
@@ -320,8 +332,10 @@ class Part:
         if self.doc_count:  # mmap's slices are bytes: cheaper per card than a numpy memmap's
             with open(folder / "cards.jsonl", "rb") as fh:
                 self.card_blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        if len(self.card_offsets) != self.doc_count + 1 or len(self.card_blob) != self.card_offsets[-1]:
-            raise ValueError(f"{folder}: the cards do not match their offsets")
+        self.keys = {key: load_array(folder / f"keys.{key}.npy") for key in SORT_KEYS}
+        if len(self.card_offsets) != self.doc_count + 1 or len(self.card_blob) != self.card_offsets[-1] or \
+                any(len(keys) != self.doc_count for keys in self.keys.values()):
+            raise ValueError(f"{folder}: the cards or sort keys do not match the documents")
 
     def card_bytes(self, docnum: int) -> bytes:
         return self.card_blob[int(self.card_offsets[docnum]):int(self.card_offsets[docnum + 1]) - 1]
@@ -396,6 +410,17 @@ class Field:
             out.append(part.occurrences(i, mine - start) + (start << 32))
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
+    def counts(self, within: np.ndarray) -> dict[str, int]:
+        """term -> how many of the documents ``within`` (a mask over the live documents) hold it."""
+        out: dict[str, int] = {}
+        for part, start in zip(self.parts, self.starts):
+            held = np.concatenate([[0], np.cumsum(within[start:][part.docs], dtype=np.int64)])
+            per_term = held[part.offsets[1:]] - held[part.offsets[:-1]]
+            for i in np.flatnonzero(per_term).tolist():
+                term = part.terms[i].decode("utf-8")
+                out[term] = out.get(term, 0) + int(per_term[i])
+        return out
+
     def quantised_lengths(self, docs: np.ndarray) -> np.ndarray:
         """The lengths of the documents ``docs`` as BM25F reads them."""
         out = np.empty(len(docs))
@@ -426,6 +451,20 @@ class IndexFiles:
         self.doc_count = self.size - len(self.hidden)  # live documents
         self.fields = {name: Field([p.fields[name] for p in self.parts], self.starts, self.hidden)
                        for name in self.parts[0].fields}
+        self.keys = {key: self.parts[0].keys[key] if len(self.parts) == 1 else
+                     np.concatenate([p.keys[key] for p in self.parts]) for key in SORT_KEYS}
+
+    def id_order(self) -> np.ndarray:
+        """Every document number, in the order of the documents' ids (a hidden one beside its successor)."""
+        ids = self.fields["id"]
+        base = ids.parts[0]
+        if len(ids.parts) == 1:  # one document per id term, in term order
+            return base.docs.astype(np.int64)
+        delta = ids.parts[1]
+        at = [bisect.bisect_left(base.terms, delta.terms[i]) for i in range(delta.terms.n)]
+        # base term i at 2i + 1, a delta term at 2 * (the base terms before it): stable, so in its own order
+        order = np.argsort(np.r_[2 * np.arange(base.terms.n) + 1, 2 * np.array(at, dtype=np.int64)], kind="stable")
+        return np.concatenate([base.docs.astype(np.int64), delta.docs.astype(np.int64) + ids.starts[1]])[order]
 
     def card(self, docnum: int) -> dict:
         part = bisect.bisect_right(self.starts, docnum) - 1

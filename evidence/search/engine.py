@@ -108,23 +108,18 @@ class Engine:
             out = Match(out.docs, scores, out.terms, out.termcount)
         return out
 
-    def and_not_query(self, q) -> Match:
+    def binary_query(self, q) -> Match:
+        """``AndNot`` (a's documents not in b), ``Require`` (a's in b), ``AndMaybe`` (a's, plus b's scores)."""
         a, b = self.match(q.a), self.match(q.b)
-        keep = ~np.isin(a.docs, b.docs, assume_unique=True)
-        return boosted(Match(a.docs[keep], a.scores[keep], a.terms[keep], a.termcount), q.boost)
-
-    def require_query(self, q) -> Match:
-        a, b = self.match(q.a), self.match(q.b)
-        keep = np.isin(a.docs, b.docs, assume_unique=True)
-        return boosted(Match(a.docs[keep], a.scores[keep], a.terms[keep], a.termcount + b.termcount), q.boost)
-
-    def and_maybe_query(self, q) -> Match:
-        a, b = self.match(q.a), self.match(q.b)
-        _, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
-        scores, terms = a.scores.copy(), a.terms.copy()
-        scores[ia] += b.scores[ib]
-        terms[ia] += b.terms[ib]
-        return boosted(Match(a.docs, scores, terms, a.termcount + b.termcount), q.boost)
+        termcount = a.termcount if isinstance(q, query.AndNot) else a.termcount + b.termcount
+        if isinstance(q, query.AndMaybe):
+            _, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+            scores, terms = a.scores.copy(), a.terms.copy()
+            scores[ia] += b.scores[ib]
+            terms[ia] += b.terms[ib]
+            return boosted(Match(a.docs, scores, terms, termcount), q.boost)
+        keep = np.isin(a.docs, b.docs, assume_unique=True) ^ isinstance(q, query.AndNot)
+        return boosted(Match(a.docs[keep], a.scores[keep], a.terms[keep], termcount), q.boost)
 
     def not_query(self, q) -> Match:
         child = self.match(q.query)
@@ -237,9 +232,9 @@ _HANDLERS = {
     query.Term: Engine.term_query,
     query.And: Engine.and_query,
     query.Or: Engine.or_query,
-    query.AndNot: Engine.and_not_query,
-    query.Require: Engine.require_query,
-    query.AndMaybe: Engine.and_maybe_query,
+    query.AndNot: Engine.binary_query,
+    query.Require: Engine.binary_query,
+    query.AndMaybe: Engine.binary_query,
     query.Phrase: Engine.phrase_query,
     query.Not: Engine.not_query,
     query.NumericRange: Engine.numeric_range_query,

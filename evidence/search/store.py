@@ -469,10 +469,3 @@ class IndexFiles:
     def card(self, docnum: int) -> dict:
         part = bisect.bisect_right(self.starts, docnum) - 1
         return json.loads(self.parts[part].card_bytes(docnum - self.starts[part]))
-
-    def cards(self):
-        """``(document number, card)`` of every live document."""
-        hidden = set(self.hidden.tolist())
-        for d in range(self.size):
-            if d not in hidden:
-                yield d, self.card(d)

@@ -58,21 +58,18 @@ def _parser(schema, any_words: bool) -> qparser.QueryParser:
 
 
 def _balance_parentheses(text: str) -> tuple[str, bool]:
-    out, depth, changed = [], 0, False
+    """The text without a ``)`` that closes nothing and the last ``(`` that stay open; whether any went."""
+    out, depth = [], 0
     for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            if depth == 0:
-                changed = True
-                continue
-            depth -= 1
+        if ch == ")" and not depth:
+            continue
+        depth += (ch == "(") - (ch == ")")
         out.append(ch)
     result = "".join(out)
-    while depth:
+    for _ in range(depth):
         i = result.rfind("(")
-        result, depth, changed = result[:i] + " " + result[i + 1:], depth - 1, True
-    return result, changed
+        result = result[:i] + " " + result[i + 1:]
+    return result, len(out) < len(text) or depth > 0
 
 
 def repair(raw: str) -> tuple[str, list[Message]]:

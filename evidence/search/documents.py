@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 
+from ..constants import FIELD_OF_KIND
 from ..services import effects as effect_sizes
 from ..stats.escalc import EffectSizeError
 from .analysis import fold
@@ -41,15 +42,13 @@ DESIGN_WORDS = {
     "uncontrolled-before-after": "before-after uncontrolled før-efter uden kontrolgruppe",
     "systematic-review": "systematic review meta-analysis systematisk review metaanalyse",
 }
-KINDS = {"interventions": "intervention", "target_groups": "target_group",
-         "outcomes": "outcome", "comparisons": "comparison"}
 
 
 def vocabulary(terms: list[dict]) -> dict:
     """{kind: {slug: {label_da, label_en, parent, path, depth}}} for facets and labels."""
-    out: dict[str, dict] = {k: {} for k in KINDS.values()}
+    out: dict[str, dict] = {k: {} for k in FIELD_OF_KIND.values()}
     for t in terms:
-        out[KINDS[t["kind"]]][t["slug"]] = {
+        out[FIELD_OF_KIND[t["kind"]]][t["slug"]] = {
             "label_da": t["label_da"], "label_en": t["label_en"], "parent": t["parent"],
             "path": t["path"], "depth": t["depth"], "desirable": t.get("desirable")}
     return out
@@ -84,7 +83,7 @@ def standardised(effect: dict, desirable: str | None) -> float | None:
 
 def documents(prepared) -> list[dict]:
     """The index documents of every study in ``prepared``."""
-    terms = {(KINDS[t["kind"]], t["slug"]): t for t in prepared.terms}
+    terms = {(FIELD_OF_KIND[t["kind"]], t["slug"]): t for t in prepared.terms}
     ancestors = {key: t["path"].split("/") for key, t in terms.items()}
     effects_of: dict[str, list[dict]] = {}
     for e in prepared.effects:

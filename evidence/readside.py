@@ -4,9 +4,12 @@
 (:func:`evidence.versions.resolve`) once per request and pins it in ``g``,
 so the request's database session and its search index come from the same
 build even if a build publishes a new one meanwhile. Before a request uses a
-version, :func:`evidence.versions.verify` compares every file's size with the
-manifest: a truncated index file is refused with a clear error, never mapped
-(touching a mapped page past the end of a file kills the worker with SIGBUS).
+version, its files must match the manifest (:func:`evidence.versions.verify`
+compares every file's size): a truncated index file is refused with a clear
+error, never mapped (touching a mapped page past the end of a file kills the
+worker with SIGBUS). The full check runs again only when the kernel reports a
+change to one of the files since it last passed (:mod:`evidence.filewatch`),
+or on every request where it cannot watch them.
 
 :meth:`ReadSide.health` is what ``/healthz`` answers: the database and the
 index open, hold the same dataset version, and answer a query.
@@ -14,6 +17,7 @@ index open, hold the same dataset version, and answer a query.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from flask import current_app, g, has_request_context
@@ -23,6 +27,7 @@ from sqlalchemy.orm import sessionmaker
 
 from . import versions
 from .db.session import make_engine
+from .filewatch import Watch
 from .search.reader import IndexMissing
 from .versions import ReadSideError, Version
 
@@ -38,12 +43,27 @@ class ReadSide:
         self.settings = settings
         self._lock = threading.Lock()
         self._makers: dict[str, sessionmaker] = {}
+        self._watched: tuple[str, Watch] | None = None  # (version key, a watch on its files since they passed)
 
     def resolve(self) -> Version:
         """The current version, its files checked; raises ReadSideError."""
         version = versions.resolve(self.settings)
-        versions.verify(version)
+        self._verify(version)
         return version
+
+    def _verify(self, version: Version) -> None:
+        """:func:`versions.verify`, skipped while the kernel says none of the version's files changed since
+        it last passed (one system call instead of a stat per file, ~0.3-0.6 ms a request)."""
+        watched = self._watched
+        if watched is not None and watched[0] == version.key and watched[1].quiet():
+            return
+        with self._lock:
+            self._watched = None  # its news is read: until a check passes, every request checks in full
+            # the new watch starts before the check, so a change during the check is seen next time
+            watch = Watch.start(os.path.join(version.folder, rel) for rel in version.files) \
+                if version.folder is not None else None
+            versions.verify(version)
+            self._watched = (version.key, watch) if watch is not None else None
 
     def pinned(self) -> Version:
         """The request's version (resolved once per request), or the current one outside a request."""

@@ -160,8 +160,8 @@ def verify(version: Version) -> None:
         if not version.index_dir.is_dir():
             raise ReadSideError(f"no search index at {version.index_dir}: run `evidence build`")
         return
-    # every request checks every file (a file damaged while serving must give a 503, not a SIGBUS): plain
-    # string paths, since pathlib's joins cost more than the stat calls themselves
+    # a file damaged while serving must give a 503, not a SIGBUS: the read side runs this whenever a file
+    # may have changed (evidence/readside.py); plain string paths, since pathlib's joins cost more than stats
     base = os.path.join(version.folder, "")
     for rel, size in version.files.items():
         try:

@@ -115,3 +115,20 @@ def test_a_bad_host_gets_400_with_the_security_headers(app, host):
                                   "xn--bl-wia.dk", "example.org."])
 def test_good_hosts_pass(host):
     assert valid_host(host)
+
+
+def test_files_are_checked_again_only_after_a_change(served, monkeypatch):
+    """Every file's size is compared with the manifest when the kernel reports a change, not per request."""
+    from evidence import versions
+
+    instance, client = served
+    checks = []
+    real_verify = versions.verify
+    monkeypatch.setattr(versions, "verify", lambda version: checks.append(1) or real_verify(version))
+    for _ in range(3):
+        assert client.get("/api/v1/search?q=cbt").status_code == 200
+    assert len(checks) == 0
+    os.utime(_biggest(_current(instance) / "index" / "postings", "*.npy"), ns=(0, 0))
+    assert client.get("/api/v1/search?q=cbt").status_code == 200
+    assert client.get("/api/v1/search?q=cbt").status_code == 200
+    assert len(checks) == 1

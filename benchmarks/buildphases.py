@@ -19,6 +19,10 @@ so the work done is the CLI's work:
   when the build has one), or whatever else ``build`` does after ``prepare``
 - ``incremental``: ``build_incremental`` (when the build found only some records changed)
 - ``startup``: interpreter start and imports, before ``build`` is called
+
+``cpu_seconds``: the same phases' CPU time (user + system) of this process and
+of the worker processes it started (counted when their pool shuts down), which
+a loaded machine changes far less than wall time.
 """
 
 from __future__ import annotations
@@ -36,20 +40,28 @@ TIMES: dict[str, float] = {}
 
 
 DEPTH: dict[str, int] = {}
+CPU: dict[str, float] = {}  # user + sys of this process and of its reaped children (the worker pools) per phase
 PEAK_MB: dict[str, float] = {}  # this process's peak RSS when each phase last ended
+
+
+def _cpu() -> float:
+    """User + system seconds of this process and every child it has waited for (pool workers, once shut down)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _timed(phase: str, fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         DEPTH[phase] = DEPTH.get(phase, 0) + 1
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), _cpu()
         try:
             return fn(*args, **kwargs)
         finally:
             DEPTH[phase] -= 1
             if DEPTH[phase] == 0:  # pool_all calls pool in this process when it does not use workers: count once
                 TIMES[phase] = TIMES.get(phase, 0.0) + time.perf_counter() - start
+                CPU[phase] = CPU.get(phase, 0.0) + _cpu() - cpu_start
             PEAK_MB[phase] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     wrapper.__wrapped_for_phase__ = True
     return wrapper
@@ -124,7 +136,10 @@ def main() -> None:
         "incremental": incremental,
         "other": max(0.0, total_build - prepare - database - index - incremental),
     }
-    print(json.dumps({"phases": phases, "build": total_build, "counts": prepared.counts(),
+    cpu = {phase: round(CPU.get(phase, 0.0), 2) for phase in ("validate", "pooling", "database", "index")}
+    cpu["effects"] = round(max(0.0, CPU.get("prepare", 0.0) - cpu["validate"] - cpu["pooling"]), 2)
+    cpu["process_total"] = round(_cpu(), 2)  # from the interpreter's start, workers included
+    print(json.dumps({"phases": phases, "build": total_build, "cpu_seconds": cpu, "counts": prepared.counts(),
                       "dataset_version": prepared.dataset_version,
                       "index_in_build": "index" in TIMES,
                       "peak_rss_mb_after": {phase: round(mb) for phase, mb in PEAK_MB.items()},

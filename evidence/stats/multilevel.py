@@ -51,10 +51,21 @@ class Blocks:
             self.groups.append((np.array(members), idx, vs, y[idx]))
 
     def marginal(self, tau2: float, omega2: float):
-        """Per group: M⁻¹, log|M| per cluster; None if some M_j is not PD."""
+        """Per group: M⁻¹, log|M| per cluster; None if some M_j is not PD.
+
+        Clusters of one effect (most of them) are scalars: 1/m and 2·log(√m)
+        are what LAPACK's 1×1 inverse and Cholesky factor give, without their
+        per-call cost, which dominated this at the build's thousands of fits.
+        """
         out = []
         for _, _, vs, _ in self.groups:
             n = vs.shape[1]
+            if n == 1:
+                m = vs[:, 0, 0] + tau2 + omega2
+                if not np.all(m > 0):  # what the Cholesky factorisation of a 1×1 matrix checks (NaN fails too)
+                    return None
+                out.append(((1 / m)[:, None, None], 2 * np.log(np.sqrt(m))))
+                continue
             m = vs + tau2 + omega2 * np.eye(n)
             try:
                 chol = np.linalg.cholesky(m)
@@ -88,33 +99,32 @@ def evaluate(b: Blocks, tau2: float, omega2: float, reml: bool) -> State | None:
     inv = b.marginal(tau2, omega2)
     if inv is None:
         return None
+    # Per cluster first (one row per group of equal-size clusters), summed over all clusters once at the end:
+    # numpy's per-call cost, not the arithmetic, is what a fit of a few hundred small clusters pays.
     w = np.empty(b.k)
-    a_parts, wy_parts, logdet = [], [], 0.0
-    for (_, idx, _, ys), (minv, ld) in zip(b.groups, inv):
+    ws = []
+    for (_, idx, _, _), (minv, _) in zip(b.groups, inv):
         wj = minv.sum(axis=2)  # M_j⁻¹1 (M⁻¹ symmetric)
         w[idx] = wj
-        a_parts.append(wj.sum(axis=1))
-        wy_parts.append((wj * ys).sum(axis=1))
-        logdet += float(ld.sum())
-    S = float(sum(a.sum() for a in a_parts))
-    mu = float(sum(x.sum() for x in wy_parts)) / S
-    sums = np.zeros(10)  # Σa, Σa², Σa³, Σw'w, Σa·w'w, Σtr M⁻¹, Σ‖M⁻¹‖², Σw'M⁻¹w, Σ(1'r)², Σr'r
-    quad = np.zeros(5)  # Σc²a, Σca, Σc·w'r, Σw'r, Σr'M⁻¹r with c = 1'r (per cluster)
-    rss = 0.0
-    for (_, idx, _, ys), (minv, _), a in zip(b.groups, inv, a_parts):
-        wj = w[idx]
+        ws.append(wj)
+    a = np.concatenate([wj.sum(axis=1) for wj in ws])  # 1'M_j⁻¹1
+    S = float(a.sum())
+    mu = float(np.concatenate([(wj * ys).sum(axis=1) for wj, (_, _, _, ys) in zip(ws, b.groups)]).sum()) / S
+    logdet = float(np.concatenate([ld for _, ld in inv]).sum())
+    per = []  # per cluster: w'w, tr M⁻¹, ‖M⁻¹‖², w'M⁻¹w, c = 1'r, r'r, w'r, r'M⁻¹r, e'r
+    for (_, _, _, ys), (minv, _), wj in zip(b.groups, inv, ws):
         e = ys - mu
         r = np.einsum("mij,mj->mi", minv, e)
-        ww = (wj * wj).sum(axis=1)
-        sums += [a.sum(), (a * a).sum(), (a ** 3).sum(), ww.sum(), (a * ww).sum(),
-                 np.trace(minv, axis1=1, axis2=2).sum(), (minv * minv).sum(),
-                 np.einsum("mi,mij,mj->", wj, minv, wj), (r.sum(axis=1) ** 2).sum(), (r * r).sum()]
-        c = r.sum(axis=1)
-        wr = (wj * r).sum(axis=1)
-        quad += [(c * c * a).sum(), (c * a).sum(), (c * wr).sum(), wr.sum(),
-                 np.einsum("mi,mij,mj->", r, minv, r)]
-        rss += float((e * r).sum())
-    sa, sa2, sa3, sww, saww, strm, sfro, swmw, q_t, q_o = sums
+        wr = np.array((wj, r))
+        dots = np.einsum("pmi,qmi->pqm", wr, wr)  # w'w, w'r, r'r
+        forms = np.einsum("pmi,mij,pmj->pm", wr, minv, wr)  # w'M⁻¹w, r'M⁻¹r
+        per.append(np.array((dots[0, 0], np.trace(minv, axis1=1, axis2=2), np.einsum("mij,mij->m", minv, minv),
+                             forms[0], r.sum(axis=1), dots[1, 1], dots[0, 1], forms[1],
+                             np.einsum("mi,mi->m", e, r))))
+    ww, trm, fro, wmw, c, rr, wr, rmr, er = np.concatenate(per, axis=1)
+    sums = np.array((a, a * a, a ** 3, ww, a * ww, trm, fro, wmw, c * c, rr,
+                     c * c * a, c * a, c * wr, wr, rmr, er)).sum(axis=1).tolist()
+    sa, sa2, sa3, sww, saww, strm, sfro, swmw, q_t, q_o, cca, ca, cwr, swr, rmr, rss = sums
     if reml:
         ll = (-0.5 * (b.k - 1) * math.log(2 * math.pi) + 0.5 * math.log(b.k)
               - 0.5 * logdet - 0.5 * math.log(S) - 0.5 * rss)
@@ -127,7 +137,7 @@ def evaluate(b: Blocks, tau2: float, omega2: float, reml: bool) -> State | None:
         score = 0.5 * np.array([-sa + q_t, -strm + q_o])
         i_tt, i_to, i_oo = sa2, sww, sfro
     info = 0.5 * np.array([[i_tt, i_to], [i_to, i_oo]])
-    cca, ca, cwr, swr, rmr = quad  # r'D_r P D_s r, P = M⁻¹ − ww'/S
+    # r'D_r P D_s r, P = M⁻¹ − ww'/S
     q_tt, q_to, q_oo = cca - ca * ca / S, cwr - ca * swr / S, rmr - swr * swr / S
     observed = np.array([[q_tt, q_to], [q_to, q_oo]]) - info
     return State(mu, S, ll, score, info, observed, w)
@@ -147,27 +157,41 @@ def _start(b: Blocks) -> float:
     return max(0.002, var - 1 / float(np.mean(1 / v_diag)))
 
 
+def _cholesky_ok(a11: float, a12: float, a22: float) -> bool:
+    """Whether [[a11, a12], [a12, a22]] is positive definite, by the steps of LAPACK's Cholesky (dpotrf)."""
+    if not a11 > 0:
+        return False
+    l21 = a12 / math.sqrt(a11)
+    return a22 - l21 * l21 > 0
+
+
 def _direction(state: State, theta: np.ndarray, tied: bool) -> np.ndarray:
     """Newton step with the observed information where it is positive definite
-    (quadratic convergence near the optimum), else the Fisher-scoring step."""
-    g = state.score
+    (quadratic convergence near the optimum), else the Fisher-scoring step.
+
+    Two unknowns: the 2×2 algebra is written out (numpy's linear algebra costs
+    more per call than this whole step)."""
+    g0, g1 = state.score.tolist()
     if tied:
         curv = state.observed.sum()
-        return np.full(2, g.sum() / (curv if curv > 0 else state.info.sum()))
-    free = ~((theta <= 0) & (g <= 0))
-    step = np.zeros(2)
-    if not free.any():
-        return step
+        return np.full(2, (g0 + g1) / (curv if curv > 0 else state.info.sum()))
+    free0 = not (theta[0] <= 0 and g0 <= 0)
+    free1 = not (theta[1] <= 0 and g1 <= 0)
+    if not (free0 or free1):
+        return np.zeros(2)
     for matrix in (state.observed, state.info):
-        sub = matrix[np.ix_(free, free)]
-        try:
-            np.linalg.cholesky(sub)
-        except np.linalg.LinAlgError:
-            continue
-        step[free] = np.linalg.solve(sub, g[free])
-        return step
-    step[free] = g[free] / np.maximum(np.diag(state.info)[free], np.finfo(float).tiny)
-    return step
+        (a11, a12), (_, a22) = matrix.tolist()
+        if free0 and free1:
+            if _cholesky_ok(a11, a12, a22):
+                det = a11 * a22 - a12 * a12
+                return np.array([(a22 * g0 - a12 * g1) / det, (a11 * g1 - a12 * g0) / det])
+        elif free0 and a11 > 0:
+            return np.array([g0 / a11, 0.0])
+        elif free1 and a22 > 0:
+            return np.array([0.0, g1 / a22])
+    tiny = np.finfo(float).tiny
+    i11, i22 = state.info[0, 0], state.info[1, 1]
+    return np.array([g0 / max(i11, tiny) if free0 else 0.0, g1 / max(i22, tiny) if free1 else 0.0])
 
 
 def maximise(b: Blocks, reml: bool, tied: bool) -> tuple[np.ndarray, State, bool, int]:
@@ -257,8 +281,8 @@ def _as_blocks(v_or_blocks, groups, k) -> list[np.ndarray]:
 def _valid(stacked: np.ndarray) -> bool:
     """Every block finite, symmetric (relative 1e-12) and with variances > 0 (blocks of one size, stacked)."""
     diagonal = np.diagonal(stacked, axis1=1, axis2=2)
-    return bool(np.all(np.isfinite(stacked)) and np.all(np.isclose(stacked, np.swapaxes(stacked, 1, 2),
-                                                                   rtol=1e-12, atol=0))
+    transposed = np.swapaxes(stacked, 1, 2)  # np.isclose(rtol=1e-12, atol=0) for finite values, at less cost
+    return bool(np.all(np.isfinite(stacked)) and np.all(np.abs(stacked - transposed) <= 1e-12 * np.abs(transposed))
                 and np.all(diagonal > 0))
 
 

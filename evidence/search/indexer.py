@@ -39,7 +39,7 @@ import numpy as np
 
 from ..outputs import save_array
 from .columns import Columns
-from .documents import documents, spellings, vocabulary
+from .documents import documents, iter_documents, spellings, vocabulary
 from .schema import make_schema
 from .store import DELTA, DIRNAME, HIDDEN, IndexFiles, Writer
 
@@ -53,13 +53,23 @@ def write_index(aside: Path, prepared) -> None:
     aside = Path(aside)
     aside.mkdir(parents=True, exist_ok=True)
     with _discarded_on_failure(aside):
-        docs = documents(prepared)
-        _writer(docs).write(aside)
+        writer = Writer(make_schema())
+        # one document at a time: the writer keeps its tokens, the spellings their words, the texts go
+        words = spellings(_added(writer, iter_documents(prepared)))
+        writer.write(aside)
+        del writer
         written = IndexFiles(aside)
         Columns.from_cards(written.size, written.cards()).save(aside)
         meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms),
-                "spellings": spellings(docs)}
+                "spellings": words}
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _added(writer: Writer, docs):
+    """``docs``, each added to ``writer`` as it passes."""
+    for doc in docs:
+        writer.add(doc)
+        yield doc
 
 
 def _writer(docs: list[dict]) -> Writer:

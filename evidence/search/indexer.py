@@ -1,7 +1,7 @@
 """Write the search index into a folder, whole or as the live one with changes.
 
 The build writes a complete index into the folder of the version it publishes
-(:func:`write_index`, before the database is written; see :mod:`evidence.versions`);
+(:func:`write_index`, before the database's commit; see :mod:`evidence.versions`);
 an incremental build writes the live index with its changes (:func:`update_index`)
 or, when nothing changed, links the live one's files (:func:`link_index`). The
 index is the project's own columns (:mod:`.store`: postings written straight from

@@ -29,6 +29,6 @@ test: setup
 
 # The quick loop while developing; `make test` (what CI runs) stays the whole truth.
 check: setup
-	$(BIN)/ruff check evidence importers tests scripts benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -x -m "not slow" tests/stats tests/importers tests/test_docs.py \
 		--ignore tests/stats/test_stats_dependent_oracle.py $(PYTEST_ARGS)

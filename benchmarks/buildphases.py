@@ -14,15 +14,17 @@ so the work done is the CLI's work:
 - ``effects``: the rest of ``prepare`` (effect sizes, grouping candidates, hashing)
 - ``pooling``: ``pooling.group``, ``pooling.pool_all`` and every ``pooling.pool`` call in this process
   (``peak_rss_mb_after``: this process's peak RSS when each phase last ended, to find where the peak is)
-- ``database``: ``write_database``
+- ``database``: ``write_database`` (without the index, when the build writes it inside the transaction)
 - ``index``: the search index (``evidence.search.indexer``'s build and swap,
   when the build has one), or whatever else ``build`` does after ``prepare``
 - ``incremental``: ``build_incremental`` (when the build found only some records changed)
 - ``startup``: interpreter start and imports, before ``build`` is called
 
-``cpu_seconds``: the same phases' CPU time (user + system) of this process and
-of the worker processes it started (counted when their pool shuts down), which
-a loaded machine changes far less than wall time.
+Beside the wall times: ``cpu_s``, each phase's CPU time (user + sys of this process and of the
+worker processes it reaped meanwhile: the pooling workers), so runs on a loaded machine compare;
+and ``rss_mb``, the largest resident set this process had while each phase ran (sampled from
+``/proc/self/statm`` every 20 ms by a thread; the phases nest, so an outer phase's peak includes
+its inner ones'). ``peak_rss_mb`` is the process's own ``ru_maxrss`` at the end.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import os
 import resource
 import sys
+import threading
 import time
 
 T0 = time.perf_counter()
@@ -40,28 +44,49 @@ TIMES: dict[str, float] = {}
 
 
 DEPTH: dict[str, int] = {}
-CPU: dict[str, float] = {}  # user + sys of this process and of its reaped children (the worker pools) per phase
 PEAK_MB: dict[str, float] = {}  # this process's peak RSS when each phase last ended
+CPU: dict[str, float] = {}
+RSS_MB: dict[str, float] = {}  # the largest sampled RSS while each phase ran
+ACTIVE: set[str] = set()
+PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
 def _cpu() -> float:
-    """User + system seconds of this process and every child it has waited for (pool workers, once shut down)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * PAGE_MB
+
+
+def _sample(stop: threading.Event) -> None:
+    while not stop.wait(0.02):
+        now = _rss_mb()
+        for phase in list(ACTIVE):
+            if now > RSS_MB.get(phase, 0.0):
+                RSS_MB[phase] = now
 
 
 def _timed(phase: str, fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         DEPTH[phase] = DEPTH.get(phase, 0) + 1
-        start, cpu_start = time.perf_counter(), _cpu()
+        ACTIVE.add(phase)
+        start, cpu = time.perf_counter(), _cpu()
         try:
             return fn(*args, **kwargs)
         finally:
             DEPTH[phase] -= 1
             if DEPTH[phase] == 0:  # pool_all calls pool in this process when it does not use workers: count once
                 TIMES[phase] = TIMES.get(phase, 0.0) + time.perf_counter() - start
-                CPU[phase] = CPU.get(phase, 0.0) + _cpu() - cpu_start
+                CPU[phase] = CPU.get(phase, 0.0) + _cpu() - cpu
+                ACTIVE.discard(phase)
+                if phase == "index" and "database" in ACTIVE:  # written inside the database's transaction
+                    TIMES["database"] = TIMES.get("database", 0.0) - (time.perf_counter() - start)
+                    CPU["database"] = CPU.get("database", 0.0) - (_cpu() - cpu)
+                RSS_MB[phase] = max(RSS_MB.get(phase, 0.0), _rss_mb())
             PEAK_MB[phase] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     wrapper.__wrapped_for_phase__ = True
     return wrapper
@@ -110,7 +135,10 @@ def main() -> None:
         kwargs["incremental"] = not args.full  # what `evidence build` does
 
     settings = load_settings()
-    started = time.perf_counter()
+    stop = threading.Event()
+    sampler = threading.Thread(target=_sample, args=(stop,), daemon=True)
+    sampler.start()
+    started, started_cpu = time.perf_counter(), _cpu()
     try:
         prepared = build_module.build(settings, **kwargs)
     except BuildError as exc:
@@ -118,6 +146,9 @@ def main() -> None:
             print(problem, file=sys.stderr)
         sys.exit(1)
     total_build = time.perf_counter() - started
+    total_cpu = _cpu() - started_cpu
+    stop.set()
+    sampler.join()
     prepare = TIMES.pop("prepare", 0.0)
     validate = TIMES.get("validate", 0.0)
     pooling = TIMES.get("pooling", 0.0)
@@ -136,10 +167,16 @@ def main() -> None:
         "incremental": incremental,
         "other": max(0.0, total_build - prepare - database - index - incremental),
     }
-    cpu = {phase: round(CPU.get(phase, 0.0), 2) for phase in ("validate", "pooling", "database", "index")}
-    cpu["effects"] = round(max(0.0, CPU.get("prepare", 0.0) - cpu["validate"] - cpu["pooling"]), 2)
-    cpu["process_total"] = round(_cpu(), 2)  # from the interpreter's start, workers included
-    print(json.dumps({"phases": phases, "build": total_build, "cpu_seconds": cpu, "counts": prepared.counts(),
+    prepare_cpu = CPU.pop("prepare", 0.0)
+    cpu = {"validate": CPU.get("validate", 0.0),
+           "effects": max(0.0, prepare_cpu - CPU.get("validate", 0.0) - CPU.get("pooling", 0.0)),
+           "pooling": CPU.get("pooling", 0.0), "database": CPU.get("database", 0.0), "index": CPU.get("index", 0.0),
+           "incremental": CPU.get("incremental", 0.0)}
+    cpu["other"] = max(0.0, total_cpu - sum(cpu.values()))
+    print(json.dumps({"phases": phases, "build": total_build, "counts": prepared.counts(),
+                      "cpu_s": {phase: round(s, 1) for phase, s in cpu.items()}, "build_cpu_s": round(total_cpu, 1),
+                      "rss_mb": {phase: round(mb) for phase, mb in RSS_MB.items()},
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                       "dataset_version": prepared.dataset_version,
                       "index_in_build": "index" in TIMES,
                       "peak_rss_mb_after": {phase: round(mb) for phase, mb in PEAK_MB.items()},

@@ -30,6 +30,7 @@ from .prepared import (
     content_hash,
     file_row,
     insert_records,
+    release_rows,
     term_rows,
     terms_hash,
     version_of,
@@ -95,11 +96,13 @@ def _fill(connection, prepared: Prepared, built_at: str) -> None:
                                             "counts": prepared.counts()}])
 
 
-def write_database(settings: Settings, prepared: Prepared, built_at: str, database_url: str | None = None) -> None:
+def write_database(settings: Settings, prepared: Prepared, built_at: str, database_url: str | None = None,
+                   before_commit=None) -> None:
     """Fill the database at ``database_url`` (default: the settings') with ``prepared``: all of it, or nothing.
 
     SQLite: a new file (the build's unpublished folder, see :mod:`evidence.publish`).
     Any other database: one transaction that drops and refills every table.
+    ``before_commit()`` runs inside that transaction once every row is in; if it raises, nothing is committed.
     """
     url = database_url or settings.database_url
     engine = make_engine(url)
@@ -108,6 +111,8 @@ def write_database(settings: Settings, prepared: Prepared, built_at: str, databa
             if not url.startswith("sqlite"):
                 _empty(connection)
             _fill(connection, prepared, built_at)
+            if before_commit is not None:
+                before_commit()
     finally:
         engine.dispose()
 
@@ -142,7 +147,11 @@ def build(settings: Settings, track=None, built_at: str | None = None, increment
     Either way the new database (SQLite: a new file) and the new index are
     written into a new folder, checked, and published together in one step
     (:mod:`evidence.publish`); a killed build leaves the published pair as it
-    was, and the next build clears what it left.
+    was, and the next build clears what it left. A full build writes the index
+    inside the database's transaction, after the rows and before the commit (as
+    the incremental build does), and returns ``prepared`` without the studies'
+    records and with only each parameter's id, studies and strength: the rest is
+    in the database.
     """
     built_at = built_at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     with publish.staging(settings) as stage:
@@ -153,8 +162,15 @@ def build(settings: Settings, track=None, built_at: str | None = None, increment
         prepared = prepare(settings.data_dir, track)
         stage.start()
         publish.trace("prepared")
-        indexer.write_index(stage.index_dir, prepared)  # complete before the database is touched
-        publish.trace("indexed")
-        write_database(settings, prepared, built_at, stage.database_url)
+
+        def index() -> None:
+            # The rows are in but not committed: the index is written now, from what is left once the
+            # database holds the rest, so the pooled results are not held while the postings are made
+            # (the build's peak of memory); the commit (PostgreSQL: what readers see) waits for the index.
+            release_rows(prepared)
+            indexer.write_index(stage.index_dir, prepared)
+            publish.trace("indexed")
+
+        write_database(settings, prepared, built_at, stage.database_url, before_commit=index)
         stage.publish(prepared.dataset_version)
     return prepared

@@ -232,14 +232,29 @@ def jsonable(value):
     return value
 
 
+#: Rows per INSERT: SQLAlchemy makes every row's bound values (the parameters' JSON text) before it
+#: sends a statement, so one statement of a full build's rows would hold all that text at once.
+INSERT_CHUNK = 2_000
+
+
 def insert_records(connection, prepared: Prepared) -> None:
     """Insert the studies, effects and parameters of ``prepared`` (a full build's, or a delta)."""
-    if prepared.studies:
-        connection.execute(insert(Study), prepared.studies)
-    if prepared.effects:
-        connection.execute(insert(Effect), prepared.effects)
-    if prepared.parameters:
-        connection.execute(insert(Parameter), [parameter_row(p) for p in prepared.parameters])
+    for model, rows in ((Study, prepared.studies), (Effect, prepared.effects)):
+        for start in range(0, len(rows), INSERT_CHUNK):
+            connection.execute(insert(model), rows[start:start + INSERT_CHUNK])
+    for start in range(0, len(prepared.parameters), INSERT_CHUNK):
+        connection.execute(insert(Parameter), [parameter_row(p) for p in
+                                               prepared.parameters[start:start + INSERT_CHUNK]])
+
+
+def release_rows(prepared: Prepared) -> None:
+    """Once ``prepared``'s rows are in the database, drop what the search index does not read: each
+    study's ``record`` and each parameter's result but its id, studies and strength (at 20k the
+    pooled results alone are about 270 MB)."""
+    for study in prepared.studies:
+        study.pop("record", None)
+    prepared.parameters = [{"id": p["id"], "studies": p["studies"], "strength": p["strength"]}
+                           for p in prepared.parameters]
 
 
 def parameter_row(p: dict) -> dict:

@@ -37,7 +37,8 @@ def fetch_parameter(api: str, parameter_id: str, method: str, test: str, version
     except urllib.error.HTTPError as exc:  # a problem+json body says what was wrong
         problem = json.load(exc)
         hints = problem.get("suggestions") or [r["name"] for r in problem.get("available", [])]
-        raise SystemExit(f"{problem.get('detail', exc)}" + (f" Did you mean: {', '.join(hints)}?" if hints else ""))
+        advice = f" Did you mean: {', '.join(hints)}?" if hints else ""
+        raise SystemExit(f"{problem.get('detail', exc)}{advice}") from None
 
 
 def read_parameter(path: str, parameter_id: str) -> tuple[dict, str]:

@@ -83,6 +83,12 @@ def standardised(effect: dict, desirable: str | None) -> float | None:
 
 def documents(prepared) -> list[dict]:
     """The index documents of every study in ``prepared``."""
+    return list(iter_documents(prepared))
+
+
+def iter_documents(prepared):
+    """The index documents of every study in ``prepared``, one at a time (a full build's whole list of
+    texts is larger than the postings made from it)."""
     terms = {(FIELD_OF_KIND[t["kind"]], t["slug"]): t for t in prepared.terms}
     ancestors = {key: t["path"].split("/") for key, t in terms.items()}
     effects_of: dict[str, list[dict]] = {}
@@ -92,8 +98,8 @@ def documents(prepared) -> list[dict]:
     for p in prepared.parameters:
         for sid in p["studies"]:
             strength[sid] = max(strength.get(sid, 0), p["strength"])
-    return [_document(s, effects_of.get(s["id"], []), terms, ancestors, strength.get(s["id"], 0))
-            for s in prepared.studies]
+    for s in prepared.studies:
+        yield _document(s, effects_of.get(s["id"], []), terms, ancestors, strength.get(s["id"], 0))
 
 
 def _document(study: dict, effects: list[dict], terms: dict, ancestors: dict, strength: int) -> dict:

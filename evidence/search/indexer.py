@@ -1,7 +1,7 @@
 """Write the search index into a folder, whole or as the live one with changes.
 
 The build writes a complete index into the folder of the version it publishes
-(:func:`write_index`, before the database is written; see :mod:`evidence.versions`);
+(:func:`write_index`, before the database's commit; see :mod:`evidence.versions`);
 an incremental build writes the live index with its changes (:func:`update_index`)
 or, when nothing changed, links the live one's files (:func:`link_index`). The
 index is the project's own columns (:mod:`.store`: postings written straight from
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from ..outputs import save_array
-from .documents import documents, spellings, vocabulary
+from .documents import documents, iter_documents, spellings, vocabulary
 from .schema import make_schema
 from .store import DELTA, DIRNAME, HIDDEN, IndexFiles, Writer
 
@@ -51,11 +51,21 @@ def write_index(aside: Path, prepared) -> None:
     aside = Path(aside)
     aside.mkdir(parents=True, exist_ok=True)
     with _discarded_on_failure(aside):
-        docs = documents(prepared)
-        _writer(docs).write(aside)
+        writer = Writer(make_schema())
+        # one document at a time: the writer keeps its tokens, the spellings their words, the texts go
+        words = spellings(_added(writer, iter_documents(prepared)))
+        writer.write(aside)
+        del writer
         meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms),
-                "spellings": spellings(docs)}
+                "spellings": words}
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _added(writer: Writer, docs):
+    """``docs``, each added to ``writer`` as it passes."""
+    for doc in docs:
+        writer.add(doc)
+        yield doc
 
 
 def _writer(docs: list[dict]) -> Writer:

@@ -43,6 +43,8 @@ REPEATING = frozenset({"intervention", "target", "outcome", "design", "country"}
 #: Per document, from its card: sort key -> (card key, value when the card has none, dtype).
 SORT_KEYS = {"year": ("year", -1, "i"), "strength": ("strength", 0, "i"), "level": ("evidence_level", 0, "i"),
              "effect": ("effect_size", float("nan"), "d")}
+#: Tokens per block when a field's tokens are sorted into postings (:func:`_postings`).
+POSTINGS_BLOCK = 1 << 22
 _LINE_CACHE = 20_000  # distinct lines remembered per analyzer (cleared when full: labels repeat, abstracts do not)
 
 
@@ -141,8 +143,11 @@ class Writer:
         lengths = np.frombuffer(self.lengths[name], dtype=np.uint32).astype(np.int64)
         starts = np.cumsum(lengths) - lengths - np.frombuffer(self.first[name], dtype=np.uint32)
         doc = np.repeat(np.arange(base, base + len(lengths), dtype=np.int32), lengths)
-        pos = np.arange(len(tok), dtype=np.int64) - np.repeat(starts, lengths)
-        return tok, doc, pos.astype(np.int32)
+        # in int32 when the token count fits (a position is at most it): an int64 pair per token is the
+        # largest thing a full build holds
+        wide = np.int64 if len(tok) >= 1 << 31 else np.int32
+        pos = np.arange(len(tok), dtype=wide) - np.repeat(starts.astype(wide), lengths)
+        return tok, doc, pos.astype(np.int32, copy=False)
 
     def write(self, folder: Path, sources=()) -> None:
         """Write a part into ``folder/postings``: the documents ``keep`` (a boolean mask) of each
@@ -192,10 +197,28 @@ def _postings(terms: list[bytes], tok: np.ndarray, doc: np.ndarray, pos: np.ndar
     table = np.zeros(len(terms), dtype=np.int32)
     table[used] = [index[terms[i]] for i in used.tolist()]
     term = table[tok]
-    order = np.argsort(term, kind="stable")  # within a term: documents, then positions, as added
-    term, doc, pos = term[order], doc[order].astype(np.int32), pos[order]
-    starts = np.flatnonzero(np.concatenate([[len(term) > 0], (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])]))
-    return everything, term[starts], doc[starts], np.diff(np.append(starts, len(term))), pos
+    # Sorted by term a block of terms at a time (blocks of about POSTINGS_BLOCK tokens, in term order): a
+    # stable sort of the whole field holds several arrays per token at once (at 100k studies, GBs).
+    # Within a term: documents, then positions, as added; so the blocks joined are the whole sort.
+    per_term = np.bincount(term, minlength=len(everything))
+    block_of = (np.cumsum(per_term) - per_term) // POSTINGS_BLOCK  # each term's block, by its first token
+    edges = np.searchsorted(block_of, np.arange(int(block_of[-1]) + 2 if len(block_of) else 1))
+    count = len(edges) - 1
+    blocks = np.repeat(np.arange(count, dtype=np.min_scalar_type(count)), np.diff(edges))[term] if count > 1 else None
+    sorted_pos = np.empty(len(term), dtype=pos.dtype)
+    out_term, out_doc, out_count, filled = [], [], [], 0
+    for k in range(max(count, 1)):
+        at = np.flatnonzero(blocks == k) if blocks is not None else np.arange(len(term))
+        at = at[np.argsort(term[at], kind="stable")]
+        t, d = term[at], doc[at].astype(np.int32)
+        sorted_pos[filled:filled + len(at)] = pos[at]
+        filled += len(at)
+        starts = np.flatnonzero(np.concatenate([[len(t) > 0], (t[1:] != t[:-1]) | (d[1:] != d[:-1])]))
+        out_term.append(t[starts])
+        out_doc.append(d[starts])
+        out_count.append(np.diff(np.append(starts, len(t))))
+    return (everything, np.concatenate(out_term), np.concatenate(out_doc), np.concatenate(out_count),
+            sorted_pos)
 
 
 def _merge(a: tuple, b: tuple) -> tuple:

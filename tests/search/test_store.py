@@ -62,8 +62,10 @@ def expected_postings(field_name: str, documents: list[dict]) -> dict:
     return dict(out)
 
 
-@pytest.fixture
-def written(tmp_path):
+@pytest.fixture(params=[store.POSTINGS_BLOCK, 7], ids=["one-block", "blocks-of-7-tokens"])
+def written(tmp_path, request, monkeypatch):
+    """The test documents written (the postings sorted in one block, and in many: the same files)."""
+    monkeypatch.setattr(store, "POSTINGS_BLOCK", request.param)
     writer = store.Writer(make_schema())
     documents = docs()
     for doc in documents:

@@ -53,7 +53,7 @@ DAMAGES = {
     "postings manifest removed": lambda i: (_current(i) / "index" / "postings" / "postings.json").unlink(),
     "postings manifest garbled": lambda i: (_current(i) / "index" / "postings" / "postings.json").write_text("x" * 40),
     "index metadata removed": lambda i: (_current(i) / "index" / "evidence-meta.json").unlink(),
-    "facet columns removed": lambda i: shutil.rmtree(_current(i) / "index" / "columns"),
+    "sort keys removed": lambda i: [p.unlink() for p in (_current(i) / "index" / "postings").glob("keys.*.npy")],
     "postings truncated": lambda i: [os.truncate(p, 8) for p in (_current(i) / "index" / "postings").glob("*.npy")],
     "database truncated": lambda i: os.truncate(_current(i) / "evidence.db", 4096),
     "database header zeroed": lambda i: _overwrite(_current(i) / "evidence.db", 0, b"\0" * 100),

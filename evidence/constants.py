@@ -3,10 +3,18 @@
 - ``Z``: the two-sided 95 % normal quantile, ``qnorm(0.975)`` as R prints it to 16 digits;
 - ``FIELD_OF_KIND`` / ``KIND_OF_FIELD``: a vocabulary (``interventions``) and the field an effect or a
   parameter names its term in (``intervention``);
-- ``STUDY_COLUMNS``: a study's columns as the read side stores and serves them (without its record).
+- ``STUDY_COLUMNS``: a study's columns as the read side stores and serves them (without its record);
+- ``CODE_VERSION``: the installed package's version: page and API caches key on it (new code, new ETags).
 """
 
 from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    CODE_VERSION = version("evidence")
+except PackageNotFoundError:  # pragma: no cover
+    CODE_VERSION = "dev"
 
 Z = 1.959963984540054
 

@@ -12,7 +12,6 @@ See docs/benchmarks.md, "Build performance: design and figures".
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,17 +98,18 @@ def _scan(data_dir: Path, previous: dict[str, dict]) -> _Scan | None:
     """What changed since the last build; None when a full build is needed (vocabulary, stray files)."""
     studies_dir = data_dir / "studies"
     names = sorted(os.listdir(studies_dir)) if studies_dir.is_dir() else []  # as study_paths() finds them
-    if any(os.path.splitext(n)[1] in STRAY for n in names):
+    # a name ending in .yaml is no stray: splitext only the others (at 20k, 20k splitext calls cost 0.1 s)
+    if any(os.path.splitext(n)[1] in STRAY for n in names if not n.endswith(".yaml")):
         return None  # the full build reports them
     names = [n for n in names if n.endswith(".yaml")]
     scan = _Scan({}, {}, {}, [], names)
     vocabularies = [f"vocabularies/{p.name}" for p in vocabulary_files(data_dir)]
-    base = str(data_dir)
+    base = os.path.join(str(data_dir), "")  # joined by hand: os.path.join per file costs more than its stat
     for rel in [*vocabularies, *(f"studies/{n}" for n in names)]:
         prev = previous.get(rel)
         checked = time.time_ns()
         try:
-            st = os.stat(os.path.join(base, rel))
+            st = os.stat(base + rel)
         except FileNotFoundError:
             return None
         if (prev is not None and prev["size"] == st.st_size and prev["mtime_ns"] == st.st_mtime_ns
@@ -163,12 +163,17 @@ def build_incremental(settings: Settings, built_at: str, stage, code: str) -> Pr
     previous = _previous_build(live, code)
     if previous is None:
         return None
+    stage.start()
+    if stage.database_path is not None:  # the published file is never written: the delta goes into a copy,
+        copy = stage.copy_database(live.database_path)  # made while the changes are read and validated
     scan = _scan(data_dir, previous)
     if scan is None:
+        stage.abandon()
         return None
     corpus = Corpus()
     load_vocabulary(data_dir / "vocabularies", corpus)
     if corpus.problems:
+        stage.abandon()
         return None
     vocab = corpus.vocabulary
     stems = _Stems(data_dir / "studies", scan.names)
@@ -204,9 +209,8 @@ def build_incremental(settings: Settings, built_at: str, stage, code: str) -> Pr
                                               if r["study_id"] is not None])
     delta.dataset_version = version
 
-    stage.start()
-    if stage.database_path is not None:  # copy, then change the copy: the published file is never written
-        shutil.copyfile(live.database_path, stage.database_path)
+    if stage.database_path is not None:
+        copy.copied()
     publish.trace("copied")
     engine = make_engine(stage.database_url)
     try:

@@ -22,10 +22,12 @@ import os
 import shutil
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from .versions import INDEX, MANIFEST, Layout, ReadSideError, Version, describe_files, read_manifest, resolve
+from . import sealing
+from .versions import INDEX, MANIFEST, Layout, ReadSideError, Version, read_manifest, resolve
 
 LOCK_SUFFIX = ".lock"
 #: Tests only: a file the build appends each step's name to as it reaches it (the fault-injection
@@ -43,14 +45,6 @@ def trace(step: str) -> None:
 
 class PublishError(Exception):
     """The new build failed its checks; nothing was published."""
-
-
-def _fsync(path: Path, directory: bool = False) -> None:
-    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _relink(link: Path, target: str) -> None:
@@ -133,6 +127,7 @@ class Stage:
     def __init__(self, settings, layout: Layout, live: Version | None):
         self.settings, self.layout, self.live = settings, layout, live
         self.folder: Path | None = None
+        self.copy: sealing.BackgroundCopy | None = None
 
     def start(self) -> Path:
         self.layout.root.mkdir(parents=True, exist_ok=True)
@@ -152,30 +147,48 @@ class Stage:
     def database_url(self) -> str:
         return f"sqlite:///{self.database_path}" if self.database_path else self.settings.database_url
 
+    def abandon(self) -> None:
+        """Remove the folder :meth:`start` made (the build goes another way)."""
+        if self.copy is not None:
+            self.copy.join()
+            self.copy = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def copy_database(self, source: Path) -> sealing.BackgroundCopy:
+        """Start copying the published database into the new folder (see :class:`evidence.sealing.BackgroundCopy`)."""
+        self.copy = sealing.BackgroundCopy(source, self.database_path)
+        return self.copy
+
     def publish(self, dataset_version: str) -> None:
         """Check the new folder, write its manifest, and make it current in one rename."""
         trace("written")
-        if self.database_path is not None:
-            studies = check_sqlite(self.database_path, dataset_version)
-        else:
-            studies = check_database(self.settings.database_url, dataset_version)
-        check_index(self.index_dir, dataset_version, studies)
-        content = describe_files(self.folder)
+        if self.copy is not None:
+            self.copy.wait()
+        known = sealing.known_files(self.live)
+        # the files are hashed in a thread while the database and the index are checked: hashing and
+        # SQLite's quick_check both release the GIL, and each reads a few hundred MB at 20k studies
+        with ThreadPoolExecutor(1) as pool:
+            described = pool.submit(sealing.describe, self.folder, known)
+            if self.database_path is not None:
+                studies = check_sqlite(self.database_path, dataset_version)
+            else:
+                studies = check_database(self.settings.database_url, dataset_version)
+            check_index(self.index_dir, dataset_version, studies)
+            content = described.result()
         files = {rel: os.stat(self.folder / rel).st_size for rel in content}
         manifest = {"dataset_version": dataset_version, "database": self.layout.db_name, "index": INDEX,
                     "files": files, "content": content}
         (self.folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        for rel in [*files, MANIFEST]:
-            _fsync(self.folder / rel)
-        for dirpath, _dirs, _names in os.walk(self.folder):
-            _fsync(Path(dirpath), directory=True)
+        sealing.make_durable(self.folder, [MANIFEST], known)
         trace("checked")
         layout = self.layout
         tmp = layout.root / f"{layout.current.name}.tmp-{os.getpid()}"
         tmp.unlink(missing_ok=True)
         os.symlink(self.folder.name, tmp)
         os.replace(tmp, layout.current)  # THE publishing step
-        _fsync(layout.root, directory=True)
+        sealing.fsync(layout.root, directory=True)
         trace("switched")
         _relink(layout.index_link, f"{layout.current.name}/{INDEX}")
         if layout.db_link is not None:
@@ -261,7 +274,7 @@ def staging(settings):
         try:
             yield stage
         finally:
-            if stage.folder is not None and _published(layout) != stage.folder:
-                shutil.rmtree(stage.folder, ignore_errors=True)  # failed before publishing: leave nothing
+            if _published(layout) != stage.folder:
+                stage.abandon()  # failed before publishing: leave nothing
     finally:
         lock.close()

@@ -88,15 +88,16 @@ class _Result:
     draft: Draft
     enrichment: Enrichment | None = None
 
-    def locate(self, path: str) -> tuple[str, str, str]:
-        """(file, row or line, column) in the import file for a field of the resulting record."""
+    def locate(self, path: str, show=display_path) -> tuple[str, str, str]:
+        """(file, row or line, column) in the import file for a field of the resulting record; ``show``
+        names a record file (see :class:`Importer`)."""
         parts = path.split(".")
         if parts[0] == "effects" and len(parts) > 1 and parts[1].isdigit():
             index = int(parts[1])
             if self.enrichment is not None:
                 back = {i: j for j, i in self.enrichment.effect_of_draft.items()}
                 if index not in back:  # an effect already in the record
-                    return display_path(self.path), "", path
+                    return show(self.path), "", path
                 index = back[index]
             path = ".".join(["effects", str(index), *parts[2:]])
         where, column = self.draft.locate(path)
@@ -125,11 +126,17 @@ class Importer:
 
     def __init__(self, data_dir: Path, *, file_name: str, by: str, today: str, force: bool = False,
                  add_terms: bool = False, allow_duplicates: bool | None = None, change: str | None = None,
-                 term_edits: dict[tuple[str, str], dict] | None = None):
+                 term_edits: dict[tuple[str, str], dict] | None = None, show=display_path,
+                 force_advice: str = "import again with --force"):
         """``allow_duplicates`` (default: ``force``) imports a near-duplicate as a new study;
         ``change`` is the history entry's text; ``term_edits`` maps (kind, slug) of a term the
-        import adds to a curator's ``label``/``parent``/``synonyms`` for it (then it is curated)."""
+        import adds to a curator's ``label``/``parent``/``synonyms`` for it (then it is curated).
+
+        The messages are made for whoever reads them: ``show(path)`` names a file of the data folder
+        (the command line: relative to the working folder; a web page: inside data/, no server path),
+        and ``force_advice`` says how to import a near-duplicate as another study anyway."""
         self.data_dir = data_dir
+        self.show, self.force_advice = show, force_advice
         self.file_name = file_name
         self.history = {"date": today, "by": by, "change": change or f"Imported from {file_name}"}
         self.force = force
@@ -145,7 +152,7 @@ class Importer:
         if corpus.problems:
             plan.problems += [ImportProblem(p.path, f"line {p.line}" if p.line else "", p.field, p.message)
                               for p in corpus.problems]
-            plan.problems.append(ImportProblem(display_path(self.data_dir), "", "",
+            plan.problems.append(ImportProblem(self.show(self.data_dir), "", "",
                                                "the data folder has problems (see above); fix them first"
                                                " (`evidence validate` lists them), then import"))
             return False
@@ -171,7 +178,7 @@ class Importer:
                 # One publication reporting several studies: its citation belongs to each of them.
                 targets = match.ambiguous
             elif match.ambiguous:
-                names = ", ".join(display_path(e.path) for e in match.ambiguous)
+                names = ", ".join(self.show(e.path) for e in match.ambiguous)
                 plan.problems.append(ImportProblem(draft.path, draft.where, "", f"'{draft.name}' matches several"
                                                    f" studies by {match.rule} ({names}); give it a doi or bibkey"
                                                    " to say which"))
@@ -181,7 +188,7 @@ class Importer:
                     other = claimed[existing.path]
                     plan.problems.append(ImportProblem(draft.path, draft.where, "", f"'{draft.name}' and"
                                                        f" '{other.name}' ({other.where}) both match"
-                                                       f" {display_path(existing.path)}; import one of them"))
+                                                       f" {self.show(existing.path)}; import one of them"))
                     continue
                 claimed[existing.path] = draft
                 results.append(self._enrich(existing, draft, plan))
@@ -194,7 +201,7 @@ class Importer:
                 continue
             sid = unique(self._base_id(draft), taken)
             taken.add(sid)
-            plan.near_duplicates += [(draft.path, draft.where, draft.name, display_path(e.path), match.why[e.path])
+            plan.near_duplicates += [(draft.path, draft.where, draft.name, self.show(e.path), match.why[e.path])
                                      for e in match.similar]
             if match.similar and not self.allow_duplicates:
                 # A near-duplicate is refused, not just noted: a slightly different --source must not
@@ -202,11 +209,11 @@ class Importer:
                 where, column = draft.locate("citation")
                 for e in match.similar:
                     plan.problems.append(ImportProblem(draft.path, where, column, (
-                        f"'{draft.name}' may be {display_path(e.path)} ({match.why[e.path]}), but nothing confirms"
+                        f"'{draft.name}' may be {self.show(e.path)} ({match.why[e.path]}), but nothing confirms"
                         " it (no common DOI, title, bibkey or source): give the study's doi (or the same --source)"
-                        " if it is that study; if it is another study, import again with --force")))
+                        f" if it is that study; if it is another study, {self.force_advice}")))
             for e in match.similar if self.allow_duplicates else ():
-                plan.notices.append(f"{draft.path}:{draft.where}: '{draft.name}' may be {display_path(e.path)}"
+                plan.notices.append(f"{draft.path}:{draft.where}: '{draft.name}' may be {self.show(e.path)}"
                                     f" ({match.why[e.path]}), but nothing confirms it is the same study"
                                     f" (no common DOI, title or source): imported as {sid} (--force)")
             results.append(_Result(studies_dir / f"{sid}.yaml", None, {"id": sid, **draft.record}, draft))
@@ -223,7 +230,7 @@ class Importer:
             str(draft.record.get("provenance", {}).get("source") or ""))
         result = enrich(existing.raw, draft.record, force=self.force, history=self.history, same_source=same_source)
         for conflict in result.conflicts:
-            plan.notices.append(f"{draft.path}:{draft.where}: {display_path(existing.path)}:"
+            plan.notices.append(f"{draft.path}:{draft.where}: {self.show(existing.path)}:"
                                 f" {conflict.describe(self.force)}")
         return _Result(existing.path, existing.raw, result.record, draft, result)
 
@@ -256,7 +263,7 @@ class Importer:
                     if not isinstance(slug, str) or not SLUG.match(slug) or (kind, slug) in vocabulary:
                         continue
                     if kind == "outcomes":
-                        path, where, column = result.locate(f"effects.{i}.{name}")
+                        path, where, column = result.locate(f"effects.{i}.{name}", self.show)
                         hits = vocabulary.suggest(kind, slug)
                         hint = f"; did you mean {' or '.join(repr(h) for h in hits)}?" if hits else ""
                         plan.problems.append(ImportProblem(path, where, column, (
@@ -303,7 +310,7 @@ class Importer:
             if data["id"] != result.path.stem:
                 found.append(("id", f"the id '{data['id']}' must equal the file name '{result.path.stem}'"))
         for where, message in found:
-            path, row, column = result.locate(where)
+            path, row, column = result.locate(where, self.show)
             if message.startswith("unknown outcome"):
                 if (path, row, column) in said:
                     continue  # --add-terms (or the record of another match) has said why

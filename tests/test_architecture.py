@@ -30,6 +30,20 @@ def test_no_private_name_of_another_module(project):
     assert sorted(_uses(project)) == []
 
 
+def _crossing(edges: dict[str, set[str]], source: str, target: str) -> list[str]:
+    return sorted(f"{module} -> {imported}" for module, imported_ in edges.items() if module.startswith(source)
+                  for imported in imported_ if imported.startswith(target))
+
+
+def test_pages_and_api_share_services_not_each_other(project):
+    """web/ and api/ only read arguments and render; what both need is a service (evidence/services/)."""
+    edges = graph(project)
+    assert _crossing(edges, "evidence.web", "evidence.api") == []
+    assert _crossing(edges, "evidence.api", "evidence.web") == []
+    assert _crossing(edges, "evidence.services", "evidence.api") == []
+    assert _crossing(edges, "evidence.services", "evidence.web") == []
+
+
 # ------------------------------------------------------------------ the checker, on packages written here
 
 

@@ -11,10 +11,10 @@ from ..constants import FIELD_OF_KIND
 from ..db.extension import db
 from ..records.schemas import SLUG
 from ..search.reader import IndexHolder
+from ..services import datasets
 from ..services import search as search_service
 from ..services import studies as study_service
 from ..services import terms as term_service
-from . import sources
 from .blueprint import VERSION_HEADERS, Blueprint
 from .common import page_of
 from .dumping import compile_schema
@@ -42,12 +42,12 @@ def list_studies(args):
     """Studies, ordered by id. Vocabulary filters include the terms below (a group's sub-groups)."""
     filters = study_service.StudyFilters(**{k: args.get(k) for k in FILTER_NAMES})
     try:
-        total, items = study_service.page(db.session(), sources.vocabulary(), filters, args["page"], args["per_page"])
+        total, items = study_service.page(db.session(), datasets.vocabulary(), filters, args["page"], args["per_page"])
     except term_service.UnknownTerm as exc:
         name = FIELD_OF_KIND[exc.kind]
         raise unknown_term(f"Unknown {name.replace('_', ' ')} '{exc.slug}'.",
                            errors={name: [f"unknown value '{exc.slug}'"]}, suggestions=exc.suggestions) from None
-    return {"dataset_version": sources.current_version(), **page_of(total, args["page"], args["per_page"]),
+    return {"dataset_version": datasets.current_version(), **page_of(total, args["page"], args["per_page"]),
             "items": items}
 
 
@@ -57,10 +57,10 @@ def list_studies(args):
 def get_study(study_id):
     """One study: citation, design, every effect estimate as reported and computed, and its parameters."""
     session = db.session()
-    found = study_service.detail(session, study_id, sources.current().parameters) if len(study_id) <= 100 else None
+    found = study_service.detail(session, study_id, datasets.current().parameters) if len(study_id) <= 100 else None
     if found is None:
         raise not_found(f"There is no study '{study_id}'.", study_service.close_ids(session, study_id[:100]))
-    return {"dataset_version": sources.current_version(), **found}
+    return {"dataset_version": datasets.current_version(), **found}
 
 
 vocabularies_bp = Blueprint("Vocabularies", __name__,
@@ -72,18 +72,18 @@ def _routes(segment: str, kind: str) -> None:
     noun = segment.rstrip("s").replace("-", " ")
 
     def list_view():
-        terms = term_service.listing(db.session(), sources.vocabulary(), kind, sources.current().parameters)
-        return {"dataset_version": sources.current_version(), "total": len(terms), "items": terms}
+        terms = term_service.listing(db.session(), datasets.vocabulary(), kind, datasets.current().parameters)
+        return {"dataset_version": datasets.current_version(), "total": len(terms), "items": terms}
 
     def detail_view(slug):
-        vocab = sources.vocabulary()
+        vocab = datasets.vocabulary()
         if not SLUG.match(slug) or len(slug) > 100:
             raise not_found(f"There is no {noun} '{slug}'.", vocab.suggest(kind, slug.lower()[:100]))
         try:
-            found = term_service.detail(db.session(), vocab, kind, slug, sources.current().parameters)
+            found = term_service.detail(db.session(), vocab, kind, slug, datasets.current().parameters)
         except term_service.UnknownTerm as exc:
             raise not_found(f"There is no {noun} '{slug}'.", exc.suggestions) from None
-        return {"dataset_version": sources.current_version(), **found}
+        return {"dataset_version": datasets.current_version(), **found}
 
     name = segment.replace("-", "_")
     list_view.__name__, detail_view.__name__ = f"list_{name}", f"get_{name}"
@@ -125,7 +125,7 @@ def search(args):
     result = search_service.find(_index(), args["q"], args, args["sort"], args["page"], args["per_page"], args["lang"])
     # The version of the index that answered; the X-Dataset-Version header and the ETag follow it
     # (no database query). Dumped by the compiled schema: the same JSON as the response schema's dump.
-    g.dataset_version = result.dataset_version or sources.current_version()
+    g.dataset_version = result.dataset_version or datasets.current_version()
     out = {name: getattr(result, name) for name in SEARCH_RESULT_FIELDS}
     out["dataset_version"] = g.dataset_version
     out.update(page_of(result.total, result.page, result.per_page))

@@ -12,23 +12,20 @@
 from __future__ import annotations
 
 import hashlib
-from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask, Response, g, request
+
+from ..constants import CODE_VERSION
 
 PREFIX = "/api/"
 EXPOSED = "ETag, X-Dataset-Version, X-Release, Content-Disposition, Link"
 MAX_AGE = 300
-try:  # responses change with the code too: a new release of the package gets new ETags
-    CODE = version("evidence")
-except PackageNotFoundError:  # pragma: no cover
-    CODE = "dev"
 
 
 def etag_for(dataset_version: str) -> str:
     args = sorted(request.args.items(multi=True))
     # a view whose answer changes without a new build (the list of releases) names what else it depends on
-    normal = "\n".join([CODE, dataset_version, g.get("etag_extra", ""), request.path,
+    normal = "\n".join([CODE_VERSION, dataset_version, g.get("etag_extra", ""), request.path,
                         *(f"{k}={v}" for k, v in args)])
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
 
@@ -36,7 +33,7 @@ def etag_for(dataset_version: str) -> str:
 def _dataset_version() -> str | None:
     if "dataset_version" in g:
         return g.dataset_version
-    from .sources import current_version
+    from ..services.datasets import current_version
 
     try:
         return current_version()

@@ -12,9 +12,9 @@ from marshmallow import Schema, fields, validate
 from ..export.columns import COLUMNS
 from ..records.followup import WINDOWS
 from ..records.schemas import MEASURES
+from ..services.arguments import slug
 from ..stats.pooled import DEFAULT_RHO
 from ..stats.rma import METHODS, TESTS
-from .common import slug
 
 _FIELDS = {"string": fields.String, "number": fields.Float, "integer": fields.Integer, "boolean": fields.Boolean}
 VERSION_RULE = [validate.Length(min=1, max=100),

@@ -7,8 +7,8 @@ import difflib
 from flask import Response
 
 from ..export.document import FORMATS, MEDIA_TYPES, document, render
+from ..services import datasets
 from ..services.parameters import FILTERS, Choice, Source, unknown_filters
-from . import sources
 from .blueprint import VERSION_HEADERS, Blueprint
 from .parameter_schemas import ChoiceArgs, ParameterArgs, ParameterDetailSchema, ParametersDocumentSchema
 from .problems import Problem, not_found, unknown_term
@@ -22,7 +22,7 @@ FILE_DOC = {"json": "the export document (same as GET /parameters)",
 
 def _selected(args: dict) -> tuple[Source, Choice, dict, object]:
     """The source, pooling choice, filters and the vocabulary that rolls parent terms up."""
-    source = sources.for_version(args.get("version"))
+    source = datasets.for_version(args.get("version"))
     choice = Choice(args["method"], args["test"], args.get("baseline_risk"), args["rho"])
     filters = {name: args.get(name) for name in FILTERS if args.get(name) is not None}
     vocab = _vocabulary()
@@ -37,7 +37,7 @@ def _selected(args: dict) -> tuple[Source, Choice, dict, object]:
 def _vocabulary():
     """The current build's vocabulary (also for a release: parent terms roll up as today's pages show them)."""
     try:
-        return sources.vocabulary()
+        return datasets.vocabulary()
     except Problem:  # nothing built: a release is still served, its filters exact
         return None
 
@@ -96,7 +96,7 @@ for _fmt in FORMATS:
 @bp.not_found("parameter")
 def get_parameter(args, parameter_id):
     """One parameter, pooled as asked (`method`, `test`, `baseline_risk`, `rho`), from `version` if given."""
-    source = sources.for_version(args.get("version"))
+    source = datasets.for_version(args.get("version"))
     choice = Choice(args["method"], args["test"], args.get("baseline_risk"), args["rho"])
     found = source.get(parameter_id, choice)
     if found is None:

@@ -19,6 +19,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..export.release import ReleaseError
 from ..readside import unavailable_reason
 from ..search.reader import IndexMissing
+from ..services.datasets import NothingBuilt, UnknownRelease
 from ..versions import ReadSideError
 
 MEDIA_TYPE = "application/problem+json"
@@ -97,6 +98,15 @@ def handle_read_side(error: Exception) -> Response:
                             {"Retry-After": "30"})
 
 
+def handle_nothing_built(error: NothingBuilt) -> Response:
+    return problem_response(503, str(error), "unavailable", {"Retry-After": "60"})
+
+
+def handle_unknown_release(error: UnknownRelease) -> Response:
+    return problem_response(404, str(error), "unknown-release",
+                            suggestions=[r["name"] for r in error.available][-5:], available=error.available)
+
+
 def handle_release(error: ReleaseError) -> Response:
     log.error("release unreadable: %s", error)
     return problem_response(500, str(error), "release-damaged")
@@ -130,5 +140,7 @@ def attach(blueprint) -> None:
     blueprint.register_error_handler(SQLAlchemyError, handle_database)
     blueprint.register_error_handler(IndexMissing, handle_index)
     blueprint.register_error_handler(ReadSideError, handle_read_side)
+    blueprint.register_error_handler(NothingBuilt, handle_nothing_built)
+    blueprint.register_error_handler(UnknownRelease, handle_unknown_release)
     blueprint.register_error_handler(ReleaseError, handle_release)
     blueprint.register_error_handler(Exception, handle_exception)

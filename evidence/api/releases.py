@@ -6,9 +6,9 @@ from flask import current_app, g
 from marshmallow import Schema, fields
 
 from ..export import release as releases
+from ..services.datasets import current_version
 from .blueprint import VERSION_HEADERS, Blueprint
 from .problems import Problem
-from .sources import current_version
 
 bp = Blueprint("Releases", __name__, description="Releases: immutable snapshots of the parameters, oldest first")
 

@@ -7,7 +7,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..records.schemas import DESIGNS
 from ..search.facets import DIRECTIONS
 from ..search.service import SORTS
-from .common import PageArgs, PageSchema, slug, text
+from ..services.arguments import slug, text
+from .common import PageArgs, PageSchema
 
 YEAR = validate.Range(1000, 2999)
 

@@ -13,7 +13,7 @@ import difflib
 import json
 import re
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -86,7 +86,8 @@ def importer(settings: Settings, upload: Upload, *, by: str = "", change: str | 
     completes the terms), near-duplicates shown to the curator instead of refused, until the approval."""
     return Importer(settings.data_dir, file_name=upload.csv_name, today=dt.date.today().isoformat(),
                     by=by or upload.name or "web submission", change=change, add_terms=True,
-                    allow_duplicates=allow_duplicates, term_edits=term_edits)
+                    allow_duplicates=allow_duplicates, term_edits=term_edits, show=inside_data(settings.data_dir),
+                    force_advice=FORCE_ADVICE)
 
 
 def check(settings: Settings, upload: Upload, **kwargs) -> Plan:
@@ -157,11 +158,6 @@ def review(settings: Settings, row, *, curator: str | None = None, confirm: bool
     by, change = history_text(row, curator)
     plan = check(settings, upload_of(row), by=by, change=change, allow_duplicates=confirm, term_edits=term_edits)
     out = Review(plan)
-    shown = for_the_web(settings.data_dir)
-    plan.notices = [shown(n) for n in plan.notices]
-    plan.problems = [replace(p, path=shown(p.path), message=shown(p.message)) for p in plan.problems]
-    plan.near_duplicates = [(shown(str(file)), where, name, shown(existing), why)
-                            for file, where, name, existing, why in plan.near_duplicates]
     root = settings.data_dir
     for c in plan.changes:
         if c.status == "unchanged":
@@ -179,18 +175,23 @@ def review(settings: Settings, row, *, curator: str | None = None, confirm: bool
     return out
 
 
-def for_the_web(root: Path):
-    """A text rewriter for messages shown on a web page: the server's folders are nobody's business there, so
-    files are named inside data/; and the importer's command-line advice becomes the page's own control."""
-    prefixes = sorted({f"{root}/", f"{root.resolve()}/", display_path(root) + "/"}, key=len, reverse=True)
+#: The page's own control for what the command line's ``--force`` does.
+FORCE_ADVICE = "tick 'I have checked: these are different studies' below and approve again"
 
-    def shown(text: str) -> str:
-        for prefix in prefixes:
-            text = text.replace(prefix, "")
-        return text.replace("import again with --force",
-                            "tick 'I have checked: these are different studies' below and approve again")
 
-    return shown
+def inside_data(root: Path):
+    """How a web page names a file: inside data/ (the server's folders are nobody's business there)."""
+    bases = [root, root.resolve()]
+
+    def show(path) -> str:
+        for base in bases:
+            try:
+                return Path(path).relative_to(base).as_posix()
+            except ValueError:
+                continue
+        return display_path(Path(path))
+
+    return show
 
 
 def inside(folder: Path, paths) -> bool:

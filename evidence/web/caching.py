@@ -35,6 +35,7 @@ import hashlib
 
 from flask import Flask, Response, current_app, g, request
 
+from ..constants import CODE_VERSION
 from .i18n import current_lang
 
 MAX_AGE = 300
@@ -63,14 +64,12 @@ def _versions() -> str | None:
 
 def etag() -> str | None:
     if "page_etag" not in g:
-        from ..api.manners import CODE
-
         versions = _versions()
         if versions is None:
             g.page_etag = None
         else:
             args = sorted(request.args.items(multi=True))
-            normal = "\n".join([CODE, versions, current_lang(), request.host_url, request.path,
+            normal = "\n".join([CODE_VERSION, versions, current_lang(), request.host_url, request.path,
                                 *(f"{k}={v}" for k, v in args)])
             g.page_etag = hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
     return g.page_etag
@@ -96,13 +95,11 @@ def _cached_api() -> bool:
 def api_key() -> str | None:
     """The response cache's key for an API request (None when nothing is built)."""
     if "api_key" not in g:
-        from ..api.manners import CODE
-
         versions = _versions()
         if versions is None:
             g.api_key = None
         else:
-            normal = "\n".join([CODE, versions, request.host_url, request.path,
+            normal = "\n".join([CODE_VERSION, versions, request.host_url, request.path,
                                 *(f"{k}={v}" for k, v in request.args.items(multi=True))])
             g.api_key = "api:" + hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
     return g.api_key

@@ -35,6 +35,9 @@ def test_a_near_duplicate_is_approved_only_when_the_curator_confirms(write_app, 
     assert "&#39;Guerra (1990)&#39; may be studies/guerra-1990.yaml (the same first author" in page
     assert str(write_settings.data_dir) not in page and "--force" not in page
     assert "I have checked: these are different studies" in page
+    # the advice is the page's own control, made by the importer (evidence.curation.submissions.FORCE_ADVICE)
+    assert "another study, tick &#39;I have checked: these are different studies&#39; below and approve again" \
+        in page
     assert state_hash(write_settings) == before  # refused: nothing written, still pending
     curator.post(f"/curate/submissions/{sid}/approve", data={"csrf_token": token_of(page), "confirm_new": "yes"})
     assert (write_settings.data_dir / "studies" / "guerra-1990-b.yaml").exists()

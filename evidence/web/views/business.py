@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from marshmallow import EXCLUDE, ValidationError
 
-from ...api import sources
-from ...api.business_case import BusinessCaseArgs
 from ...export.business_xlsx import to_xlsx
 from ...services import business_case as service
+from ...services import datasets
+from ...services.business_case_args import BusinessCaseArgs
 from ...stats import business_case as model
 from .. import business
 
@@ -18,7 +18,7 @@ _ARGS = BusinessCaseArgs(unknown=EXCLUDE)  # the page has `lang` too
 
 def _case(parameter_id: str):
     """(case or None, form values, errors per field): errors are shown on the page, not raised."""
-    source = sources.current()
+    source = datasets.current()
     found = source.get(parameter_id[:300])
     if found is None:
         abort(404, description="parameters")

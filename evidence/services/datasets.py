@@ -1,8 +1,10 @@
 """Which dataset a request reads: the current build, or a release named by ``?version=``.
 
-Loaded sources are kept per app (the current build by its dataset_version, a
-release by its name — releases never change), and the request remembers the
-dataset it used in ``g`` for the ``X-Dataset-Version`` header and the ETag.
+One service for the pages and the API (the business case page and ``/api/v1/business-case`` read the
+same cached source). Loaded sources are kept per app (the current build by its dataset_version, a
+release by its name — releases never change), and the request remembers the dataset it used in ``g``
+for the ``X-Dataset-Version`` header and the ETag. What cannot be read raises :class:`NothingBuilt`
+or :class:`UnknownRelease`; the API answers them as problems, the pages as error pages.
 """
 
 from __future__ import annotations
@@ -14,10 +16,22 @@ from flask import current_app, g
 from ..db.extension import db
 from ..export import release as releases
 from ..records.vocabulary import Vocabulary
-from ..services import parameters as service
-from .problems import Problem, not_found
+from ..versions import ReadSideError
+from . import parameters as service
 
 _lock = threading.Lock()
+
+
+class NothingBuilt(ReadSideError):
+    """The database holds no build yet (a read-side error: pages and the API answer 503)."""
+
+
+class UnknownRelease(LookupError):
+    """``?version=`` names no release and no dataset version; ``available`` lists the releases."""
+
+    def __init__(self, version: str, available: list[dict]):
+        super().__init__(f"There is no release or dataset version '{version}'.")
+        self.version, self.available = version, available
 
 
 def _cache() -> dict:
@@ -25,12 +39,11 @@ def _cache() -> dict:
 
 
 def current_version() -> str:
-    """The built dataset's version (503 problem if nothing is built)."""
+    """The built dataset's version (:class:`NothingBuilt` if nothing is built)."""
     if "dataset_version" not in g:
         info = service.build_info(db.session())
         if info is None:
-            raise Problem(503, "No dataset has been built yet (run `evidence build`).", "unavailable",
-                          {"Retry-After": "60"})
+            raise NothingBuilt("No dataset has been built yet (run `evidence build`).")
         g.dataset_version = g.current_version = info.dataset_version
     return g.get("current_version") or g.dataset_version
 
@@ -70,13 +83,11 @@ def for_version(version: str | None) -> service.Source:
         try:
             if version == current_version():
                 return current()
-        except Problem:
+        except NothingBuilt:
             pass  # no build: releases can still be served
         found = releases.find(settings.releases_dir, version)
         if found is None:
-            available = [r.summary() for r in releases.releases(settings.releases_dir)]
-            raise not_found(f"There is no release or dataset version '{version}'.", kind="unknown-release",
-                            suggestions=[r["name"] for r in available][-5:], available=available)
+            raise UnknownRelease(version, [r.summary() for r in releases.releases(settings.releases_dir)])
         source = found.source()
         with _lock:
             cache[version] = source

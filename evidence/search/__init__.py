@@ -8,7 +8,7 @@
 - :mod:`.reader` — one read-only index per process, reopened after a rebuild
 - :mod:`.querying` — forgiving query parsing with messages and an interpretation
 - :mod:`.engine`, :mod:`.matches` — matching and BM25F scoring of parsed queries
-- :mod:`.columns`, :mod:`.facets` — filters, facet counts and sort keys
+- :mod:`.facets` — filters and facet counts
 - :mod:`.spelling` — suggestions for words that match nothing
 - :mod:`.service` — ``search()``, the one entry point pages and the API call
 """

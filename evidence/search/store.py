@@ -453,19 +453,25 @@ class IndexFiles:
                        for name in self.parts[0].fields}
         self.keys = {key: self.parts[0].keys[key] if len(self.parts) == 1 else
                      np.concatenate([p.keys[key] for p in self.parts]) for key in SORT_KEYS}
-
-    def id_order(self) -> np.ndarray:
-        """Every document number, in the order of the documents' ids (a hidden one beside its successor)."""
-        ids = self.fields["id"]
-        base = ids.parts[0]
-        if len(ids.parts) == 1:  # one document per id term, in term order
-            return base.docs.astype(np.int64)
-        delta = ids.parts[1]
-        at = [bisect.bisect_left(base.terms, delta.terms[i]) for i in range(delta.terms.n)]
-        # base term i at 2i + 1, a delta term at 2 * (the base terms before it): stable, so in its own order
-        order = np.argsort(np.r_[2 * np.arange(base.terms.n) + 1, 2 * np.array(at, dtype=np.int64)], kind="stable")
-        return np.concatenate([base.docs.astype(np.int64), delta.docs.astype(np.int64) + ids.starts[1]])[order]
+        self.live = np.ones(self.size, dtype=bool)  # False for the base documents the delta hides
+        self.live[self.hidden] = False
+        self.id_rank = id_ranks(self.fields["id"], self.size)  # ties broken as the cards' sort did
 
     def card(self, docnum: int) -> dict:
         part = bisect.bisect_right(self.starts, docnum) - 1
         return json.loads(self.parts[part].card_bytes(docnum - self.starts[part]))
+
+
+def id_ranks(ids: Field, size: int) -> np.ndarray:
+    """Each document's rank in the order of the documents' ids (a hidden one beside its successor)."""
+    base = ids.parts[0]
+    order = base.docs.astype(np.int64)  # one document per id term, in term order
+    if len(ids.parts) > 1:
+        delta = ids.parts[1]
+        at = [bisect.bisect_left(base.terms, delta.terms[i]) for i in range(delta.terms.n)]
+        # base term i at 2i + 1, a delta term at 2 * (the base terms before it): stable, so in its own order
+        by_id = np.argsort(np.r_[2 * np.arange(base.terms.n) + 1, 2 * np.array(at, dtype=np.int64)], kind="stable")
+        order = np.concatenate([order, delta.docs.astype(np.int64) + ids.starts[1]])[by_id]
+    rank = np.empty(size, dtype=np.int32)
+    rank[order] = np.arange(size, dtype=np.int32)
+    return rank

@@ -14,7 +14,7 @@ it or any term below it (each study once); they are listed as a tree.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,9 +45,6 @@ class FacetValue:
     selected: bool
     depth: int = 0
     parent: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _year(value) -> int | None:

@@ -81,9 +81,7 @@ class SearchResult:
     dataset_version: str | None = None
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out["facets"] = {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()}
-        return out
+        return asdict(self)  # (the hits, facet values, messages and suggestions too: asdict recurses)
 
 
 def _clamp(value, low: int, high: int, default: int) -> int:

@@ -9,23 +9,26 @@ suggestion is, as it always was:
 2. else ``difflib.get_close_matches(word, known words, n=1, cutoff=0.85)`` over the folded words
    of the corpus (``meta["spellings"]``);
 
-and the word as written in the corpus replaces it in the query. Testing every word of the corpus
-in Python is too slow (at 20k studies, ~39,000 words: a second per misspelt word), so rapidfuzz's
-C++ matching picks the candidates among the words of lengths that can qualify: the terms within
-the Levenshtein distance (Whoosh's own distance, so the same set), and the words whose Indel ratio
-reaches the cutoff (difflib's ratio counts matching blocks, a common subsequence, so it never
-exceeds the Indel ratio's longest one); ``difflib`` itself then decides among those. Corrections
-are cached per index version and word in ``opened.spelling``.
+and the word as written in the corpus replaces it in the query. Both answers are computed
+exactly, but not by testing every word of the corpus in Python (at 20k studies, ~39,000 words: a
+second per misspelt word). A word within edit distance *d* of another shares all but *d* of its
+letters with it, counted with repetition, and ``difflib``'s ratio can only reach 0.85 when the
+shared letters do (its ``quick_ratio``). So per index version the known words are kept as a
+matrix of letter counts (one row per letter, one column per word; :class:`Letters`), the letters
+a word shares with every known word are a few ``numpy.minimum`` over it, and only the few words
+that pass go to the exact tests: Whoosh's own distance function and ``difflib`` itself.
+Corrections are cached per index version and word in ``opened.spelling``.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+import numpy as np
+from whoosh.support.levenshtein import levenshtein
 
 from .analysis import fold
 
@@ -37,6 +40,45 @@ _MISSING = object()
 def maxdist(word: str) -> int:
     """The edit distance Whoosh may correct ``word`` by."""
     return 1 if len(word) < 6 else 2
+
+
+class Letters:
+    """Words and their letter counts: how many letters (with repetition) a word shares with each."""
+
+    def __init__(self, words: list[str]):
+        self.words = words
+        self.lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        joined = "".join(words)
+        alphabet = sorted(set(joined))
+        self.row = {ch: i for i, ch in enumerate(alphabet)}
+        codes = np.array([self.row[ch] for ch in joined], dtype=np.int64)
+        owner = np.repeat(np.arange(len(words), dtype=np.int64), self.lengths)
+        counts = np.bincount(codes * len(words) + owner, minlength=len(alphabet) * len(words))
+        # One row per letter. A count above 255 is kept at 255; ``shared`` never relies on it.
+        self.counts = np.minimum(counts, 255).astype(np.uint8).reshape(len(alphabet), len(words))
+
+    def shared(self, word: str) -> np.ndarray | None:
+        """Letters ``word`` shares with each word (None when a letter repeats too often to tell)."""
+        out = np.zeros(len(self.words), dtype=np.int64)
+        for ch, n in Counter(word).items():
+            if n > 255:
+                return None
+            row = self.row.get(ch)
+            if row is not None:
+                out += np.minimum(self.counts[row], n)
+        return out
+
+    def within(self, word: str, dist: int) -> list[str]:
+        """The words an edit distance of ``dist`` could reach: no more than ``dist`` letters to remove or add."""
+        return self.passing(word, lambda shared: np.maximum(self.lengths, len(word)) - shared <= dist)
+
+    def similar(self, word: str, cutoff: float) -> list[str]:
+        """The words whose ``difflib`` quick ratio with ``word`` reaches ``cutoff`` (a bound on the ratio)."""
+        return self.passing(word, lambda shared: 2.0 * shared / (self.lengths + len(word)) >= cutoff - 1e-9)
+
+    def passing(self, word: str, test) -> list[str]:
+        shared = self.shared(word)
+        return self.words if shared is None else [self.words[i] for i in np.flatnonzero(test(shared))]
 
 
 @dataclass
@@ -53,8 +95,9 @@ class Speller:
 
     def __init__(self, files, spellings: dict):
         self.columns = files.fields[FIELD]
-        self.terms = by_length(t.decode("utf-8") for t in self.columns.between(b"", None))
-        self.known = by_length(spellings)
+        known = {word: word for word in spellings}  # the same string objects for the words both lists hold
+        self.terms = Letters([known.get(t, t) for t in (t.decode("utf-8") for t in self.columns.between(b"", None))])
+        self.known = Letters(list(known))
 
     def suggest(self, word: str) -> list[str]:
         """``searcher.suggest(FIELD, word, limit=1, maxdist=maxdist(word))`` of a one-segment Whoosh index.
@@ -64,32 +107,17 @@ class Speller:
         """
         dist = maxdist(word)
         best = None
-        for term in candidates(self.terms, word, Levenshtein.distance, dist, lambda n: abs(n - len(word)) <= dist):
-            f = self.columns.frequency(term.encode("utf-8")) or 1
-            item = (0 - (dist + (1.0 / f * 0.5)), term)
-            if best is None or item > best:
-                best = item
+        for term in self.terms.within(word, dist):
+            if levenshtein(term, word, limit=dist) <= dist:
+                f = self.columns.frequency(term.encode("utf-8")) or 1
+                item = (0 - (dist + (1.0 / f * 0.5)), term)
+                if best is None or item > best:
+                    best = item
         return [best[1]] if best is not None else []
 
     def close_matches(self, word: str) -> list[str]:
         """``difflib.get_close_matches(word, every known word, n=1, cutoff=CUTOFF)``, the same answer."""
-        found = candidates(self.known, word, fuzz.ratio, CUTOFF * 100 - 1e-6,
-                           lambda n: 2 * min(n, len(word)) / (n + len(word)) >= CUTOFF - 1e-9)
-        return difflib.get_close_matches(word, found, n=1, cutoff=CUTOFF)
-
-
-def by_length(words) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    for word in words:
-        out.setdefault(len(word), []).append(word)
-    return out
-
-
-def candidates(words: dict[int, list[str]], word: str, scorer, cutoff, fits) -> list[str]:
-    """The words within ``scorer``'s ``cutoff`` of ``word``, among those of the lengths that ``fits`` allows
-    (a distance cannot be below the lengths' difference, nor a ratio above the shorter's share)."""
-    return [found for n, group in words.items() if fits(n)
-            for found, _, _ in process.extract(word, group, scorer=scorer, score_cutoff=cutoff, limit=None)]
+        return difflib.get_close_matches(word, self.known.similar(word, CUTOFF), n=1, cutoff=CUTOFF)
 
 
 def suggest_spellings(opened, parsed, spellings: dict, lang: str) -> list[Suggestion]:

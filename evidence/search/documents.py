@@ -48,12 +48,6 @@ def vocabulary(terms: list[dict]) -> dict:
     return out
 
 
-def _term_text(term: dict | None, lang: str) -> list[str]:
-    if term is None:
-        return []
-    return [term[f"label_{lang}"], *term[f"synonyms_{lang}"], term.get(f"description_{lang}") or ""]
-
-
 def documents(prepared) -> list[dict]:
     """The index documents of every study in ``prepared``."""
     terms = {(FIELD_OF_KIND[t["kind"]], t["slug"]): t for t in prepared.terms}
@@ -83,7 +77,8 @@ def _document(study: dict, effects: list[dict], terms: dict, ancestors: dict, st
         for slug in sorted(values):
             term = terms.get((kind, slug))
             for lang in ("da", "en"):
-                words = _term_text(term, lang)
+                words = [] if term is None else [term[f"label_{lang}"], *term[f"synonyms_{lang}"],
+                                                 term.get(f"description_{lang}") or ""]
                 text[lang].extend(words)
                 if kind != "comparison":
                     fielded["target" if kind == "target_group" else kind].extend([slug, *words])

@@ -11,26 +11,20 @@ terms the study itself names.
 The ``card`` holds the facet values and sort keys:
 
 - ``effect_size``: the study's largest effect in the desirable direction on
-  a standardised-mean-difference scale (SMD as is; log OR and log RR times
-  √3/π, the logistic approximation of Chinn 2000; MD and ROM as the SMD of
-  their means when the data give SDs; others left out) — None when no effect
-  converts
+  a standardised-mean-difference scale
+  (:func:`~evidence.services.effects.standardised`) — None when no effect converts
 - ``strength``: the highest padlock rating of the pooled parameters the
   study is part of (0 when none)
 """
 
 from __future__ import annotations
 
-import math
 import re
 
 from ..constants import FIELD_OF_KIND
-from ..services import effects as effect_sizes
-from ..stats.escalc import EffectSizeError
+from ..services.effects import standardised
 from .analysis import fold
 from .facets import FACETS, card_values, field_name
-
-LOGIT_TO_SMD = math.sqrt(3) / math.pi
 
 #: Design words to index, so "randomised" or "randomiseret" find the trials.
 DESIGN_WORDS = {
@@ -52,33 +46,6 @@ def vocabulary(terms: list[dict]) -> dict:
             "label_da": t["label_da"], "label_en": t["label_en"], "parent": t["parent"],
             "path": t["path"], "depth": t["depth"], "desirable": t.get("desirable")}
     return out
-
-
-def _term_text(term: dict | None, lang: str) -> list[str]:
-    if term is None:
-        return []
-    return [term[f"label_{lang}"], *term[f"synonyms_{lang}"], term.get(f"description_{lang}") or ""]
-
-
-def standardised(effect: dict, desirable: str | None) -> float | None:
-    """The effect on an SMD scale, positive when it goes the desirable way."""
-    measure, yi = effect["measure"], effect["yi"]
-    if yi is None:
-        return None
-    if measure in ("OR", "RR"):
-        value = yi * LOGIT_TO_SMD
-    elif measure == "SMD":
-        value = yi
-    elif measure in ("MD", "ROM") and effect["form"] == "means":
-        try:
-            value = effect_sizes.compute("means", "SMD", effect["data"]).yi
-        except (EffectSizeError, KeyError):
-            return None
-    else:
-        return None
-    if desirable == "lower":
-        value = -value
-    return value if math.isfinite(value) else None
 
 
 def documents(prepared) -> list[dict]:
@@ -116,7 +83,8 @@ def _document(study: dict, effects: list[dict], terms: dict, ancestors: dict, st
         for slug in sorted(values):
             term = terms.get((kind, slug))
             for lang in ("da", "en"):
-                words = _term_text(term, lang)
+                words = [] if term is None else [term[f"label_{lang}"], *term[f"synonyms_{lang}"],
+                                                 term.get(f"description_{lang}") or ""]
                 text[lang].extend(words)
                 if kind != "comparison":
                     fielded["target" if kind == "target_group" else kind].extend([slug, *words])

@@ -1,5 +1,9 @@
 """Filters and facet counts over the study cards of a result set.
 
+A facet's values are the terms of its id field (:func:`field_name`), written from :func:`card_values`
+so counts equal the cards': a filter is the union of a few postings lists, and each facet's
+disjunctive counts are one pass over the field's postings.
+
 Facets are counted disjunctively: the counts of one facet apply every other
 facet's filter but not its own, so a reader sees what choosing another value
 would give. Values within one facet are alternatives (OR); facets combine
@@ -10,7 +14,9 @@ it or any term below it (each study once); they are listed as a tree.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+import numpy as np
 
 #: facet name -> how the values are read from a study card
 FACETS = ("intervention", "target_group", "outcome", "evidence_level", "design", "country", "direction", "decade")
@@ -39,9 +45,6 @@ class FacetValue:
     selected: bool
     depth: int = 0
     parent: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _year(value) -> int | None:
@@ -84,6 +87,27 @@ def make_filters(raw) -> tuple[Filters, list[str]]:
 def field_name(facet: str) -> str:
     """The index's id field of the facet's values (one term per value)."""
     return f"facet_{facet}"
+
+
+def mask(files, facet: str, wanted) -> np.ndarray:
+    """The documents of the index files with any of the ``wanted`` values of ``facet``."""
+    field = files.fields[field_name(facet)]
+    out = np.zeros(files.size, dtype=bool)
+    for value in wanted:
+        out[field.postings(value.encode("utf-8"))[0]] = True
+    return out
+
+
+def year_mask(years: np.ndarray, year_from, year_to) -> np.ndarray | None:
+    """The documents of the years (-1: unknown, never in a range), or None when no bound is given."""
+    if year_from is None and year_to is None:
+        return None
+    m = years >= 0
+    if year_from is not None:
+        m &= years >= year_from
+    if year_to is not None:
+        m &= years <= year_to
+    return m
 
 
 def card_values(card: dict, facet: str) -> list[str]:

@@ -4,7 +4,7 @@ The build writes a complete index into the folder of the version it publishes
 (:func:`write_index`, before the database's commit; see :mod:`evidence.versions`);
 an incremental build writes the live index with its changes (:func:`update_index`)
 or, when nothing changed, links the live one's files (:func:`link_index`). The
-index is the project's own columns (:mod:`.store`: postings written straight from
+index is the project's own columns (:mod:`.store`, written by :mod:`.writing`: postings straight from
 the analysers, facet values among them, the stored cards and sort keys) and
 ``evidence-meta.json`` (dataset version, vocabulary, spellings), memory-mapped by
 readers. Any failure removes the folder: nothing half-written is left.
@@ -39,7 +39,8 @@ import numpy as np
 from ..outputs import save_array
 from .documents import documents, iter_documents, spellings, vocabulary
 from .schema import make_schema
-from .store import DELTA, DIRNAME, HIDDEN, IndexFiles, Writer
+from .store import DELTA, DIRNAME, HIDDEN, IndexFiles
+from .writing import Writer
 
 META_FILE = "evidence-meta.json"
 #: A delta holds at most this many documents, or this share of the base's, before it is folded in.

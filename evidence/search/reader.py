@@ -2,7 +2,7 @@
 
 An :class:`OpenIndex` is one index version (one versioned directory). It keeps
 what a search needs for as long as the version is live: the postings columns and
-cards and sort keys (:mod:`.store`, read through :mod:`.columns`), memory-mapped
+cards and sort keys (:mod:`.store`), memory-mapped
 so the workers of a server share their pages, the engine over them, and small LRU
 caches (rankings per parsed query, spelling corrections). :class:`IndexHolder`
 reopens when the link changes, so all of these are keyed on the index version by
@@ -18,7 +18,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .columns import Columns
 from .engine import Engine
 from .indexer import META_FILE
 from .schema import make_schema
@@ -62,14 +61,13 @@ class LRU:
 @dataclass(eq=False)
 class OpenIndex:
     path: str  # the resolved versioned directory
-    files: IndexFiles  # postings columns and cards
-    columns: Columns  # facet columns and sort keys
+    files: IndexFiles  # postings columns, cards and sort keys
     meta: dict  # dataset_version and the facet vocabulary
     schema: object = field(default_factory=make_schema, repr=False)  # what the query parser reads
     ranked: LRU = field(default_factory=lambda: LRU(256, 16 << 20), repr=False)  # parsed query -> ranking
     spelling: LRU = field(default_factory=lambda: LRU(1024), repr=False)  # word -> correction or None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    cache: dict = field(default_factory=dict, repr=False)  # built once per version: columns, engine, speller
+    cache: dict = field(default_factory=dict, repr=False)  # built once per version: engine, speller
 
     def once(self, key: str, make):
         """``make()``, computed once for this version (under the lock) and kept."""
@@ -120,10 +118,9 @@ def open_index(real: str) -> OpenIndex:
         with open(os.path.join(real, META_FILE), encoding="utf-8") as fh:
             meta = json.load(fh)
         files = IndexFiles(real)
-        columns = Columns(files)
     except (OSError, ValueError, KeyError) as exc:
         raise IndexMissing(f"no search index at {real}: run `evidence build`") from exc
-    return OpenIndex(real, files, columns, meta)
+    return OpenIndex(real, files, meta)
 
 
 def holder_for(index) -> IndexHolder:

@@ -81,9 +81,7 @@ class SearchResult:
     dataset_version: str | None = None
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out["facets"] = {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()}
-        return out
+        return asdict(self)  # (the hits, facet values, messages and suggestions too: asdict recurses)
 
 
 def _clamp(value, low: int, high: int, default: int) -> int:
@@ -113,14 +111,14 @@ def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:
     cached = opened.ranked.get(key)
     if cached is not None:
         return cached
-    cols = opened.columns
+    files = opened.files
     found = opened.engine().match(query)
     docs, scores = found.docs, found.scores
     if len(docs):
-        alive = cols.live[docs]
+        alive = files.live[docs]
         docs, scores = docs[alive], scores[alive]
-        year = np.where(cols.year[docs] < 0, 0, cols.year[docs])
-        idx = np.lexsort((cols.id_rank[docs], -year, -cols.strength[docs], -scores))
+        year = np.where(files.keys["year"][docs] < 0, 0, files.keys["year"][docs])
+        idx = np.lexsort((files.id_rank[docs], -year, -files.keys["strength"][docs], -scores))
         docs, scores = docs[idx], scores[idx]
     result = (docs.astype(np.int32), scores)
     opened.ranked.put(key, result, weight=docs.nbytes + scores.nbytes)
@@ -129,20 +127,19 @@ def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:
 
 def _text_mask(opened, query) -> np.ndarray:
     """The live documents ``query`` matches (all live documents when there is no query)."""
-    cols = opened.columns
     if query is None:
-        return np.array(cols.live, dtype=bool)
-    mask = np.zeros(cols.n, dtype=bool)
+        return opened.files.live.copy()
+    mask = np.zeros(opened.files.size, dtype=bool)
     mask[_ranking(opened, query)[0]] = True
     return mask
 
 
 def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) -> list[tuple[float, int]]:
     """``(score, docnum)`` of the page shown, in the order of the cards' sort keys."""
-    cols, query = opened.columns, parsed.query
+    files, keys, query = opened.files, opened.files.keys, parsed.query
     if query is not None:
         ranked, ranked_scores = _ranking(opened, query)
-        score = np.zeros(cols.n, dtype=np.float64)
+        score = np.zeros(files.size, dtype=np.float64)
         score[ranked] = ranked_scores
         if sort == "relevance":
             take = ranked[kept[ranked]][start:stop]
@@ -150,16 +147,16 @@ def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) ->
     else:
         score = None
     docs = np.nonzero(kept)[0]
-    year = np.where(cols.year[docs] < 0, 0, cols.year[docs])
+    year = np.where(keys["year"][docs] < 0, 0, keys["year"][docs])
     neg_score = -score[docs] if score is not None else np.zeros(len(docs))
-    rank = cols.id_rank[docs]
+    rank = files.id_rank[docs]
     if sort == "effect":
-        e = cols.effect[docs]
+        e = keys["effect"][docs]
         idx = np.lexsort((rank, neg_score, np.where(np.isnan(e), np.inf, -e)))
     elif sort == "year":
         idx = np.lexsort((rank, neg_score, -year))
     else:  # strength, or relevance without words: padlocks, evidence level, newest, id
-        idx = np.lexsort((rank, -year, cols.level[docs], -cols.strength[docs]))
+        idx = np.lexsort((rank, -year, keys["level"][docs], -keys["strength"][docs]))
     shown = docs[idx][start:stop]
     return [(float(score[d]) if score is not None else 0.0, int(d)) for d in shown]
 
@@ -170,7 +167,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
 
     How: the text query is matched and scored by the vectorised engine (:mod:`.engine`; the ranking
     is cached per index version) into a mask over the index's documents; filters are masks from the
-    facet columns (:mod:`.columns`); each facet's disjunctive counts are one ``bincount``; the page is
+    facets' postings (:mod:`.facets`); each facet's disjunctive counts are one ``bincount``; the page is
     ordered by the ranking or by ``lexsort`` and only its stored cards are read.
     """
     lang = lang if lang in ("da", "en") else "da"
@@ -178,7 +175,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     per_page = _clamp(per_page, 1, MAX_PER_PAGE, 20)
     opened = holder_for(index).current()
     schema, meta = opened.schema, opened.meta
-    cols = opened.columns
+    files = opened.files
     flt, bad_years = facet_mod.make_filters(filters)
     parsed = parse(schema, q or "")
     messages = list(parsed.messages)
@@ -195,8 +192,8 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
                                     "showing studies that match any of them."))
     suggestions = suggest_spellings(opened, parsed, meta.get("spellings", {}), lang) \
         if parsed.words and (not text.any() or parsed.any_words) else []
-    masks = {facet: cols.mask(facet, values) for facet, values in flt.values.items()}
-    years = cols.year_mask(flt.year_from, flt.year_to)
+    masks = {facet: facet_mod.mask(files, facet, values) for facet, values in flt.values.items()}
+    years = facet_mod.year_mask(files.keys["year"], flt.year_from, flt.year_to)
 
     def within(skip: str | None = None, masks=masks, years=years) -> np.ndarray:
         m = text.copy()
@@ -211,13 +208,13 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     total = int(kept.sum())
     counted = {}
     for facet in facet_mod.FACETS:
-        counts = cols.counts(facet, kept if facet not in masks and (facet != "decade" or years is None)
-                             else within(facet))
+        field = files.fields[facet_mod.field_name(facet)]
+        counts = field.counts(kept if facet not in masks and (facet != "decade" or years is None) else within(facet))
         for v in flt.values.get(facet, ()):
             counts.setdefault(v, 0)
         counted[facet] = facet_mod.ordered(facet, counts, set(flt.values.get(facet, ())), meta["vocabulary"], lang)
     if not total and flt.active():
-        suggestions += _broader(cols, flt, within)
+        suggestions += _broader(files, flt, within)
     pages = max(1, math.ceil(total / per_page))
     page = _clamp(page, 1, pages, 1)
     shown = _page(opened, parsed, kept, sort, (page - 1) * per_page, page * per_page) if total else []
@@ -229,18 +226,20 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
         dataset_version=meta.get("dataset_version"))
 
 
-def _broader(cols, flt, within) -> list[Suggestion]:
+def _broader(files, flt, within) -> list[Suggestion]:
     """When filters leave nothing: each filter value (or year bound) whose removal would leave studies."""
     out = []
     for facet, values in flt.values.items():
-        others = {f: cols.mask(f, vs) for f, vs in flt.values.items() if f != facet}
+        others = {f: facet_mod.mask(files, f, vs) for f, vs in flt.values.items() if f != facet}
         for value in values:
             rest = tuple(v for v in values if v != value)
-            n = int(within(masks={**others, facet: cols.mask(facet, rest)} if rest else others).sum())
+            n = int(within(masks={**others, facet: facet_mod.mask(files, facet, rest)} if rest else others).sum())
             if n:
                 out.append(Suggestion("remove_filter", facet=facet, value=value, count=n))
     for name, wider in (("year_from", (None, flt.year_to)), ("year_to", (flt.year_from, None))):
-        n = int(within(years=cols.year_mask(*wider)).sum()) if getattr(flt, name) is not None else 0
+        if getattr(flt, name) is None:
+            continue
+        n = int(within(years=facet_mod.year_mask(files.keys["year"], *wider)).sum())
         if n:
             out.append(Suggestion("remove_filter", facet=name, value=str(getattr(flt, name)), count=n))
     return out

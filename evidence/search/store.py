@@ -23,237 +23,18 @@ from __future__ import annotations
 import bisect
 import json
 import mmap
-from array import array
 from pathlib import Path
 
 import numpy as np
-from whoosh import fields
 from whoosh.util.numeric import byte_to_length
-
-from ..outputs import save_array
-from .analysis import analyse_line
-from .schema import TEXT_ANALYSIS
 
 DIRNAME = "postings"
 VERSION = 3
 MANIFEST = "postings.json"
 DELTA, HIDDEN = "delta", "hidden.npy"  # the delta part's folder, and the base documents it hides
-#: Fields whose whole values repeat across documents (the vocabulary's labels): analysed once per value.
-REPEATING = frozenset({"intervention", "target", "outcome", "design", "country"})
 #: Per document, from its card: sort key -> (card key, value when the card has none, dtype).
 SORT_KEYS = {"year": ("year", -1, "i"), "strength": ("strength", 0, "i"), "level": ("evidence_level", 0, "i"),
              "effect": ("effect_size", float("nan"), "d")}
-#: Tokens per block when a field's tokens are sorted into postings (:func:`_postings`).
-POSTINGS_BLOCK = 1 << 22
-_LINE_CACHE = 20_000  # distinct lines remembered per analyzer (cleared when full: labels repeat, abstracts do not)
-
-
-def field_kind(field) -> str:
-    if isinstance(field, fields.NUMERIC):
-        return "numeric"
-    if isinstance(field, fields.TEXT):
-        return "text"
-    return "id"
-
-
-class _Vocabulary:
-    """Term ids of one analyzer (or of one id/numeric field), and its lines analysed once each."""
-
-    def __init__(self, analysis: str | None):
-        self.analysis = analysis
-        self.ids: dict[str, int] = {}
-        self.terms: list[str] = []
-        self.lines: dict[str, tuple] = {}
-        self.values: dict[str, tuple] = {}  # whole values of the REPEATING fields
-
-    def ids_of(self, terms) -> list[int]:
-        ids, out = self.ids, []
-        for t in terms:
-            i = ids.get(t)
-            if i is None:
-                i = ids[t] = len(self.terms)
-                self.terms.append(t)
-            out.append(i)
-        return out
-
-    def value(self, text: str, repeating: bool) -> tuple[list, int]:
-        """A text value's term ids in order and the position of the first (a value is lines; tokens
-        never span a line break, and kept tokens stand at consecutive positions)."""
-        hit = self.values.get(text) if repeating else None
-        if hit is not None:
-            return hit
-        ids: list[int] = []
-        first, raw_base = None, 0
-        for line in text.split("\n"):
-            seq = self.lines.get(line)
-            if seq is None:
-                terms, lfirst, raw = analyse_line(self.analysis, line)
-                if len(self.lines) >= _LINE_CACHE:
-                    self.lines.clear()
-                seq = self.lines[line] = (self.ids_of(terms), lfirst or 0, raw)
-            if seq[0]:
-                first = raw_base + seq[1] if first is None else first
-                ids.extend(seq[0])
-            raw_base += seq[2]
-        hit = (ids, first or 0)
-        if repeating:
-            self.values[text] = hit
-        return hit
-
-
-class Writer:
-    """Documents in, in order (:meth:`add`); a part's columns and cards out (:meth:`write`)."""
-
-    def __init__(self, schema):
-        self.schema = schema
-        self.kinds = {name: field_kind(schema[name]) for name in schema.names() if schema[name].indexed}
-        shared = {a: _Vocabulary(a) for a in set(TEXT_ANALYSIS.values())}
-        self.vocabularies = {name: shared[TEXT_ANALYSIS[name]] if kind == "text" else _Vocabulary(None)
-                             for name, kind in self.kinds.items()}
-        # per field: every token's term id, and per document its number of tokens and first position
-        self.tokens = {name: array("i") for name in self.kinds}
-        self.lengths = {name: array("I") for name in self.kinds}
-        self.first = {name: array("I") for name in self.kinds}
-        self.cards: list[bytes] = []
-        self.keys = {key: array(dtype) for key, (_, _, dtype) in SORT_KEYS.items()}
-
-    def add(self, doc: dict) -> None:
-        for name, kind in self.kinds.items():
-            value, vocabulary, field = doc.get(name), self.vocabularies[name], self.schema[name]
-            if value is None:
-                ids, first = [], 0
-            elif kind == "text":
-                ids, first = vocabulary.value(value, name in REPEATING)
-            elif kind == "numeric":  # the value's one sortable term (shift 0)
-                ids, first = vocabulary.ids_of([field.to_bytes(value).decode("latin-1")]), 0
-            else:  # an id, or a list of facet values
-                values = value if isinstance(value, list) else [t.decode("utf-8") for t, _, _, _ in field.index(value)]
-                ids, first = vocabulary.ids_of(sorted(set(values))), 0
-            self.tokens[name].extend(ids)
-            self.lengths[name].append(len(ids))
-            self.first[name].append(first)
-        self.cards.append(json.dumps(doc["card"], ensure_ascii=False).encode("utf-8"))
-        for key, (card_key, missing, _) in SORT_KEYS.items():
-            value = doc["card"].get(card_key)
-            self.keys[key].append(missing if value is None else value)
-
-    def token_arrays(self, name: str, base: int):
-        """``(term ids, document, position)`` of every token of the field, documents numbered from ``base``."""
-        tok = np.frombuffer(self.tokens[name], dtype=np.int32) if self.tokens[name] else np.zeros(0, np.int32)
-        lengths = np.frombuffer(self.lengths[name], dtype=np.uint32).astype(np.int64)
-        starts = np.cumsum(lengths) - lengths - np.frombuffer(self.first[name], dtype=np.uint32)
-        doc = np.repeat(np.arange(base, base + len(lengths), dtype=np.int32), lengths)
-        # in int32 when the token count fits (a position is at most it): an int64 pair per token is the
-        # largest thing a full build holds
-        wide = np.int64 if len(tok) >= 1 << 31 else np.int32
-        pos = np.arange(len(tok), dtype=wide) - np.repeat(starts.astype(wide), lengths)
-        return tok, doc, pos.astype(np.int32, copy=False)
-
-    def write(self, folder: Path, sources=()) -> None:
-        """Write a part into ``folder/postings``: the documents ``keep`` (a boolean mask) of each
-        ``(Part, keep)`` of ``sources`` in order, renumbered, then the documents added here."""
-        target = Path(folder) / DIRNAME
-        target.mkdir(parents=True)
-        sources = [(part, keep, np.cumsum(keep, dtype=np.int64) - 1) for part, keep in sources]
-        totals = {}
-        for name, kind in self.kinds.items():
-            merged, lengths, base = None, [], 0
-            for part, keep, renumber in sources:
-                old = part.fields[name]
-                postings = old.postings_of(keep, renumber + base)
-                merged = postings if merged is None else _merge(merged, postings)
-                lengths.append(old.lengths[keep] if kind == "text" else [])
-                base += int(keep.sum())
-            terms = [_encode(t, kind) for t in self.vocabularies[name].terms]
-            postings = _postings(terms, *self.token_arrays(name, base))
-            _write_field(target, name, kind, postings if merged is None else _merge(merged, postings))
-            lengths = np.concatenate([*lengths, np.frombuffer(self.lengths[name], dtype=np.uint32)])
-            if kind == "text":
-                save_array(target / f"{name}.lengths.npy", lengths.astype(np.uint32))
-            totals[name] = int(lengths.sum(dtype=np.int64)) if kind == "text" else 0
-        cards = [part.card_bytes(d) for part, keep, _ in sources for d in np.flatnonzero(keep)] + self.cards
-        offsets = np.zeros(len(cards) + 1, dtype=np.int64)
-        np.cumsum([len(c) + 1 for c in cards], out=offsets[1:])
-        (target / "cards.jsonl").write_bytes(b"".join(c + b"\n" for c in cards))
-        save_array(target / "cards.offsets.npy", offsets)
-        for key, values in self.keys.items():
-            kept = [part.keys[key][keep] for part, keep, _ in sources] + [np.frombuffer(values, dtype=values.typecode)]
-            save_array(target / f"keys.{key}.npy", np.concatenate(kept))
-        manifest = {"version": VERSION, "documents": len(cards),
-                    "fields": {name: {"kind": kind, "total": totals[name]} for name, kind in self.kinds.items()}}
-        (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-
-
-def _encode(term: str, kind: str) -> bytes:
-    return term.encode("latin-1") if kind == "numeric" else term.encode("utf-8")
-
-
-def _postings(terms: list[bytes], tok: np.ndarray, doc: np.ndarray, pos: np.ndarray) -> tuple:
-    """Tokens (term ids into ``terms``, documents, positions; in document order) as postings:
-    ``(sorted terms, term index per posting, document, count, positions per posting in order)``."""
-    used = np.unique(tok)
-    everything = sorted(terms[i] for i in used.tolist())
-    index = {t: i for i, t in enumerate(everything)}
-    table = np.zeros(len(terms), dtype=np.int32)
-    table[used] = [index[terms[i]] for i in used.tolist()]
-    term = table[tok]
-    # Sorted by term a block of terms at a time (blocks of about POSTINGS_BLOCK tokens, in term order): a
-    # stable sort of the whole field holds several arrays per token at once (at 100k studies, GBs).
-    # Within a term: documents, then positions, as added; so the blocks joined are the whole sort.
-    per_term = np.bincount(term, minlength=len(everything))
-    block_of = (np.cumsum(per_term) - per_term) // POSTINGS_BLOCK  # each term's block, by its first token
-    edges = np.searchsorted(block_of, np.arange(int(block_of[-1]) + 2 if len(block_of) else 1))
-    count = len(edges) - 1
-    blocks = np.repeat(np.arange(count, dtype=np.min_scalar_type(count)), np.diff(edges))[term] if count > 1 else None
-    sorted_pos = np.empty(len(term), dtype=pos.dtype)
-    out_term, out_doc, out_count, filled = [], [], [], 0
-    for k in range(max(count, 1)):
-        at = np.flatnonzero(blocks == k) if blocks is not None else np.arange(len(term))
-        at = at[np.argsort(term[at], kind="stable")]
-        t, d = term[at], doc[at].astype(np.int32)
-        sorted_pos[filled:filled + len(at)] = pos[at]
-        filled += len(at)
-        starts = np.flatnonzero(np.concatenate([[len(t) > 0], (t[1:] != t[:-1]) | (d[1:] != d[:-1])]))
-        out_term.append(t[starts])
-        out_doc.append(d[starts])
-        out_count.append(np.diff(np.append(starts, len(t))))
-    return (everything, np.concatenate(out_term), np.concatenate(out_doc), np.concatenate(out_count),
-            sorted_pos)
-
-
-def _merge(a: tuple, b: tuple) -> tuple:
-    """Postings ``b`` (of later documents) merged into ``a``, both as :func:`_postings` gives them:
-    each of ``b``'s postings goes after ``a``'s of the same term (no sort of ``a``: it stays in order)."""
-    everything = sorted(set(a[0]) | set(b[0]))
-    index = {t: i for i, t in enumerate(everything)}
-    ta = np.array([index[t] for t in a[0]], dtype=np.int64)[a[1]]
-    tb = np.array([index[t] for t in b[0]], dtype=np.int64)[b[1]]
-    at = np.searchsorted(ta, tb, side="right")
-    token_starts = np.concatenate([[0], np.cumsum(a[3], dtype=np.int64)])
-    positions = np.insert(a[4], np.repeat(token_starts[at], b[3]), b[4])
-    return everything, np.insert(ta, at, tb), np.insert(a[2], at, b[2]), np.insert(a[3], at, b[3]), positions
-
-
-def _write_field(folder: Path, name: str, kind: str, postings: tuple) -> None:
-    everything, term, doc, counts, positions = postings
-    steps = np.arange(len(everything) + 1)
-    (folder / f"{name}.terms").write_bytes(b"".join(everything))
-    offsets = np.searchsorted(term, steps).astype(np.int64)
-    arrays = {"term_offsets": np.concatenate([[0], np.cumsum([len(t) for t in everything], dtype=np.int64)]),
-              "offsets": offsets, "docs": doc.astype(np.int32), "counts": _narrow(counts)}
-    if kind == "text":
-        arrays["pos_offsets"] = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])[offsets]
-        arrays["positions"] = _narrow(positions)
-    for key, values in arrays.items():
-        save_array(folder / f"{name}.{key}.npy", values)
-
-
-def _narrow(values: np.ndarray) -> np.ndarray:
-    """Non-negative integers in the smallest of uint16 / uint32 / int64 that holds them."""
-    top = int(values.max()) if len(values) else 0
-    return values.astype(np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64)
-
-
 class Terms:
     """The sorted term bytes of one field, as a sequence ``bisect`` can search without a list of them."""
 
@@ -327,7 +108,7 @@ class FieldColumns:
         return (np.repeat(np.asarray(within, dtype=np.int64), n) << 32) | self.positions[at].astype(np.int64)
 
     def postings_of(self, keep: np.ndarray, renumber: np.ndarray) -> tuple:
-        """The postings of the documents ``keep`` (renumbered), as :func:`_postings` gives them."""
+        """The postings of the documents ``keep`` (renumbered), as :func:`.writing.Writer` merges them."""
         live = keep[self.docs]
         p_term = np.repeat(np.arange(self.terms.n, dtype=np.int64), np.diff(self.offsets))[live]
         present = np.unique(p_term)
@@ -476,19 +257,25 @@ class IndexFiles:
                        for name in self.parts[0].fields}
         self.keys = {key: self.parts[0].keys[key] if len(self.parts) == 1 else
                      np.concatenate([p.keys[key] for p in self.parts]) for key in SORT_KEYS}
-
-    def id_order(self) -> np.ndarray:
-        """Every document number, in the order of the documents' ids (a hidden one beside its successor)."""
-        ids = self.fields["id"]
-        base = ids.parts[0]
-        if len(ids.parts) == 1:  # one document per id term, in term order
-            return base.docs.astype(np.int64)
-        delta = ids.parts[1]
-        at = [bisect.bisect_left(base.terms, delta.terms[i]) for i in range(delta.terms.n)]
-        # base term i at 2i + 1, a delta term at 2 * (the base terms before it): stable, so in its own order
-        order = np.argsort(np.r_[2 * np.arange(base.terms.n) + 1, 2 * np.array(at, dtype=np.int64)], kind="stable")
-        return np.concatenate([base.docs.astype(np.int64), delta.docs.astype(np.int64) + ids.starts[1]])[order]
+        self.live = np.ones(self.size, dtype=bool)  # False for the base documents the delta hides
+        self.live[self.hidden] = False
+        self.id_rank = id_ranks(self.fields["id"], self.size)  # ties broken as the cards' sort did
 
     def card(self, docnum: int) -> dict:
         part = bisect.bisect_right(self.starts, docnum) - 1
         return json.loads(self.parts[part].card_bytes(docnum - self.starts[part]))
+
+
+def id_ranks(ids: Field, size: int) -> np.ndarray:
+    """Each document's rank in the order of the documents' ids (a hidden one beside its successor)."""
+    base = ids.parts[0]
+    order = base.docs.astype(np.int64)  # one document per id term, in term order
+    if len(ids.parts) > 1:
+        delta = ids.parts[1]
+        at = [bisect.bisect_left(base.terms, delta.terms[i]) for i in range(delta.terms.n)]
+        # base term i at 2i + 1, a delta term at 2 * (the base terms before it): stable, so in its own order
+        by_id = np.argsort(np.r_[2 * np.arange(base.terms.n) + 1, 2 * np.array(at, dtype=np.int64)], kind="stable")
+        order = np.concatenate([order, delta.docs.astype(np.int64) + ids.starts[1]])[by_id]
+    rank = np.empty(size, dtype=np.int32)
+    rank[order] = np.arange(size, dtype=np.int32)
+    return rank

@@ -6,6 +6,8 @@ a correction to the statistics reaches every study at the next build.
 
 from __future__ import annotations
 
+import math
+
 from ..stats import conversions
 from ..stats.escalc import EffectSize, EffectSizeError, escalc
 
@@ -13,6 +15,7 @@ from ..stats.escalc import EffectSize, EffectSizeError, escalc
 MEASURES_FROM = {"counts": ("RR", "OR", "RD"), "means": ("MD", "SMD", "ROM")}
 _COUNT_KEYS = ("ai", "bi", "ci", "di", "n1i", "n2i")
 _MEAN_KEYS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+LOGIT_TO_SMD = math.sqrt(3) / math.pi
 
 
 def measures_for(form: str, measure: str, data: dict) -> tuple[str, ...]:
@@ -90,3 +93,26 @@ def direction(yi: float, half_width: float, desirable: str | None) -> str:
     if lower > 0:
         return "benefit" if desirable == "higher" else "harm"
     return "unclear"
+
+
+def standardised(effect: dict, desirable: str | None) -> float | None:
+    """The effect on a standardised-mean-difference scale, positive when it goes the desirable way: SMD as
+    is; log OR and log RR times √3/π, the logistic approximation of Chinn 2000; MD and ROM as the SMD of
+    their means when the data give SDs; others (and non-finite values) None."""
+    measure, yi = effect["measure"], effect["yi"]
+    if yi is None:
+        return None
+    if measure in ("OR", "RR"):
+        value = yi * LOGIT_TO_SMD
+    elif measure == "SMD":
+        value = yi
+    elif measure in ("MD", "ROM") and effect["form"] == "means":
+        try:
+            value = compute("means", "SMD", effect["data"]).yi
+        except (EffectSizeError, KeyError):
+            return None
+    else:
+        return None
+    if desirable == "lower":
+        value = -value
+    return value if math.isfinite(value) else None

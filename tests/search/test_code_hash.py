@@ -13,8 +13,8 @@ from evidence import prepared as build_module
 PACKAGE = Path(build_module.__file__).resolve().parent
 
 
-@pytest.mark.parametrize("module", ["search/analysis.py", "search/store.py", "search/documents.py", "search/schema.py",
-                                    "search/columns.py", "search/facets.py", "search/indexer.py"])
+@pytest.mark.parametrize("module", ["search/analysis.py", "search/store.py", "search/writing.py", "search/documents.py",
+                                    "search/schema.py", "search/facets.py", "search/indexer.py"])
 def test_changing_index_code_changes_the_code_hash(tmp_path, monkeypatch, module):
     original = build_module.code_hash()
     copy = tmp_path / "evidence"

@@ -91,7 +91,7 @@ def test_the_engine_equals_whoosh_on_the_corpus(both, whoosh_without_and_not_bug
     assert any(t.startswith('"') for t in texts)
     for text in texts:
         for any_words in (False, True):
-            assert_same(searcher, engine, opened.columns.live, text, any_words)
+            assert_same(searcher, engine, opened.files.live, text, any_words)
 
 
 def test_whoosh_and_not_bug_is_why_the_comparison_patches_it(both):
@@ -122,6 +122,6 @@ def test_an_open_start_year_range_is_not_whooshs_everything(both):
     opened, searcher = both
     q = parse(searcher.schema, "year:<=1995").query
     ours = opened.engine().match(q).docs
-    years = opened.columns.year
+    years = opened.files.keys["year"]
     assert set(ours.tolist()) == set(np.flatnonzero((years >= 0) & (years <= 1995)).tolist())
     assert len({d for _, d in searcher.search(q, limit=None).top_n}) > len(ours)  # Whoosh's wider answer

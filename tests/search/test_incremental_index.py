@@ -30,8 +30,8 @@ def answer(holder, q, filters, sort):
     return {"total": r["total"], "facets": r["facets"], "hits": [(h["id"], round(h["score"], 9)) for h in r["hits"]]}
 
 
-def cols_of(cols, key, cards):
-    return getattr(cols, key)[list(cards)].tolist()
+def cols_of(keys, key, cards):
+    return keys[key][list(cards)].tolist()
 
 
 class Live:
@@ -95,12 +95,13 @@ def test_an_incremental_update_equals_a_full_rebuild(two):
     # a second update on top of the first; the saved sort keys are those of the stored cards
     update(inc, [], [changed[1]])
     current = holder.current()
-    cards = {d: current.files.card(d) for d in np.flatnonzero(current.columns.live).tolist()}
-    cols = current.columns
-    assert len(cards) == current.doc_count and not cols.live[current.files.hidden].any()
+    cards = {d: current.files.card(d) for d in np.flatnonzero(current.files.live).tolist()}
+    files = current.files
+    keys = files.keys
+    assert len(cards) == current.doc_count and not files.live[files.hidden].any()
     for key, card_key in (("year", "year"), ("strength", "strength"), ("level", "evidence_level")):
-        assert cols_of(cols, key, cards) == [-1 if c[card_key] is None else c[card_key] for c in cards.values()], key
-    assert [cards[d]["id"] for d in np.argsort(cols.id_rank) if d in cards] == sorted(c["id"] for c in cards.values())
+        assert cols_of(keys, key, cards) == [-1 if c[card_key] is None else c[card_key] for c in cards.values()], key
+    assert [cards[d]["id"] for d in np.argsort(files.id_rank) if d in cards] == sorted(c["id"] for c in cards.values())
     assert search(holder, "").total == len(prepared.studies) - 2 == current.doc_count
 
 

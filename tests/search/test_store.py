@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from evidence.search import analysis, store
+from evidence.search import analysis, store, writing
 from evidence.search.schema import TEXT_ANALYSIS, make_schema
 
 TEXTS = [
@@ -62,11 +62,11 @@ def expected_postings(field_name: str, documents: list[dict]) -> dict:
     return dict(out)
 
 
-@pytest.fixture(params=[store.POSTINGS_BLOCK, 7], ids=["one-block", "blocks-of-7-tokens"])
+@pytest.fixture(params=[writing.POSTINGS_BLOCK, 7], ids=["one-block", "blocks-of-7-tokens"])
 def written(tmp_path, request, monkeypatch):
     """The test documents written (the postings sorted in one block, and in many: the same files)."""
-    monkeypatch.setattr(store, "POSTINGS_BLOCK", request.param)
-    writer = store.Writer(make_schema())
+    monkeypatch.setattr(writing, "POSTINGS_BLOCK", request.param)
+    writer = writing.Writer(make_schema())
     documents = docs()
     for doc in documents:
         writer.add(doc)
@@ -108,7 +108,7 @@ def test_ids_years_and_cards(written):
 def test_a_rewrite_without_new_documents(tmp_path, written):
     files, documents = written
     keep = np.array([i != 0 for i in range(len(documents))])
-    store.Writer(make_schema()).write(tmp_path / "rewritten", [(files.parts[0], keep)])
+    writing.Writer(make_schema()).write(tmp_path / "rewritten", [(files.parts[0], keep)])
     rewritten = store.IndexFiles(tmp_path / "rewritten")
     assert [rewritten.card(d) for d in range(rewritten.size)] == [d["card"] for d in documents[1:]]
 
@@ -121,11 +121,11 @@ def test_a_rewrite_equals_writing_the_kept_and_new_documents(tmp_path, written):
     new = [dict(documents[0], id="new-1", card={"id": "new-1"}),
            dict(documents[2], id="new-2", card={"id": "new-2"}, **added),
            {"id": "new-3", "card": {"id": "new-3"}, "title": "Zanzibarian"}]  # no text in most fields
-    writer = store.Writer(make_schema())
+    writer = writing.Writer(make_schema())
     for doc in new:
         writer.add(doc)
     writer.write(tmp_path / "rewritten", [(files.parts[0], keep)])
-    direct = store.Writer(make_schema())
+    direct = writing.Writer(make_schema())
     for doc in [d for d, k in zip(documents, keep) if k] + new:
         direct.add(doc)
     direct.write(tmp_path / "direct")

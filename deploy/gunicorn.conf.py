@@ -42,9 +42,9 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # the heap, and each of a worker's thread arenas keeps up to 64 MB of freed memory it never returns.
 # A fixed threshold (setting it turns the adjustment off; the trim threshold stays at its 128 kB
 # default) lets freed memory go back to the system. At 20k studies, 3 workers, 1,400 distinct
-# requests (benchmarks/serverprofile.py smaps): the anonymous mappings' PSS 288-298 -> 256-264 MB,
-# the run's CPU the same within noise. A 128 kB threshold (glibc's starting value) kept ~15 MB less
-# but cost ~4 ms more CPU a request (the page faults of every large temporary mapped afresh).
+# requests (benchmarks/memory.py, with pre_fork's health check): Pss_Anon 294-297 -> 262 MB, at
+# ~0.7 ms more system time a request (memory returned is faulted in again). A 128 kB threshold
+# (glibc's starting value) kept ~15 MB less but cost ~4 ms more CPU a request.
 MALLOC_MMAP_THRESHOLD = 1 << 20
 M_MMAP_THRESHOLD = -3  # <malloc.h>
 

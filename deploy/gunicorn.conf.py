@@ -43,16 +43,18 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # A fixed threshold (setting it turns the adjustment off; the trim threshold stays at its 128 kB
 # default) lets freed memory go back to the system. At 20k studies, 3 workers, 1,400 distinct
 # requests (benchmarks/memory.py, with pre_fork's health check): Pss_Anon 294-297 -> 262 MB, at
-# ~0.7 ms more system time a request (memory returned is faulted in again). A 128 kB threshold
-# (glibc's starting value) kept ~15 MB less but cost ~4 ms more CPU a request.
-MALLOC_MMAP_THRESHOLD = 1 << 20
+# ~0.7 ms more system time a request. At 100k: Pss_Anon 612.6 -> 283.3 MB (PSS 1,271.8 -> 943.3),
+# but system time 1.6 -> 13.7 s over the 1,400 requests (~8.6 ms a request: freed memory is
+# returned and faulted in again; a 32 MiB threshold costs the same, the trimming is what costs).
+# EVIDENCE_MALLOC_MMAP_THRESHOLD=0 keeps glibc's own adjustment (more memory, less CPU).
+MALLOC_MMAP_THRESHOLD = int(os.environ.get("EVIDENCE_MALLOC_MMAP_THRESHOLD", 1 << 20))
 M_MMAP_THRESHOLD = -3  # <malloc.h>
 
 
 def _steady_malloc():
     name = ctypes.util.find_library("c")
     libc = ctypes.CDLL(name) if name else None
-    if libc is not None and hasattr(libc, "mallopt"):  # glibc (musl has no mallopt: nothing to do)
+    if MALLOC_MMAP_THRESHOLD > 0 and libc is not None and hasattr(libc, "mallopt"):  # glibc (not musl)
         libc.mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD)
 
 

@@ -91,12 +91,17 @@ class ReadSide:
     def index_path(self) -> str:
         return str(self.pinned().index_dir)
 
-    def dispose(self, close: bool = True) -> None:
-        """Drop every engine (``close=False`` after a fork: the child opens its own connections)."""
+    def dispose(self, close: bool = True, keep: bool = False) -> None:
+        """Drop every engine's connections (``close=False`` after a fork: the child opens its own).
+
+        ``keep``: the engines stay, with new empty pools (SQLAlchemy's recipe for a forked child), so
+        what a server's master made before forking (the dialect, compiled statements) is shared by
+        its workers instead of made again in each."""
         with self._lock:
             for maker in self._makers.values():
                 maker.kw["bind"].dispose(close=close)
-            self._makers.clear()
+            if not keep:
+                self._makers.clear()
 
     def health(self, holder) -> tuple[bool, dict]:
         """(healthy, details): the database and the index open, match in version and answer a query."""

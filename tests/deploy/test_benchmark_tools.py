@@ -3,6 +3,7 @@ the load generator's arithmetic and its loopback-only rule; the FTS5 baseline's 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -112,3 +113,14 @@ def test_the_generator_never_replaces_a_folder_it_did_not_make(tmp_path):
     with pytest.raises(SystemExit, match="not made by this generator"):
         generate.generate(5, tmp_path)
     assert keep.read_text() == "mine"
+
+
+def test_the_memory_profile_groups_mappings_by_index_file_and_library():
+    from benchmarks.serverprofile import group, mappings
+
+    index = "/srv/instance"
+    assert group("/srv/instance/index-7/postings/words.docs.npy", index) == "index:postings/words.docs.npy"
+    assert group("/x/site-packages/numpy/core/_multiarray_umath.so", index) == "lib:numpy"
+    assert group("[heap]", index) == "[heap]" and group("[vvar]", index) == "[other special]"
+    own = dict(mappings(os.getpid()))  # this process: its heap is a mapping with resident pages
+    assert own["[heap]"]["Rss"] > 0 and own["[heap]"]["Pss"] <= own["[heap]"]["Rss"]

@@ -46,8 +46,9 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # ~0.7 ms more system time a request. At 100k: Pss_Anon 612.6 -> 283.3 MB (PSS 1,271.8 -> 943.3),
 # but system time 1.6 -> 13.7 s over the 1,400 requests (~8.6 ms a request: freed memory is
 # returned and faulted in again; a 32 MiB threshold costs the same, the trimming is what costs).
-# EVIDENCE_MALLOC_MMAP_THRESHOLD=0 keeps glibc's own adjustment (more memory, less CPU).
-MALLOC_MMAP_THRESHOLD = int(os.environ.get("EVIDENCE_MALLOC_MMAP_THRESHOLD", 1 << 20))
+# Off by default (glibc's own adjustment: more memory, less CPU), because search latency is the
+# promise: EVIDENCE_MALLOC_MMAP_THRESHOLD=1048576 buys the memory back where it is tight.
+MALLOC_MMAP_THRESHOLD = int(os.environ.get("EVIDENCE_MALLOC_MMAP_THRESHOLD", 0))
 M_MMAP_THRESHOLD = -3  # <malloc.h>
 
 

@@ -15,6 +15,7 @@ from ..stats.escalc import EffectSize, EffectSizeError, escalc
 MEASURES_FROM = {"counts": ("RR", "OR", "RD"), "means": ("MD", "SMD", "ROM")}
 _COUNT_KEYS = ("ai", "bi", "ci", "di", "n1i", "n2i")
 _MEAN_KEYS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+#: Logit → SMD (Hasselblad & Hedges 1995; Borenstein et al. 2009, eq. 7.1): d = ln(OR) · √3/π.
 LOGIT_TO_SMD = math.sqrt(3) / math.pi
 
 

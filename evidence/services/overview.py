@@ -25,13 +25,12 @@ from sqlalchemy.orm import Session
 
 from ..db.models import Effect, Parameter, Study, Term
 from ..records.followup import WINDOWS
+from .effects import LOGIT_TO_SMD
 from .results import pooled_index
 
 #: Countries counted as Danish or Nordic (records name countries in English).
 NORDIC = frozenset({"Denmark", "Norway", "Sweden", "Finland", "Iceland", "Faroe Islands", "Greenland"})
 DANISH = frozenset({"Denmark", "Faroe Islands", "Greenland"})
-#: Logit → SMD (Hasselblad & Hedges 1995; Borenstein et al. 2009, eq. 7.1): d = ln(OR) · √3/π.
-LOGIT_TO_SMD = math.sqrt(3) / math.pi
 SORTS = ("strength", "effect", "studies")
 FOLLOWUP_ORDER = {slug: i for i, (slug, _da, _en) in enumerate(WINDOWS)}
 

@@ -53,9 +53,11 @@ M_MMAP_THRESHOLD = -3  # <malloc.h>
 
 
 def _steady_malloc():
+    if MALLOC_MMAP_THRESHOLD <= 0:
+        return
     name = ctypes.util.find_library("c")
     libc = ctypes.CDLL(name) if name else None
-    if MALLOC_MMAP_THRESHOLD > 0 and libc is not None and hasattr(libc, "mallopt"):  # glibc (not musl)
+    if libc is not None and hasattr(libc, "mallopt"):  # glibc (not musl)
         libc.mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD)
 
 

@@ -21,7 +21,7 @@ import threading
 # <sys/inotify.h>: what counts as a change of a watched file (write or truncate, attributes or link
 # count, removal, rename), and the queue's flags (never block a request; not inherited by children).
 _CHANGES = 0x002 | 0x004 | 0x400 | 0x800  # IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF
-_NONBLOCK_CLOEXEC = os.O_NONBLOCK | 0o2000000
+_NONBLOCK_CLOEXEC = os.O_NONBLOCK | os.O_CLOEXEC  # IN_NONBLOCK and IN_CLOEXEC are these flags
 
 
 def _libc():

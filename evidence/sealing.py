@@ -63,8 +63,8 @@ def _published(st, known: Known) -> str | None:
 def describe(folder: Path, known: Known) -> dict[str, dict]:
     """Every regular file under ``folder``: sha256 and modification time, as the manifest records them.
 
-    The same result as :func:`evidence.versions.describe_files`; a published file's hash is taken from
-    its manifest instead of read again.
+    A published file's hash is taken from its manifest instead of read again (tests/foundation/
+    test_sealing.py checks the result against hashing every file).
     """
     out = {}
     for rel, path, st in _walk(folder):

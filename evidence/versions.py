@@ -182,18 +182,6 @@ def file_hash(path) -> str:
     return digest.hexdigest()
 
 
-def describe_files(folder: Path) -> dict[str, dict]:
-    """Every regular file under ``folder``: its sha256 and modification time (what the manifest records)."""
-    out = {}
-    for dirpath, _dirs, names in os.walk(folder):
-        for name in names:
-            path = os.path.join(dirpath, name)
-            rel = os.path.relpath(path, folder)
-            if rel != MANIFEST:
-                out[rel] = {"sha256": file_hash(path), "mtime_ns": os.stat(path).st_mtime_ns}
-    return dict(sorted(out.items()))
-
-
 #: Files whose content was checked: (path, size, mtime_ns, inode) -> the hash found
 _checked: dict[tuple, str] = {}
 

@@ -167,7 +167,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
 
     How: the text query is matched and scored by the vectorised engine (:mod:`.engine`; the ranking
     is cached per index version) into a mask over the index's documents; filters are masks from the
-    facets' postings (:mod:`.facets`); each facet's disjunctive counts are one ``bincount``; the page is
+    facets' postings (:mod:`.facets`); each facet's disjunctive counts are one pass over its postings; the page is
     ordered by the ranking or by ``lexsort`` and only its stored cards are read.
     """
     lang = lang if lang in ("da", "en") else "da"

@@ -1,29 +1,17 @@
-"""Write the search index into a folder, whole or as the live one with changes.
+"""Write the search index into a folder: whole (:func:`write_index`), as the live one with changes
+(:func:`update_index`), or unchanged (:func:`link_index`). The index is the project's own columns
+(:mod:`.store`, written by :mod:`.writing`) and ``evidence-meta.json`` (dataset version, vocabulary,
+spellings). Any failure removes the folder: nothing half-written is left.
 
-The build writes a complete index into the folder of the version it publishes
-(:func:`write_index`, before the database's commit; see :mod:`evidence.versions`);
-an incremental build writes the live index with its changes (:func:`update_index`)
-or, when nothing changed, links the live one's files (:func:`link_index`). The
-index is the project's own columns (:mod:`.store`, written by :mod:`.writing`: postings straight from
-the analysers, facet values among them, the stored cards and sort keys) and
-``evidence-meta.json`` (dataset version, vocabulary, spellings), memory-mapped by
-readers. Any failure removes the folder: nothing half-written is left.
-
-**Incremental updates** (the contract with the incremental build)::
+An update (the contract with the incremental build)::
 
     update_index(live, aside, documents_to_upsert, ids_to_delete, dataset_version=...)
 
-- ``documents_to_upsert``: index documents as :func:`~.documents.documents` makes
-  them, or a prepared-like object (``terms``, ``studies``, ``effects``,
-  ``parameters``) turned into documents; studies are matched by ``id`` (a study
-  whose card changed for another reason — a parameter's strength — is upserted
-  the same way); a new id is added;
-- ``ids_to_delete``: study ids to remove (absent ids are ignored);
-- ``dataset_version``: the new version (metadata, reported by searches and ETags).
-
-The update writes a delta (see :mod:`.store`), folded into a new base when it would hold more than
-:data:`DELTA_BOUND` documents (or :data:`DELTA_SHARE` of the base's); either way searches answer as after
-a full build of the same studies. The vocabulary is not changed: a vocabulary change is a full build.
+``documents_to_upsert`` are index documents (:func:`~.documents.documents`) or a prepared-like object
+(``terms``, ``studies``, ``effects``, ``parameters``) turned into them, matched by ``id`` (a new id is
+added); ``ids_to_delete`` are study ids (absent ones ignored). It writes a delta (see :mod:`.store`),
+folded into a new base past :data:`DELTA_BOUND` documents or :data:`DELTA_SHARE` of the base's; either
+way searches answer as after a full build. The vocabulary is not changed: that is a full build.
 """
 
 from __future__ import annotations
@@ -49,31 +37,8 @@ DELTA_BOUND, DELTA_SHARE = 1000, 1 / 20
 
 def write_index(aside: Path, prepared) -> None:
     """Write a complete index of ``prepared`` into the empty or new folder ``aside`` (removed on failure)."""
-    aside = Path(aside)
-    aside.mkdir(parents=True, exist_ok=True)
-    with _discarded_on_failure(aside):
-        writer = Writer(make_schema())
-        # one document at a time: the writer keeps its tokens, the spellings their words, the texts go
-        words = spellings(_added(writer, iter_documents(prepared)))
-        writer.write(aside)
-        del writer
-        meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms),
-                "spellings": words}
-        (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-
-
-def _added(writer: Writer, docs):
-    """``docs``, each added to ``writer`` as it passes."""
-    for doc in docs:
-        writer.add(doc)
-        yield doc
-
-
-def _writer(docs: list[dict]) -> Writer:
-    writer = Writer(make_schema())
-    for doc in docs:
-        writer.add(doc)
-    return writer
+    meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms), "spellings": {}}
+    _write(Path(aside), iter_documents(prepared), meta, lambda writer: writer.write(aside))
 
 
 def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
@@ -82,35 +47,43 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
 
     See the module docstring for the arguments; ``aside`` is removed on failure.
     """
-    live = Path(live)
+    live, aside = Path(live), Path(aside)
     if isinstance(documents_to_upsert, (list, tuple)):
         docs = list(documents_to_upsert)
     else:
         docs = documents(documents_to_upsert)
         dataset_version = dataset_version or getattr(documents_to_upsert, "dataset_version", None)
     meta = json.loads((live / META_FILE).read_text(encoding="utf-8"))
-    version = dataset_version or meta["dataset_version"]
-    aside = Path(aside)
-    aside.mkdir(parents=True, exist_ok=True)
-    with _discarded_on_failure(aside):
+    meta["dataset_version"] = dataset_version or meta["dataset_version"]
+
+    def place(writer: Writer) -> None:
         previous = IndexFiles(live)
-        keep = np.ones(previous.size, dtype=bool)
-        keep[previous.hidden] = False
+        keep = previous.live.copy()
         ids = previous.fields["id"]
         for gone in set(ids_to_delete) | {doc["id"] for doc in docs}:
             keep[ids.postings(gone.encode("utf-8"))[0]] = False
         sources = [(part, keep[start:start + part.doc_count]) for part, start in zip(previous.parts, previous.starts)]
-        writer = _writer(docs)
         base = previous.parts[0].doc_count
         if int(keep[base:].sum()) + len(docs) > max(DELTA_BOUND, base * DELTA_SHARE):
             writer.write(aside, sources)
-        else:
+        else:  # the base's files are linked, the delta's rewritten with the new documents
             shutil.copytree(live / DIRNAME, aside / DIRNAME, copy_function=os.link)
             writer.write(aside / DELTA, sources[1:])
-            hidden = np.flatnonzero(~keep[:base])
-            save_array(aside / DELTA / HIDDEN, hidden.astype(np.int32))
-        words = spellings(docs, meta.get("spellings", {}))
-        meta.update({"dataset_version": version, "spellings": words})
+            save_array(aside / DELTA / HIDDEN, np.flatnonzero(~keep[:base]).astype(np.int32))
+
+    _write(aside, docs, meta, place)
+
+
+def _write(aside: Path, docs, meta: dict, place) -> None:
+    """Into ``aside`` (made, and removed on failure): ``docs`` added to a writer that ``place`` writes,
+    and ``meta`` with their spellings added to its own."""
+    aside.mkdir(parents=True, exist_ok=True)
+    with _discarded_on_failure(aside):
+        writer = Writer(make_schema())
+        # one document at a time: the writer keeps its tokens, the spellings their words, the texts go
+        meta["spellings"] = spellings((writer.add(doc) or doc for doc in docs), meta["spellings"])
+        place(writer)
+        del writer
         (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 

@@ -62,7 +62,7 @@ def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),
         ids = previous.fields["id"]
         for gone in set(ids_to_delete) | {doc["id"] for doc in docs}:
             keep[ids.postings(gone.encode("utf-8"))[0]] = False
-        sources = [(part, keep[start:start + part.doc_count]) for part, start in zip(previous.parts, previous.starts)]
+        sources = [(part, keep[part.start:part.start + part.doc_count]) for part in previous.parts]
         base = previous.parts[0].doc_count
         if int(keep[base:].sum()) + len(docs) > max(DELTA_BOUND, base * DELTA_SHARE):
             writer.write(aside, sources)

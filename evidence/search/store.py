@@ -12,10 +12,9 @@ of :data:`SORT_KEYS` (from its card), ``postings.json`` the format version, the 
 each field's kind and total length. Facet values are the postings of the ``facet_<facet>`` id fields.
 
 An incremental update writes a small *delta* part (``<index>/delta/postings/``, the same files) of
-the documents it adds or replaces, and the base documents those hide (``delta/hidden.npy``); the base
-part's files are hard links to the last version's. A search reads both through :class:`Field`, with
-the live documents' statistics, so it answers as a full build would. When the delta grows past a
-bound, the update folds it into a new base (:meth:`Writer.write` from the old parts' postings).
+the documents it adds or replaces, after the base's in document numbers, and the base documents those
+hide (``delta/hidden.npy``); the base's files are hard links to the last version's. :class:`Field` reads
+the parts as one without the hidden documents, so a search answers as after a full build.
 """
 
 from __future__ import annotations
@@ -74,15 +73,16 @@ def load_array(path: Path) -> np.ndarray:
 
 
 class FieldColumns:
-    """One field's memory-mapped columns in one part; documents numbered from 0 in the part."""
+    """One field's memory-mapped columns in one part, whose documents are ``start`` to ``stop`` of the
+    index (numbered from 0 in the part's own columns)."""
 
-    def __init__(self, folder: Path, name: str, kind: str, total: int):
+    def __init__(self, folder: Path, name: str, kind: str, total: int, start: int, stop: int):
         def load(key):
             return load_array(folder / f"{name}.{key}.npy")
 
         path = folder / f"{name}.terms"
         blob = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else b""
-        self.kind, self.total = kind, total
+        self.kind, self.total, self.start, self.stop = kind, total, start, stop
         self.terms = Terms(blob, load("term_offsets"))
         if len(blob) != self.terms.offsets[self.terms.n]:
             raise ValueError(f"{path}: {len(blob)} bytes, its offsets say {self.terms.offsets[self.terms.n]}")
@@ -92,15 +92,16 @@ class FieldColumns:
         self.lengths = load("lengths") if kind == "text" else None
 
     def postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents (the index's numbers) holding the term ``i``, and its weights in them."""
         lo, hi = self.offsets[i], self.offsets[i + 1]
-        return self.docs[lo:hi].astype(np.int64), self.counts[lo:hi].astype(np.float64)
+        return self.docs[lo:hi].astype(np.int64) + self.start, self.counts[lo:hi].astype(np.float64)
 
     def occurrences(self, i: int, within: np.ndarray) -> np.ndarray:
-        """The term's occurrences in the documents ``within`` (sorted, each holding the term) as
-        ``doc << 32 | position``, sorted."""
+        """The term's occurrences in the documents ``within`` (the index's numbers: sorted, in this part,
+        each holding the term) as ``doc << 32 | position``, sorted."""
         lo, hi = self.offsets[i], self.offsets[i + 1]
         term_docs, term_counts = self.docs[lo:hi], self.counts[lo:hi].astype(np.int64)
-        pick = np.searchsorted(term_docs, within)
+        pick = np.searchsorted(term_docs, within - self.start)
         starts = self.pos_offsets[i] + np.cumsum(term_counts)[pick] - term_counts[pick]
         n = term_counts[pick]
         before = np.cumsum(n) - n
@@ -123,13 +124,13 @@ class FieldColumns:
 class Part:
     """The columns and cards of one ``postings`` folder (the index's base, or its delta), memory-mapped."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, start: int = 0):
         folder = Path(folder) / DIRNAME
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("version") != VERSION:
             raise ValueError(f"postings format {manifest.get('version')}, expected {VERSION}")
-        self.doc_count = manifest["documents"]
-        self.fields = {name: FieldColumns(folder, name, spec["kind"], spec["total"])
+        self.doc_count, self.start = manifest["documents"], start  # its documents' first number in the index
+        self.fields = {name: FieldColumns(folder, name, spec["kind"], spec["total"], start, start + self.doc_count)
                        for name, spec in manifest["fields"].items()}
         self.card_offsets = load_array(folder / "cards.offsets.npy")
         self.card_blob = b""
@@ -146,53 +147,49 @@ class Part:
 
 
 class Field:
-    """One field over the parts of an index version, documents numbered across them (the delta's after
-    the base's), without the hidden ones: its terms, postings and statistics are those of the live
-    documents, as a full build of them writes and BM25F reads them. A term is its bytes."""
+    """One field over the parts of an index version (the delta's documents after the base's), without the
+    hidden documents (``live``: the index's mask of the others, None when none is hidden): its terms,
+    postings and statistics are those of the live documents, as a full build writes and BM25F reads them.
+    A term is its bytes."""
 
-    def __init__(self, parts: list[FieldColumns], starts: list[int], hidden: np.ndarray):
-        self.parts, self.starts, self.hidden = parts, starts, hidden
+    def __init__(self, parts: list[FieldColumns], live: np.ndarray | None):
+        self.parts, self.live = parts, live
         self.kind = parts[0].kind
         self.has_positions = self.kind == "text"
-        hidden_length = int(parts[0].lengths[hidden].sum()) if len(hidden) and self.has_positions else 0
+        hidden_length = int(parts[0].lengths[~live[:parts[0].stop]].sum()) if live is not None and \
+            self.has_positions else 0
         self.total = sum(p.total for p in parts) - hidden_length  # (only the base's documents are hidden)
 
-    def live_terms(self, part: FieldColumns, terms: range) -> np.ndarray:
-        """Whether a live document holds each of the part's terms ``terms`` (a delta's documents are all
-        live); reads only these terms' postings."""
-        if part is not self.parts[0] or not len(self.hidden) or not len(terms):
-            return np.ones(len(terms), dtype=bool)
-        bounds = np.asarray(part.offsets[terms.start:terms.stop + 1], dtype=np.int64) - int(part.offsets[terms.start])
-        docs = part.docs[int(part.offsets[terms.start]):int(part.offsets[terms.stop])]
-        kept = np.concatenate([[0], np.cumsum(~np.isin(docs, self.hidden), dtype=np.int64)])
-        return kept[bounds[1:]] > kept[bounds[:-1]]
-
     def holding(self, btext: bytes):
-        """``(part, its term index, first document number)`` of each part that holds the term."""
-        for part, start in zip(self.parts, self.starts):
+        """``(part, its term index)`` of each part that holds the term."""
+        for part in self.parts:
             i = part.terms.find(btext)
             if i is not None:
-                yield part, i, start
+                yield part, i
+
+    def live_terms(self, part: FieldColumns, terms: range) -> np.ndarray:
+        """Whether a live document holds each of the part's terms ``terms`` (reads only their postings)."""
+        if self.live is None or not len(terms):
+            return np.ones(len(terms), dtype=bool)
+        bounds = np.asarray(part.offsets[terms.start:terms.stop + 1], dtype=np.int64)
+        live = self.live[part.docs[bounds[0]:bounds[-1]].astype(np.int64) + part.start]
+        kept = np.concatenate([[0], np.cumsum(live, dtype=np.int64)])
+        return kept[bounds[1:] - bounds[0]] > kept[bounds[:-1] - bounds[0]]
 
     def postings(self, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """The live documents holding the term, ascending, and its weights (occurrences) in them."""
-        found = []
-        for part, i, start in self.holding(btext):
-            docs, weights = part.postings(i)
-            found.append((docs + start, weights))
+        found = [part.postings(i) for part, i in self.holding(btext)]
         if not found:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         docs, weights = found[0] if len(found) == 1 else (np.concatenate([d for d, _ in found]),
                                                           np.concatenate([w for _, w in found]))
-        if len(self.hidden) and len(docs):
-            keep = ~np.isin(docs, self.hidden, assume_unique=True)
+        if self.live is not None:
+            keep = self.live[docs]
             docs, weights = docs[keep], weights[keep]
         return docs, weights
 
     def has(self, btext: bytes) -> bool:
-        # (a term in more documents than are hidden has a live one)
-        return any(part.offsets[i + 1] - part.offsets[i] > len(self.hidden) or self.live_terms(part, range(i, i + 1))[0]
-                   for part, i, _ in self.holding(btext))
+        return any(self.live_terms(part, range(i, i + 1))[0] for part, i in self.holding(btext))
 
     def frequency(self, btext: bytes) -> int:
         """The term's occurrences in all live documents (its weights' sum)."""
@@ -208,17 +205,15 @@ class Field:
 
     def occurrences(self, btext: bytes, within: np.ndarray) -> np.ndarray:
         """:meth:`FieldColumns.occurrences` across the parts."""
-        out = []
-        for part, i, start in self.holding(btext):
-            mine = within[(within >= start) & (within < start + len(part.lengths))]
-            out.append(part.occurrences(i, mine - start) + (start << 32))
+        out = [part.occurrences(i, within[(within >= part.start) & (within < part.stop)])
+               for part, i in self.holding(btext)]
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
     def counts(self, within: np.ndarray) -> dict[str, int]:
         """term -> how many of the documents ``within`` (a mask over the live documents) hold it."""
         out: dict[str, int] = {}
-        for part, start in zip(self.parts, self.starts):
-            held = np.concatenate([[0], np.cumsum(within[start:][part.docs], dtype=np.int64)])
+        for part in self.parts:
+            held = np.concatenate([[0], np.cumsum(within[part.start:][part.docs], dtype=np.int64)])
             per_term = held[part.offsets[1:]] - held[part.offsets[:-1]]
             for i in np.flatnonzero(per_term).tolist():
                 term = part.terms[i].decode("utf-8")
@@ -228,15 +223,15 @@ class Field:
     def quantised_lengths(self, docs: np.ndarray) -> np.ndarray:
         """The lengths of the documents ``docs`` as BM25F reads them."""
         out = np.empty(len(docs))
-        for part, start in zip(self.parts, self.starts):
-            mine = (docs >= start) & (docs < start + len(part.lengths))
-            out[mine] = quantised(part.lengths[docs[mine] - start])
+        for part in self.parts:
+            mine = (docs >= part.start) & (docs < part.stop)
+            out[mine] = quantised(part.lengths[docs[mine] - part.start])
         return out
 
     def documents(self) -> np.ndarray:
         """The live documents with a term in this field."""
-        docs = np.unique(np.concatenate([p.docs.astype(np.int64) + s for p, s in zip(self.parts, self.starts)]))
-        return np.setdiff1d(docs, self.hidden, assume_unique=True) if len(self.hidden) else docs
+        docs = np.unique(np.concatenate([p.docs.astype(np.int64) + p.start for p in self.parts]))
+        return docs if self.live is None else docs[self.live[docs]]
 
 
 class IndexFiles:
@@ -248,22 +243,21 @@ class IndexFiles:
         self.parts = [Part(folder)]
         self.hidden = np.zeros(0, dtype=np.int64)
         if (folder / DELTA / DIRNAME).is_dir():
-            self.parts.append(Part(folder / DELTA))
+            self.parts.append(Part(folder / DELTA, self.parts[0].doc_count))
             self.hidden = np.load(folder / DELTA / HIDDEN).astype(np.int64)
-        self.starts = list(np.cumsum([0] + [p.doc_count for p in self.parts[:-1]]).tolist())
         self.size = sum(p.doc_count for p in self.parts)  # document numbers: 0 .. size - 1
         self.doc_count = self.size - len(self.hidden)  # live documents
-        self.fields = {name: Field([p.fields[name] for p in self.parts], self.starts, self.hidden)
+        self.live = np.ones(self.size, dtype=bool)  # False for the base documents the delta hides
+        self.live[self.hidden] = False
+        self.fields = {name: Field([p.fields[name] for p in self.parts], self.live if len(self.hidden) else None)
                        for name in self.parts[0].fields}
         self.keys = {key: self.parts[0].keys[key] if len(self.parts) == 1 else
                      np.concatenate([p.keys[key] for p in self.parts]) for key in SORT_KEYS}
-        self.live = np.ones(self.size, dtype=bool)  # False for the base documents the delta hides
-        self.live[self.hidden] = False
         self.id_rank = id_ranks(self.fields["id"], self.size)  # ties broken as the cards' sort did
 
     def card(self, docnum: int) -> dict:
-        part = bisect.bisect_right(self.starts, docnum) - 1
-        return json.loads(self.parts[part].card_bytes(docnum - self.starts[part]))
+        part = self.parts[-1] if docnum >= self.parts[-1].start else self.parts[0]
+        return json.loads(part.card_bytes(docnum - part.start))
 
 
 def id_ranks(ids: Field, size: int) -> np.ndarray:
@@ -275,7 +269,7 @@ def id_ranks(ids: Field, size: int) -> np.ndarray:
         at = [bisect.bisect_left(base.terms, delta.terms[i]) for i in range(delta.terms.n)]
         # base term i at 2i + 1, a delta term at 2 * (the base terms before it): stable, so in its own order
         by_id = np.argsort(np.r_[2 * np.arange(base.terms.n) + 1, 2 * np.array(at, dtype=np.int64)], kind="stable")
-        order = np.concatenate([order, delta.docs.astype(np.int64) + ids.starts[1]])[by_id]
+        order = np.concatenate([order, delta.docs.astype(np.int64) + delta.start])[by_id]
     rank = np.empty(size, dtype=np.int32)
     rank[order] = np.arange(size, dtype=np.int32)
     return rank

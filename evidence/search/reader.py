@@ -1,12 +1,8 @@
 """One read-only index per process, reopened when a rebuild swaps the link.
 
-An :class:`OpenIndex` is one index version (one versioned directory). It keeps
-what a search needs for as long as the version is live: the postings columns and
-cards and sort keys (:mod:`.store`), memory-mapped
-so the workers of a server share their pages, the engine over them, and small LRU
-caches (rankings per parsed query, spelling corrections). :class:`IndexHolder`
-reopens when the link changes, so all of these are keyed on the index version by
-construction.
+An :class:`OpenIndex` is one index version: its memory-mapped columns and cards (:mod:`.store`, shared
+by a server's workers), the engine over them and small caches (rankings, spelling corrections), all
+keyed on the version by construction since :class:`IndexHolder` opens a new one when the link changes.
 """
 
 from __future__ import annotations
@@ -14,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..lru import LRU
 from .engine import Engine
 from .indexer import META_FILE
 from .schema import make_schema
@@ -26,36 +22,6 @@ from .store import IndexFiles
 
 class IndexMissing(Exception):
     """There is no index at the configured place yet: run ``evidence build``."""
-
-
-class LRU:
-    """A least-recently-used cache of at most ``size`` entries and ``max_weight`` (bytes, as weighed by the caller)."""
-
-    def __init__(self, size: int, max_weight: int | None = None):
-        self.size = size
-        self.max_weight = max_weight
-        self.weight = 0
-        self.entries: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key, default=None):
-        with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key][0]
-        return default
-
-    def put(self, key, value, weight: int = 0) -> None:
-        with self.lock:
-            if self.max_weight is not None and weight > self.max_weight:
-                return
-            if key in self.entries:
-                self.weight -= self.entries[key][1]
-            self.entries[key] = (value, weight)
-            self.entries.move_to_end(key)
-            self.weight += weight
-            while len(self.entries) > self.size or (self.max_weight is not None and self.weight > self.max_weight):
-                self.weight -= self.entries.popitem(last=False)[1][1]
 
 
 @dataclass(eq=False)

@@ -36,6 +36,7 @@ import hashlib
 from flask import Flask, Response, current_app, g, request
 
 from ..constants import CODE_VERSION
+from ..lru import LRU
 from .i18n import current_lang
 
 MAX_AGE = 300
@@ -82,8 +83,6 @@ def _cached_page() -> bool:
 def _page_cache():
     cache = current_app.extensions.get("evidence.page_cache")
     if cache is None:
-        from ..search.reader import LRU
-
         cache = current_app.extensions["evidence.page_cache"] = LRU(PAGE_CACHE_ENTRIES, PAGE_CACHE_BYTES)
     return cache
 

@@ -1,4 +1,5 @@
-"""Filters and facet counts over the study cards of a result set.
+"""Facet masks and counts over the study cards of a result set (the filters are read in
+:mod:`evidence.services.filters`).
 
 A facet's values are the terms of its id field (:func:`field_name`), written from :func:`card_values`
 so counts equal the cards': a filter is the union of a few postings lists, and each facet's
@@ -22,19 +23,6 @@ import numpy as np
 FACETS = ("intervention", "target_group", "outcome", "evidence_level", "design", "country", "direction", "decade")
 VOCABULARY_FACETS = ("intervention", "target_group", "outcome")
 DIRECTIONS = ("benefit", "unclear", "harm")
-MAX_VALUES = 20  # values per facet in a URL
-MAX_VALUE_LENGTH = 200
-YEAR_RANGE = (1000, 2999)
-
-
-@dataclass
-class Filters:
-    values: dict  # facet -> tuple of values
-    year_from: int | None = None
-    year_to: int | None = None
-
-    def active(self) -> bool:
-        return bool(self.values) or self.year_from is not None or self.year_to is not None
 
 
 @dataclass
@@ -45,43 +33,6 @@ class FacetValue:
     selected: bool
     depth: int = 0
     parent: str | None = None
-
-
-def _year(value) -> int | None:
-    try:
-        year = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return year if YEAR_RANGE[0] <= year <= YEAR_RANGE[1] else None
-
-
-def make_filters(raw) -> tuple[Filters, list[str]]:
-    """Filters from ``{name: value or [values]}``; unknown names are ignored, bad years reported."""
-    raw = raw or {}
-    values, bad = {}, []
-    for name in FACETS:
-        given = raw.get(name)
-        if given is None:
-            continue
-        given = [given] if isinstance(given, (str, int)) else list(given)
-        cleaned = []
-        for v in given[:MAX_VALUES]:
-            v = str(v).strip()[:MAX_VALUE_LENGTH]
-            if v and v not in cleaned:
-                cleaned.append(v)
-        if cleaned:
-            values[name] = tuple(cleaned)
-    years = {}
-    for name in ("year_from", "year_to"):
-        given = raw.get(name)
-        if isinstance(given, (list, tuple)):
-            given = given[0] if given else None
-        if given is None or str(given).strip() == "":
-            continue
-        years[name] = _year(given)
-        if years[name] is None:
-            bad.append(name)
-    return Filters(values, years.get("year_from"), years.get("year_to")), bad
 
 
 def field_name(facet: str) -> str:

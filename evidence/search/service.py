@@ -36,8 +36,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..services.filters import make_filters
+from ..services.interpretation import describe
 from . import facets as facet_mod
-from .querying import Message, describe, parse
+from .querying import Message, parse
 from .reader import holder_for
 from .spelling import Suggestion, suggest_spellings
 
@@ -176,7 +178,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     opened = holder_for(index).current()
     schema, meta = opened.schema, opened.meta
     files = opened.files
-    flt, bad_years = facet_mod.make_filters(filters)
+    flt, bad_years = make_filters(filters)
     parsed = parse(schema, q or "")
     messages = list(parsed.messages)
     messages += [Message("invalid_year", f"'{name}' must be a year such as 2010; it was ignored.", {"field": name})

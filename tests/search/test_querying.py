@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.search.querying import describe, parse, repair
+from evidence.search.querying import parse, repair
 from evidence.search.schema import make_schema
 from evidence.search.service import search
+from evidence.services.interpretation import describe
 
 SCHEMA = make_schema()
 MALFORMED = [

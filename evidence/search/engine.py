@@ -229,17 +229,9 @@ def successor(prefix: bytes) -> bytes | None:
 
 
 _HANDLERS = {
-    query.Term: Engine.term_query,
-    query.And: Engine.and_query,
-    query.Or: Engine.or_query,
-    query.AndNot: Engine.binary_query,
-    query.Require: Engine.binary_query,
-    query.AndMaybe: Engine.binary_query,
-    query.Phrase: Engine.phrase_query,
-    query.Not: Engine.not_query,
+    query.Term: Engine.term_query, query.And: Engine.and_query, query.Or: Engine.or_query,
+    query.Phrase: Engine.phrase_query, query.Not: Engine.not_query, query.Every: Engine.every_query,
     query.NumericRange: Engine.numeric_range_query,
-    query.Prefix: Engine.multiterm_query,
-    query.Wildcard: Engine.multiterm_query,
-    query.TermRange: Engine.multiterm_query,
-    query.Every: Engine.every_query,
+    **dict.fromkeys((query.AndNot, query.Require, query.AndMaybe), Engine.binary_query),
+    **dict.fromkeys((query.Prefix, query.Wildcard, query.TermRange), Engine.multiterm_query),
 }

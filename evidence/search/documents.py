@@ -1,20 +1,13 @@
 """Index documents and the facet vocabulary, from a prepared build.
 
-One document per study. Its text carries the labels, synonyms and
-descriptions of every intervention, target group (with its ancestors, so
-"kriminelle" finds the juvenile-offender studies), outcome and comparison of
-its effects, in Danish and English: synonyms are expanded at index time, so a
-query needs no thesaurus. Vocabulary facet values include every ancestor
-(a study of IPS counts under supported employment too); ``own`` keeps the
-terms the study itself names.
-
-The ``card`` holds the facet values and sort keys:
-
-- ``effect_size``: the study's largest effect in the desirable direction on
-  a standardised-mean-difference scale
-  (:func:`~evidence.services.effects.standardised`) — None when no effect converts
-- ``strength``: the highest padlock rating of the pooled parameters the
-  study is part of (0 when none)
+One document per study. Its text carries the labels, synonyms and descriptions of every
+intervention, target group (with its ancestors, so "kriminelle" finds the juvenile-offender studies),
+outcome and comparison of its effects, in Danish and English: synonyms are expanded at index time, so
+a query needs no thesaurus. Vocabulary facet values include every ancestor (a study of IPS counts
+under supported employment too); ``own`` keeps the terms the study itself names. The card's
+``effect_size`` is the study's largest effect in the desirable direction as a standardised mean
+difference (:func:`~evidence.services.effects.standardised`; None when none converts), its
+``strength`` the highest padlock rating of the pooled parameters the study is in (0 when none).
 """
 
 from __future__ import annotations

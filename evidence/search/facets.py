@@ -5,17 +5,13 @@ A facet's values are the terms of its id field (:func:`field_name`), written fro
 so counts equal the cards': a filter is the union of a few postings lists, and each facet's
 disjunctive counts are one pass over the field's postings.
 
-Facets are counted disjunctively: the counts of one facet apply every other
-facet's filter but not its own, so a reader sees what choosing another value
-would give. Values within one facet are alternatives (OR); facets combine
-with AND. Vocabulary terms (target groups, interventions, outcomes) are
-indexed with their ancestors, so a parent's count is the number of studies of
-it or any term below it (each study once); they are listed as a tree.
+Facets are counted disjunctively: the counts of one facet apply every other facet's filter but not
+its own, so a reader sees what choosing another value would give. Values within one facet are
+alternatives (OR); facets combine with AND. Vocabulary terms are indexed with their ancestors, so a
+parent's count is the number of studies of it or any term below it (each study once).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,16 +19,6 @@ import numpy as np
 FACETS = ("intervention", "target_group", "outcome", "evidence_level", "design", "country", "direction", "decade")
 VOCABULARY_FACETS = ("intervention", "target_group", "outcome")
 DIRECTIONS = ("benefit", "unclear", "harm")
-
-
-@dataclass
-class FacetValue:
-    value: str
-    label: str
-    count: int
-    selected: bool
-    depth: int = 0
-    parent: str | None = None
 
 
 def field_name(facet: str) -> str:
@@ -70,24 +56,3 @@ def card_values(card: dict, facet: str) -> list[str]:
         return [str(card["year"] // 10 * 10)] if card.get("year") is not None else []
     value = card.get(facet)
     return [value] if value else []
-
-
-def ordered(facet, counts, selected, vocabulary, lang) -> list[FacetValue]:
-    terms = vocabulary.get(facet, {})
-    values = []
-    for v, n in counts.items():
-        term = terms.get(v)
-        label = term[f"label_{lang}"] if term else v
-        values.append(FacetValue(v, label, n, v in selected, term["depth"] if term else 0,
-                                 term["parent"] if term else None))
-    if facet in VOCABULARY_FACETS:
-        paths = {v.value: [terms[p][f"label_{lang}"].lower() if p in terms else p
-                           for p in (terms[v.value]["path"].split("/") if v.value in terms else [v.value])]
-                 for v in values}
-        return sorted(values, key=lambda v: paths[v.value])
-    if facet in ("evidence_level", "decade"):
-        return sorted(values, key=lambda v: v.value)
-    if facet == "direction":
-        return sorted(values, key=lambda v: (DIRECTIONS.index(v.value) if v.value in DIRECTIONS else 9, v.value))
-    return sorted(values, key=lambda v: (-v.count, v.label.lower()))
-

@@ -1,10 +1,8 @@
 """Forgiving query parsing: repair what can be repaired, say what was done.
 
-:func:`parse` never raises. It repairs unbalanced quotes and parentheses,
-turns unknown ``field:`` prefixes into words, completes a half-typed year
-range (``year:[2010 TO``), accepts Danish operators (OG, ELLER, IKKE) and
-``-word``, and returns the query with one :class:`Message` per repair and a
-readable interpretation of what is searched for.
+:func:`parse` never raises. It repairs unbalanced quotes and parentheses, turns unknown ``field:``
+prefixes into words, completes a half-typed year range (``year:[2010 TO``), accepts Danish operators
+(OG, ELLER, IKKE) and ``-word``, and returns the query with one :class:`Message` per repair.
 """
 
 from __future__ import annotations

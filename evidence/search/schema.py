@@ -1,18 +1,10 @@
-"""The index schema: one document per study.
+"""The index schema: one document per study (:mod:`.documents` says what its text holds).
 
-Searchable text, each in the analysis that fits it:
-
-- ``da``: Danish labels, synonyms and descriptions of the study's
-  interventions, target groups (with their ancestors), outcomes and
-  comparisons, the Danish summary, plus title, abstract and authors
-- ``en``: the same in English, analysed in English
-- ``words``: everything, unstemmed (exact words, names, spelling suggestions)
-- fielded: ``title``, ``author``, ``country``, ``design``, ``intervention``,
-  ``target``, ``outcome`` (labels and synonyms, both languages), ``id``, ``year``
-
-``card`` holds what a result list needs (a dict), so a search never touches
-the database; ``facet_<facet>`` its facet values (never parsed: the query's
-field names are :data:`FIELD_ALIASES`).
+Searchable text, each in the analysis that fits it: ``da`` and ``en`` (stemmed in their language),
+``words`` (everything, unstemmed: exact words, names, spelling suggestions), and the fielded ``title``,
+``author``, ``country``, ``design``, ``intervention``, ``target``, ``outcome``, ``id``, ``year``.
+``card`` holds what a result list needs, so a search never touches the database; ``facet_<facet>`` its
+facet values (never parsed: the query's field names are :data:`FIELD_ALIASES`).
 """
 
 from __future__ import annotations

@@ -1,32 +1,25 @@
 """``search()``: free text, facets, sorting and pages over the study index.
 
-Pure of Flask, so the pages and the JSON API share it. The signature is a
-contract; keep it stable::
+Pure of Flask, so the pages and the JSON API share it. The signature is a contract; keep it stable::
 
-    search(index, q="", filters=None, sort="relevance", page=1, per_page=20, lang="da")
-        -> SearchResult
+    search(index, q="", filters=None, sort="relevance", page=1, per_page=20, lang="da") -> SearchResult
 
-- ``index``: an :class:`~evidence.search.reader.IndexHolder` (the app keeps
-  one), an ``OpenIndex``, or the index directory (a path). Raises
-  :class:`~evidence.search.reader.IndexMissing` when no index is built.
+- ``index``: an :class:`~evidence.search.reader.IndexHolder` (the app keeps one), an ``OpenIndex``, or
+  the index directory (a path). Raises :class:`~evidence.search.reader.IndexMissing` when no index is built.
 - ``q``: the query as typed. Never raises: problems come back as messages.
-- ``filters``: ``{facet: value or [values]}`` with facets ``intervention``,
-  ``target_group``, ``outcome``, ``evidence_level`` ("1"-"3"), ``design``,
-  ``country``, ``direction`` (benefit | unclear | harm), ``decade`` ("1990"),
-  plus ``year_from`` and ``year_to`` (inclusive). Values of one facet are
+- ``filters``: ``{facet: value or [values]}`` with facets ``intervention``, ``target_group``, ``outcome``,
+  ``evidence_level`` ("1"-"3"), ``design``, ``country``, ``direction`` (benefit | unclear | harm),
+  ``decade`` ("1990"), plus ``year_from`` and ``year_to`` (inclusive). Values of one facet are
   alternatives; facets combine. A ``werkzeug`` MultiDict works via ``.to_dict(flat=False)``.
-- ``sort``: ``relevance`` | ``effect`` (largest desirable standardised effect
-  first) | ``strength`` (padlocks, then evidence level) | ``year`` (newest
-  first). Unknown values sort by relevance.
+- ``sort``: ``relevance`` | ``effect`` (largest desirable standardised effect first) | ``strength``
+  (padlocks, then evidence level) | ``year`` (newest first). Unknown values sort by relevance.
 - ``page`` (from 1) and ``per_page`` (1-100) are clamped, never rejected.
 - ``lang``: "da" or "en", for facet labels, summaries and the interpretation.
 
-:class:`SearchResult` has ``hits`` (:class:`Hit`), ``total``, ``page``,
-``pages``, ``per_page``, ``sort``, ``facets`` (facet -> list of
-:class:`~evidence.search.facets.FacetValue`), ``messages`` (each with a
-``code``, English ``text`` and ``params``), ``interpretation`` (what was
-searched for), ``suggestions`` (:class:`Suggestion`: spelling corrections and
-filters to drop when nothing matched) and ``to_dict()`` for JSON.
+:class:`SearchResult` has ``hits`` (:class:`Hit`), ``total``, ``page``, ``pages``, ``per_page``, ``sort``,
+``facets`` (facet -> list of :class:`~evidence.services.facet_lists.FacetValue`), ``messages`` (each with a
+``code``, English ``text`` and ``params``), ``interpretation`` (what was searched for), ``suggestions``
+(:class:`Suggestion`: spelling corrections and filters to drop when nothing matched) and ``to_dict()``.
 """
 
 from __future__ import annotations
@@ -36,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..services.facet_lists import ordered
 from ..services.filters import make_filters
 from ..services.interpretation import describe
 from . import facets as facet_mod
@@ -139,18 +133,15 @@ def _text_mask(opened, query) -> np.ndarray:
 def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) -> list[tuple[float, int]]:
     """``(score, docnum)`` of the page shown, in the order of the cards' sort keys."""
     files, keys, query = opened.files, opened.files.keys, parsed.query
+    score = np.zeros(files.size)  # (without words every score is 0)
     if query is not None:
         ranked, ranked_scores = _ranking(opened, query)
-        score = np.zeros(files.size, dtype=np.float64)
         score[ranked] = ranked_scores
         if sort == "relevance":
-            take = ranked[kept[ranked]][start:stop]
-            return [(float(score[d]), int(d)) for d in take]
-    else:
-        score = None
+            return [(float(score[d]), int(d)) for d in ranked[kept[ranked]][start:stop]]
     docs = np.nonzero(kept)[0]
     year = np.where(keys["year"][docs] < 0, 0, keys["year"][docs])
-    neg_score = -score[docs] if score is not None else np.zeros(len(docs))
+    neg_score = -score[docs]
     rank = files.id_rank[docs]
     if sort == "effect":
         e = keys["effect"][docs]
@@ -160,7 +151,7 @@ def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) ->
     else:  # strength, or relevance without words: padlocks, evidence level, newest, id
         idx = np.lexsort((rank, -year, keys["level"][docs], -keys["strength"][docs]))
     shown = docs[idx][start:stop]
-    return [(float(score[d]) if score is not None else 0.0, int(d)) for d in shown]
+    return [(float(score[d]), int(d)) for d in shown]
 
 
 def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, per_page=20,
@@ -214,7 +205,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
         counts = field.counts(kept if facet not in masks and (facet != "decade" or years is None) else within(facet))
         for v in flt.values.get(facet, ()):
             counts.setdefault(v, 0)
-        counted[facet] = facet_mod.ordered(facet, counts, set(flt.values.get(facet, ())), meta["vocabulary"], lang)
+        counted[facet] = ordered(facet, counts, set(flt.values.get(facet, ())), meta["vocabulary"], lang)
     if not total and flt.active():
         suggestions += _broader(files, flt, within)
     pages = max(1, math.ceil(total / per_page))

@@ -1,23 +1,13 @@
-"""Spelling suggestions for the words of a query that match nothing.
+"""Spelling suggestions for the words of a query that match nothing (three letters or more, not a number).
 
-For each word of the query that is not in the index (three letters or more, not a number), the
-suggestion is, as it always was:
-
-1. Whoosh's own: the term of the ``words`` field within edit distance 1 (words of up to five
-   letters) or 2 of it with the highest collection frequency, ties to the greater word — what
-   ``searcher.suggest("words", word, limit=1, maxdist=...)`` answers;
-2. else ``difflib.get_close_matches(word, known words, n=1, cutoff=0.85)`` over the folded words
-   of the corpus (``meta["spellings"]``);
-
-and the word as written in the corpus replaces it in the query. Both answers are computed
-exactly, but not by testing every word of the corpus in Python (at 20k studies, ~39,000 words: a
-second per misspelt word). A word within edit distance *d* of another shares all but *d* of its
-letters with it, counted with repetition, and ``difflib``'s ratio can only reach 0.85 when the
-shared letters do (its ``quick_ratio``). So per index version the known words are kept as a
-matrix of letter counts (one row per letter, one column per word; :class:`Letters`), the letters
-a word shares with every known word are a few ``numpy.minimum`` over it, and only the few words
-that pass go to the exact tests: Whoosh's own distance function and ``difflib`` itself.
-Corrections are cached per index version and word in ``opened.spelling``.
+The suggestion is, as it always was, Whoosh's own (``searcher.suggest("words", word, limit=1,
+maxdist=...)``: the term within edit distance 1, or 2 from six letters, with the highest frequency),
+else ``difflib.get_close_matches(word, known words, n=1, cutoff=0.85)`` over the corpus's folded words
+(``meta["spellings"]``); the word as written in the corpus replaces it in the query. Both are computed
+exactly without testing every word in Python (at 20k studies, ~39,000 words: a second per word): a
+word within distance *d* of another shares all but *d* of its letters, and ``difflib``'s ratio reaches
+0.85 only when its ``quick_ratio`` of shared letters does, so the words are a matrix of letter counts
+(:class:`Letters`) that a few ``numpy.minimum`` narrow to the few that go to the exact tests.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from evidence.search.facets import FacetValue
+from evidence.services.facet_lists import FacetValue
 from evidence.web import searchview
 
 

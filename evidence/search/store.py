@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import bisect
 import json
-import mmap
+import os
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ DELTA, HIDDEN = "delta", "hidden.npy"  # the delta part's folder, and the base d
 #: Per document, from its card: sort key -> (card key, value when the card has none, dtype).
 SORT_KEYS = {"year": ("year", -1, "i"), "strength": ("strength", 0, "i"), "level": ("evidence_level", 0, "i"),
              "effect": ("effect_size", float("nan"), "d")}
+CHUNK = 1 << 20  # postings read at a time by a pass over a whole column
 class Terms:
     """The sorted term bytes of one field, as a sequence ``bisect`` can search without a list of them."""
 
@@ -73,12 +75,35 @@ def load_array(path: Path) -> np.ndarray:
     return np.load(path, mmap_mode="r").view(np.ndarray)  # a plain view: memmap slices are slower
 
 
+class Ranges:
+    """Ranges of one file read with ``os.pread``, as SQLite reads its pages: for the columns a search reads
+    a term at a time and for the cards. The pages stay in the kernel's page cache, which every worker
+    shares and the kernel can reclaim, instead of being mapped in each worker (where a memory map's
+    fault-around maps 16 pages around each page touched, and its pages count in the server's PSS)."""
+
+    def __init__(self, path: Path, start: int = 0, dtype=np.uint8):
+        self.start, self.dtype = start, np.dtype(dtype)
+        self.fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # (pread has no file position to share)
+        weakref.finalize(self, os.close, self.fd)
+
+    def read(self, lo: int, hi: int) -> bytes:
+        size = self.dtype.itemsize
+        return os.pread(self.fd, (int(hi) - int(lo)) * size, self.start + int(lo) * size)
+
+    def __getitem__(self, span: slice) -> np.ndarray:
+        return np.frombuffer(self.read(span.start, span.stop), dtype=self.dtype)
+
+
 class FieldColumns:
     """One field's memory-mapped columns in one part; documents numbered from 0 in the part."""
 
     def __init__(self, folder: Path, name: str, kind: str, total: int):
         def load(key):
             return load_array(folder / f"{name}.{key}.npy")
+
+        def ranges(key):  # (np.load checks the file's length and finds where its items start)
+            mapped = np.load(folder / f"{name}.{key}.npy", mmap_mode="r")
+            return Ranges(mapped.filename, mapped.offset, mapped.dtype)
 
         path = folder / f"{name}.terms"
         blob = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else b""
@@ -90,22 +115,29 @@ class FieldColumns:
         self.pos_offsets = load("pos_offsets") if kind == "text" else None
         self.positions = load("positions") if kind == "text" else None
         self.lengths = load("lengths") if kind == "text" else None
+        # a term's postings and positions are read as ranges; whole-column passes use the maps above
+        self.term_docs, self.term_counts = ranges("docs"), ranges("counts")
+        self.term_positions = ranges("positions") if kind == "text" else None
 
     def postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.offsets[i], self.offsets[i + 1]
-        return self.docs[lo:hi].astype(np.int64), self.counts[lo:hi].astype(np.float64)
+        return self.term_docs[lo:hi].astype(np.int64), self.term_counts[lo:hi].astype(np.float64)
 
     def occurrences(self, i: int, within: np.ndarray) -> np.ndarray:
         """The term's occurrences in the documents ``within`` (sorted, each holding the term) as
         ``doc << 32 | position``, sorted."""
         lo, hi = self.offsets[i], self.offsets[i + 1]
-        term_docs, term_counts = self.docs[lo:hi], self.counts[lo:hi].astype(np.int64)
+        term_docs, term_counts = self.term_docs[lo:hi], self.term_counts[lo:hi].astype(np.int64)
         pick = np.searchsorted(term_docs, within)
-        starts = self.pos_offsets[i] + np.cumsum(term_counts)[pick] - term_counts[pick]
+        starts = np.cumsum(term_counts)[pick] - term_counts[pick]  # from the term's first position
         n = term_counts[pick]
         before = np.cumsum(n) - n
-        at = np.arange(int(n.sum()), dtype=np.int64) + np.repeat(starts - before, n)
-        return (np.repeat(np.asarray(within, dtype=np.int64), n) << 32) | self.positions[at].astype(np.int64)
+        at = np.arange(int(n.sum()), dtype=np.int64) + np.repeat(starts - before, n)  # ascending
+        if not len(at):
+            return np.zeros(0, dtype=np.int64)
+        lo = int(self.pos_offsets[i] + at[0])  # read only the range the documents ``within`` span
+        positions = self.term_positions[lo:lo + int(at[-1] - at[0]) + 1][at - at[0]].astype(np.int64)
+        return (np.repeat(np.asarray(within, dtype=np.int64), n) << 32) | positions
 
     def postings_of(self, keep: np.ndarray, renumber: np.ndarray) -> tuple:
         """The postings of the documents ``keep`` (renumbered), as :func:`.writing.Writer` merges them."""
@@ -132,17 +164,14 @@ class Part:
         self.fields = {name: FieldColumns(folder, name, spec["kind"], spec["total"])
                        for name, spec in manifest["fields"].items()}
         self.card_offsets = load_array(folder / "cards.offsets.npy")
-        self.card_blob = b""
-        if self.doc_count:  # mmap's slices are bytes: cheaper per card than a numpy memmap's
-            with open(folder / "cards.jsonl", "rb") as fh:
-                self.card_blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self.cards = Ranges(folder / "cards.jsonl")
         self.keys = {key: load_array(folder / f"keys.{key}.npy") for key in SORT_KEYS}
-        if len(self.card_offsets) != self.doc_count + 1 or len(self.card_blob) != self.card_offsets[-1] or \
+        if len(self.card_offsets) != self.doc_count + 1 or os.fstat(self.cards.fd).st_size != self.card_offsets[-1] or \
                 any(len(keys) != self.doc_count for keys in self.keys.values()):
             raise ValueError(f"{folder}: the cards or sort keys do not match the documents")
 
     def card_bytes(self, docnum: int) -> bytes:
-        return self.card_blob[int(self.card_offsets[docnum]):int(self.card_offsets[docnum + 1]) - 1]
+        return self.cards.read(self.card_offsets[docnum], self.card_offsets[docnum + 1] - 1)
 
 
 class Field:
@@ -162,10 +191,12 @@ class Field:
         live); reads only these terms' postings."""
         if part is not self.parts[0] or not len(self.hidden) or not len(terms):
             return np.ones(len(terms), dtype=bool)
-        bounds = np.asarray(part.offsets[terms.start:terms.stop + 1], dtype=np.int64) - int(part.offsets[terms.start])
-        docs = part.docs[int(part.offsets[terms.start]):int(part.offsets[terms.stop])]
-        kept = np.concatenate([[0], np.cumsum(~np.isin(docs, self.hidden), dtype=np.int64)])
-        return kept[bounds[1:]] > kept[bounds[:-1]]
+        bounds = np.asarray(part.offsets[terms.start:terms.stop + 1], dtype=np.int64)
+        hits = [np.flatnonzero(np.isin(part.term_docs[lo:min(lo + CHUNK, bounds[-1])], self.hidden)) + lo
+                for lo in range(int(bounds[0]), int(bounds[-1]), CHUNK)]  # the hidden documents' postings
+        hidden = np.bincount(np.searchsorted(bounds, np.concatenate([[], *hits]).astype(np.int64), "right") - 1,
+                             minlength=len(terms))
+        return np.diff(bounds) > hidden  # (a term's documents are distinct)
 
     def holding(self, btext: bytes):
         """``(part, its term index, first document number)`` of each part that holds the term."""

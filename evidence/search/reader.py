@@ -2,7 +2,7 @@
 
 An :class:`OpenIndex` is one index version (one versioned directory). It keeps
 what a search needs for as long as the version is live: the postings columns and
-cards and sort keys (:mod:`.store`), memory-mapped
+cards and sort keys (:mod:`.store`), memory-mapped or read with ``pread``
 so the workers of a server share their pages, the engine over them, and small LRU
 caches (rankings per parsed query, spelling corrections). :class:`IndexHolder`
 reopens when the link changes, so all of these are keyed on the index version by

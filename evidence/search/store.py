@@ -1,6 +1,6 @@
 """The index's own files: postings columns written straight from the analysers, and the cards.
 
-No Whoosh segment is written or read. In ``<index>/postings/``, per indexed field ``f``, memory-mapped:
+No Whoosh segment is written or read. In ``<index>/postings/``, per indexed field ``f`` (mapped, or :class:`Ranges`):
 ``f.terms`` (term bytes, sorted, concatenated) with ``f.term_offsets.npy``; ``f.offsets.npy`` (where
 each term's postings start), ``f.docs.npy`` (int32, ascending per term) and ``f.counts.npy``
 (occurrences: the posting's weight, as Whoosh's ``Positions`` weighs it with a field boost of 1);
@@ -76,22 +76,16 @@ def load_array(path: Path) -> np.ndarray:
 
 
 class Ranges:
-    """Ranges of one file read with ``os.pread``, as SQLite reads its pages: for the columns a search reads
-    a term at a time and for the cards. The pages stay in the kernel's page cache, which every worker
-    shares and the kernel can reclaim, instead of being mapped in each worker (where a memory map's
-    fault-around maps 16 pages around each page touched, and its pages count in the server's PSS)."""
+    """Items of a file read with ``os.pread``, as SQLite reads its pages: they stay in the page cache, shared
+    and reclaimable, instead of being mapped (with fault-around) in each worker and counted in its PSS."""
 
-    def __init__(self, path: Path, start: int = 0, dtype=np.uint8):
-        self.start, self.dtype = start, np.dtype(dtype)
-        self.fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # (pread has no file position to share)
-        weakref.finalize(self, os.close, self.fd)
-
-    def read(self, lo: int, hi: int) -> bytes:
-        size = self.dtype.itemsize
-        return os.pread(self.fd, (int(hi) - int(lo)) * size, self.start + int(lo) * size)
+    def __init__(self, path, start: int = 0, dtype=np.uint8):
+        self.start, self.dtype, self.fd = start, np.dtype(dtype), os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        weakref.finalize(self, os.close, self.fd)  # (pread has no file position to share across threads or forks)
 
     def __getitem__(self, span: slice) -> np.ndarray:
-        return np.frombuffer(self.read(span.start, span.stop), dtype=self.dtype)
+        lo, size = int(span.start), self.dtype.itemsize
+        return np.frombuffer(os.pread(self.fd, (int(span.stop) - lo) * size, self.start + lo * size), self.dtype)
 
 
 class FieldColumns:
@@ -101,9 +95,9 @@ class FieldColumns:
         def load(key):
             return load_array(folder / f"{name}.{key}.npy")
 
-        def ranges(key):  # (np.load checks the file's length and finds where its items start)
+        def both(key):  # the map, for passes over the whole column, and the ranges a term's search reads
             mapped = np.load(folder / f"{name}.{key}.npy", mmap_mode="r")
-            return Ranges(mapped.filename, mapped.offset, mapped.dtype)
+            return mapped.view(np.ndarray), Ranges(mapped.filename, mapped.offset, mapped.dtype)
 
         path = folder / f"{name}.terms"
         blob = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else b""
@@ -111,13 +105,11 @@ class FieldColumns:
         self.terms = Terms(blob, load("term_offsets"))
         if len(blob) != self.terms.offsets[self.terms.n]:
             raise ValueError(f"{path}: {len(blob)} bytes, its offsets say {self.terms.offsets[self.terms.n]}")
-        self.offsets, self.docs, self.counts = load("offsets"), load("docs"), load("counts")
+        self.offsets, (self.docs, self.term_docs), (self.counts, self.term_counts) = \
+            load("offsets"), both("docs"), both("counts")
         self.pos_offsets = load("pos_offsets") if kind == "text" else None
-        self.positions = load("positions") if kind == "text" else None
+        self.positions, self.term_positions = both("positions") if kind == "text" else (None, None)
         self.lengths = load("lengths") if kind == "text" else None
-        # a term's postings and positions are read as ranges; whole-column passes use the maps above
-        self.term_docs, self.term_counts = ranges("docs"), ranges("counts")
-        self.term_positions = ranges("positions") if kind == "text" else None
 
     def postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.offsets[i], self.offsets[i + 1]
@@ -171,7 +163,7 @@ class Part:
             raise ValueError(f"{folder}: the cards or sort keys do not match the documents")
 
     def card_bytes(self, docnum: int) -> bytes:
-        return self.cards.read(self.card_offsets[docnum], self.card_offsets[docnum + 1] - 1)
+        return self.cards[self.card_offsets[docnum]:self.card_offsets[docnum + 1] - 1].tobytes()
 
 
 class Field:

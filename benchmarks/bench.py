@@ -97,8 +97,9 @@ LIMITS = {
               "[§4](../docs/benchmarks.md#4--150-requestss-at-concurrency-8-at-20k)",
     "p95_c1_ms": "work proportional to the matches: scoring, facet counts and phrase positions over the postings "
                  "columns — [§5](../docs/benchmarks.md#5-search-p95-at-100k--150-ms)",
-    "server_rss_mb": "each worker's interpreter, app and caches, plus the pages of the memory-mapped postings, "
-                     "sort keys and cards the workers touch (shared, counted once in PSS) — "
+    "server_rss_mb": "each worker's interpreter, app and caches (malloc: one arena a worker), plus the mapped "
+                     "offsets, sort keys and facet postings (shared, counted once in PSS); a term's postings and "
+                     "the cards are read with pread and stay in the page cache — "
                      "[§6](../docs/benchmarks.md#6-server-rss-at-100k--500-mb)",
 }
 

@@ -1,8 +1,9 @@
 """One read-only index per process, reopened when a rebuild swaps the link.
 
-An :class:`OpenIndex` is one index version: its memory-mapped columns and cards (:mod:`.store`, shared
-by a server's workers), the engine over them and small caches (rankings, spelling corrections), all
-keyed on the version by construction since :class:`IndexHolder` opens a new one when the link changes.
+An :class:`OpenIndex` is one index version: its columns and cards (:mod:`.store`: memory-mapped, or read
+with ``pread``; shared by a server's workers through the page cache), the engine over them and small caches
+(rankings, spelling corrections), all keyed on the version by construction since :class:`IndexHolder` opens
+a new one when the link changes.
 """
 
 from __future__ import annotations

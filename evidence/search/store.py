@@ -1,6 +1,6 @@
 """The index's own files: postings columns written straight from the analysers, and the cards.
 
-No Whoosh segment is written or read. In ``<index>/postings/``, per indexed field ``f``, memory-mapped:
+No Whoosh segment is written or read. In ``<index>/postings/``, per indexed field ``f`` (mapped, or :class:`Ranges`):
 ``f.terms`` (term bytes, sorted, concatenated) with ``f.term_offsets.npy``; ``f.offsets.npy`` (where
 each term's postings start), ``f.docs.npy`` (int32, ascending per term) and ``f.counts.npy``
 (occurrences: the posting's weight, as Whoosh's ``Positions`` weighs it with a field boost of 1);
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import bisect
 import json
-import mmap
+import os
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ DELTA, HIDDEN = "delta", "hidden.npy"  # the delta part's folder, and the base d
 #: Per document, from its card: sort key -> (card key, value when the card has none, dtype).
 SORT_KEYS = {"year": ("year", -1, "i"), "strength": ("strength", 0, "i"), "level": ("evidence_level", 0, "i"),
              "effect": ("effect_size", float("nan"), "d")}
+CHUNK = 1 << 20  # postings read at a time by a pass over a whole column
 class Terms:
     """The sorted term bytes of one field, as a sequence ``bisect`` can search without a list of them."""
 
@@ -72,6 +74,19 @@ def load_array(path: Path) -> np.ndarray:
     return np.load(path, mmap_mode="r").view(np.ndarray)  # a plain view: memmap slices are slower
 
 
+class Ranges:
+    """Items of a file read with ``os.pread``, as SQLite reads its pages: they stay in the page cache, shared
+    and reclaimable, instead of being mapped (with fault-around) in each worker and counted in its PSS."""
+
+    def __init__(self, path, start: int = 0, dtype=np.uint8):
+        self.start, self.dtype, self.fd = start, np.dtype(dtype), os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        weakref.finalize(self, os.close, self.fd)  # (pread has no file position to share across threads or forks)
+
+    def __getitem__(self, span: slice) -> np.ndarray:
+        lo, size = int(span.start), self.dtype.itemsize
+        return np.frombuffer(os.pread(self.fd, (int(span.stop) - lo) * size, self.start + lo * size), self.dtype)
+
+
 class FieldColumns:
     """One field's memory-mapped columns in one part, whose documents are ``start`` to ``stop`` of the
     index (numbered from 0 in the part's own columns)."""
@@ -80,33 +95,42 @@ class FieldColumns:
         def load(key):
             return load_array(folder / f"{name}.{key}.npy")
 
+        def both(key):  # the map, for passes over the whole column, and the ranges a term's search reads
+            mapped = np.load(folder / f"{name}.{key}.npy", mmap_mode="r")
+            return mapped.view(np.ndarray), Ranges(mapped.filename, mapped.offset, mapped.dtype)
+
         path = folder / f"{name}.terms"
         blob = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else b""
         self.kind, self.total, self.start, self.stop = kind, total, start, stop
         self.terms = Terms(blob, load("term_offsets"))
         if len(blob) != self.terms.offsets[self.terms.n]:
             raise ValueError(f"{path}: {len(blob)} bytes, its offsets say {self.terms.offsets[self.terms.n]}")
-        self.offsets, self.docs, self.counts = load("offsets"), load("docs"), load("counts")
+        self.offsets, (self.docs, self.term_docs), (self.counts, self.term_counts) = \
+            load("offsets"), both("docs"), both("counts")
         self.pos_offsets = load("pos_offsets") if kind == "text" else None
-        self.positions = load("positions") if kind == "text" else None
+        self.positions, self.term_positions = both("positions") if kind == "text" else (None, None)
         self.lengths = load("lengths") if kind == "text" else None
 
     def postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """The documents (the index's numbers) holding the term ``i``, and its weights in them."""
         lo, hi = self.offsets[i], self.offsets[i + 1]
-        return self.docs[lo:hi].astype(np.int64) + self.start, self.counts[lo:hi].astype(np.float64)
+        return self.term_docs[lo:hi].astype(np.int64) + self.start, self.term_counts[lo:hi].astype(np.float64)
 
     def occurrences(self, i: int, within: np.ndarray) -> np.ndarray:
         """The term's occurrences in the documents ``within`` (the index's numbers: sorted, in this part,
         each holding the term) as ``doc << 32 | position``, sorted."""
         lo, hi = self.offsets[i], self.offsets[i + 1]
-        term_docs, term_counts = self.docs[lo:hi], self.counts[lo:hi].astype(np.int64)
+        term_docs, term_counts = self.term_docs[lo:hi], self.term_counts[lo:hi].astype(np.int64)
         pick = np.searchsorted(term_docs, within - self.start)
-        starts = self.pos_offsets[i] + np.cumsum(term_counts)[pick] - term_counts[pick]
+        starts = np.cumsum(term_counts)[pick] - term_counts[pick]  # from the term's first position
         n = term_counts[pick]
         before = np.cumsum(n) - n
-        at = np.arange(int(n.sum()), dtype=np.int64) + np.repeat(starts - before, n)
-        return (np.repeat(np.asarray(within, dtype=np.int64), n) << 32) | self.positions[at].astype(np.int64)
+        at = np.arange(int(n.sum()), dtype=np.int64) + np.repeat(starts - before, n)  # ascending
+        if not len(at):
+            return np.zeros(0, dtype=np.int64)
+        lo = int(self.pos_offsets[i] + at[0])  # read only the range the documents ``within`` span
+        positions = self.term_positions[lo:lo + int(at[-1] - at[0]) + 1][at - at[0]].astype(np.int64)
+        return (np.repeat(np.asarray(within, dtype=np.int64), n) << 32) | positions
 
     def postings_of(self, keep: np.ndarray, renumber: np.ndarray) -> tuple:
         """The postings of the documents ``keep`` (renumbered), as :func:`.writing.Writer` merges them."""
@@ -133,17 +157,14 @@ class Part:
         self.fields = {name: FieldColumns(folder, name, spec["kind"], spec["total"], start, start + self.doc_count)
                        for name, spec in manifest["fields"].items()}
         self.card_offsets = load_array(folder / "cards.offsets.npy")
-        self.card_blob = b""
-        if self.doc_count:  # mmap's slices are bytes: cheaper per card than a numpy memmap's
-            with open(folder / "cards.jsonl", "rb") as fh:
-                self.card_blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self.cards = Ranges(folder / "cards.jsonl")
         self.keys = {key: load_array(folder / f"keys.{key}.npy") for key in SORT_KEYS}
-        if len(self.card_offsets) != self.doc_count + 1 or len(self.card_blob) != self.card_offsets[-1] or \
+        if len(self.card_offsets) != self.doc_count + 1 or os.fstat(self.cards.fd).st_size != self.card_offsets[-1] or \
                 any(len(keys) != self.doc_count for keys in self.keys.values()):
             raise ValueError(f"{folder}: the cards or sort keys do not match the documents")
 
     def card_bytes(self, docnum: int) -> bytes:
-        return self.card_blob[int(self.card_offsets[docnum]):int(self.card_offsets[docnum + 1]) - 1]
+        return self.cards[self.card_offsets[docnum]:self.card_offsets[docnum + 1] - 1].tobytes()
 
 
 class Field:
@@ -172,8 +193,9 @@ class Field:
         if self.live is None or not len(terms):
             return np.ones(len(terms), dtype=bool)
         bounds = np.asarray(part.offsets[terms.start:terms.stop + 1], dtype=np.int64)
-        live = self.live[part.docs[bounds[0]:bounds[-1]].astype(np.int64) + part.start]
-        kept = np.concatenate([[0], np.cumsum(live, dtype=np.int64)])
+        live = [self.live[part.term_docs[lo:min(lo + CHUNK, bounds[-1])].astype(np.int64) + part.start]
+                for lo in range(int(bounds[0]), int(bounds[-1]), CHUNK)]  # read a chunk at a time, not mapped
+        kept = np.concatenate([[0], np.cumsum(np.concatenate([np.zeros(0, bool), *live]), dtype=np.int64)])
         return kept[bounds[1:] - bounds[0]] > kept[bounds[:-1] - bounds[0]]
 
     def postings(self, btext: bytes) -> tuple[np.ndarray, np.ndarray]:

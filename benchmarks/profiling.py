@@ -3,7 +3,7 @@
 
     .venv/bin/python benchmarks/profiling.py build 1000     # profile `evidence build` on 1k studies
     .venv/bin/python benchmarks/profiling.py search 1000    # profile search() over the query mix
-    .venv/bin/python benchmarks/profiling.py yaml 1000      # YAML loading: the pure-Python loader vs libyaml
+    .venv/bin/python benchmarks/profiling.py yaml 1000      # YAML: pure Python vs libyaml; full reader vs one pass
 
 Generates the corpus if needed (benchmarks/data/<N>), builds into
 benchmarks/work/profile-<N>/, writes the raw profile next to it and prints the
@@ -81,7 +81,8 @@ def profile_search(n: int, top: int, rounds: int) -> None:
 
 
 def profile_yaml(n: int) -> None:
-    """libyaml's parser against the pure-Python one, both through the app's own line-keeping walk."""
+    """libyaml's parser against the pure-Python one, both through the app's own line-keeping walk; then the
+    app's full reader against its one pass over libyaml's events (``yamlio.loads``)."""
     import yaml
 
     from evidence.records import yamlio
@@ -116,6 +117,13 @@ def profile_yaml(n: int) -> None:
     print(f"{len(paths)} records: yaml.SafeLoader {t_pure:.2f} s, yaml.CSafeLoader {t_fast:.2f} s "
           f"({t_pure / t_fast:.1f}× faster); same data and line numbers: {same}; "
           f"the app uses {yamlio._Loader.__mro__[1].__name__}")
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    for name, read in (("full (guard, compose, walk)", yamlio.read_fully), ("one pass over the events", yamlio.loads)):
+        started, cpu = time.perf_counter(), time.process_time()
+        out = [read(text) for text in texts]
+        print(f"yamlio {name}: {time.perf_counter() - started:.2f} s wall, {time.process_time() - cpu:.2f} s CPU")
+    print("one pass == full, values and lines:",
+          all(repr(a.data) == repr(b.data) and a.lines == b.lines for a, b in zip(out, map(yamlio.read_fully, texts))))
 
 
 def main(argv=None) -> None:

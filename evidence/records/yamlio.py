@@ -10,6 +10,11 @@ them, and a few hundred bytes of nested aliases expand to gigabytes (or, as
 ``&x [*x]``, to a loop) — and so are nesting deeper than :data:`MAX_DEPTH`
 and numbers longer than :data:`MAX_DIGITS` digits. Each is a ``YamlError``
 with the line, so the file is reported as ``file:line: message``.
+
+An ordinary record (no alias, anchor or tag, text keys, one document) is read
+in one pass over libyaml's events (:func:`read_ordinary`), about half the
+work of guarding, composing and walking; any other file, well-formed or not,
+goes the full way, so what is read and every message stay the same.
 """
 
 from __future__ import annotations
@@ -100,8 +105,93 @@ def _guard(text: str) -> None:
                             "are allowed (quote it if it is text)", line)
 
 
+#: The events an ordinary record is made of; anything else (an alias, several documents) goes the full way.
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def read_ordinary(text: str) -> Loaded | None:
+    """``loads(text)`` in one pass over the events, or None when the file is not an ordinary record.
+
+    The result is what guarding, composing and :func:`_walk` give, value for value and line for line: the
+    scalars are resolved and constructed by the same loader (text, the most of them, needs no constructor);
+    keys and lines are recorded in the same order. None for whatever the full reader could answer otherwise:
+    an alias, anchor or explicit tag, a key that is not text or appears twice, nesting or a number the guard
+    refuses, several documents or none, a syntax error — the full reader then says what it says today.
+    """
+    loader = _Loader(text)
+    try:
+        return _events_to_data(loader)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        return None  # the full reader reports it, in its own words
+    finally:
+        loader.dispose()
+
+
+def _events_to_data(loader: _Loader) -> Loaded | None:
+    get = loader.get_event
+    if not isinstance(get(), yaml.StreamStartEvent) or not isinstance(get(), yaml.DocumentStartEvent):
+        return None
+    lines: dict[str, int] = {}
+    root: list = []
+    # One frame per open mapping or list: [container, its path, the key waiting for its value (mappings)].
+    stack: list[list] = [[root, "", None]]
+    while True:
+        event = get()
+        kind = type(event)
+        if kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+            stack.pop()
+            continue
+        if kind is yaml.DocumentEndEvent:
+            break
+        if kind not in _NODE_EVENTS or event.anchor is not None or event.tag is not None:
+            return None
+        line = event.start_mark.line + 1
+        frame = stack[-1]
+        container, path = frame[0], frame[1]
+        if type(container) is dict:
+            if frame[2] is None:  # a key
+                if kind is not yaml.ScalarEvent or loader.resolve(yaml.ScalarNode, event.value, event.implicit) \
+                        != _STR_TAG or event.value in container:
+                    return None
+                frame[2] = event.value
+                lines[f"{path}.{event.value}" if path else event.value] = line
+                continue
+            key, frame[2] = frame[2], None
+            path = f"{path}.{key}" if path else key
+        else:
+            key = len(container)
+            if stack[-1] is not stack[0]:
+                path = f"{path}.{key}" if path else str(key)
+        lines.setdefault(path, line)
+        if kind is yaml.ScalarEvent:
+            if not event.style and len(event.value) > MAX_DIGITS and _NUMBER.fullmatch(event.value):
+                return None  # the guard's to judge
+            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            value = event.value if tag == _STR_TAG else loader.construct_object(
+                yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style), deep=True)
+        else:
+            if len(stack) > MAX_DEPTH:
+                return None
+            value = {} if kind is yaml.MappingStartEvent else []
+            stack.append([value, path, None])
+        if type(container) is dict:
+            container[key] = value
+        else:
+            container.append(value)
+    if not isinstance(get(), yaml.StreamEndEvent) or len(root) != 1:
+        return None
+    return Loaded(root[0], lines)
+
+
 def loads(text: str) -> Loaded:
     """Parse one YAML document, keeping key lines."""
+    ordinary = read_ordinary(text)
+    return ordinary if ordinary is not None else read_fully(text)
+
+
+def read_fully(text: str) -> Loaded:
+    """``loads(text)`` for any file: guard, compose, walk (what :func:`read_ordinary` must equal)."""
     try:
         _guard(text)
     except yaml.MarkedYAMLError as exc:

@@ -88,7 +88,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 def pre_fork(server, worker):
     """Open the search index and freeze the preloaded objects before forking a worker.
 
-    The master opens the published index once and answers two searches, so the
+    The master opens the published index once and builds its engine and speller, so the
     structures every worker would build for itself (the index metadata and facet
     vocabulary, the engine, the spelling dictionaries: ~30 MB a worker at 100k
     studies) are made once and shared by the workers' copy-on-write pages; the
@@ -108,10 +108,13 @@ def _open_index(server):
     try:
         app = server.app.wsgi()
         holder = app.extensions["evidence.search"]
-        from evidence.search.service import search
+        from evidence.search.spelling import Speller
 
-        search(holder, q="")  # the index, its columns and the engine
-        search(holder, q="spellingwarmup")  # a word with no hits: the spelling dictionaries too
+        opened = holder.current()  # the published index: its metadata and memory-mapped columns
+        opened.engine()  # the vectorised matcher every query runs
+        # the spelling dictionaries (letter counts of every indexed word), which a worker would otherwise
+        # build at its first query with an unknown word; under the key suggest_spellings() looks them up by
+        opened.once("speller", lambda: Speller(opened.files, opened.meta.get("spellings", {})))
     except Exception as exc:  # noqa: BLE001 - no index yet, or a damaged one: each worker opens it (or says 503)
         server.log.info("search index not opened before forking workers: %s", exc)
         return

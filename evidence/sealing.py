@@ -9,7 +9,7 @@ durable when it was published; what their new names need is their directories' f
 - :func:`describe` hashes only the files that are not one of those, unchanged since (same inode,
   size and modification time: the rule :func:`evidence.versions.verify_content` trusts);
 - :func:`make_durable` fsyncs the new files and every directory (on ext4 each fsync of an inode whose
-  link count changed costs a journal commit: ~200 of them were ~0.4 s of a 20k rebuild).
+  link count changed costs a journal commit: ~200 of them were ~0.4 s of a 20k rebuild), several at once.
 - :class:`BackgroundCopy` copies the published database into the new folder and flushes it to disk
   in a thread (``sendfile`` and ``fdatasync`` release the GIL) while the build validates and re-pools.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .versions import MANIFEST, file_hash, read_manifest
@@ -81,15 +82,25 @@ def fsync(path, directory: bool = False) -> None:
         os.close(fd)
 
 
+#: fsyncs in flight at once: ext4 commits the fsyncs that wait together in one journal commit, so the ~150
+#: small files of an index delta cost a few commits, not one each (140 files of 2 kB in /tmp on this machine's
+#: ext4: 0.49-0.59 s one after another, 0.10-0.24 s eight at a time; CPU ~0.02 s either way)
+FSYNC_THREADS = 8
+
+
 def make_durable(folder: Path, extra: list[str], known: Known) -> None:
-    """fsync every file under ``folder`` that is not a published one (and ``extra``), then every directory."""
-    for _rel, path, st in _walk(folder):
-        if _published(st, known) is None:
-            fsync(path)
-    for rel in extra:
-        fsync(folder / rel)
-    for dirpath, _dirs, _names in os.walk(folder):
-        fsync(dirpath, directory=True)
+    """fsync every file under ``folder`` that is not a published one (and ``extra``), then every directory.
+
+    Every fsync has returned (or its error is raised) before this returns: publishing comes after.
+    """
+    files = [path for _rel, path, st in _walk(folder) if _published(st, known) is None]
+    files += [folder / rel for rel in extra]
+    with ThreadPoolExecutor(FSYNC_THREADS) as pool:
+        for _ in pool.map(fsync, files):  # consumed, so that an error is raised here
+            pass
+        directories = [dirpath for dirpath, _dirs, _names in os.walk(folder)]
+        for _ in pool.map(lambda path: fsync(path, directory=True), directories):
+            pass
 
 
 class BackgroundCopy:

@@ -30,6 +30,7 @@ from .draft import Draft
 from .enrich import Enrichment, enrich
 from .matching import Existing, Index, find
 from .problems import ImportProblem, in_file_order
+from .wording import COMMAND_LINE, Wording
 
 
 @dataclass
@@ -127,16 +128,16 @@ class Importer:
     def __init__(self, data_dir: Path, *, file_name: str, by: str, today: str, force: bool = False,
                  add_terms: bool = False, allow_duplicates: bool | None = None, change: str | None = None,
                  term_edits: dict[tuple[str, str], dict] | None = None, show=display_path,
-                 force_advice: str = "import again with --force"):
+                 wording: Wording = COMMAND_LINE):
         """``allow_duplicates`` (default: ``force``) imports a near-duplicate as a new study;
         ``change`` is the history entry's text; ``term_edits`` maps (kind, slug) of a term the
         import adds to a curator's ``label``/``parent``/``synonyms`` for it (then it is curated).
 
         The messages are made for whoever reads them: ``show(path)`` names a file of the data folder
         (the command line: relative to the working folder; a web page: inside data/, no server path),
-        and ``force_advice`` says how to import a near-duplicate as another study anyway."""
+        and ``wording`` names what the reader can do (the command line's options, or the page's controls)."""
         self.data_dir = data_dir
-        self.show, self.force_advice = show, force_advice
+        self.show, self.wording = show, wording
         self.file_name = file_name
         self.history = {"date": today, "by": by, "change": change or f"Imported from {file_name}"}
         self.force = force
@@ -210,12 +211,13 @@ class Importer:
                 for e in match.similar:
                     plan.problems.append(ImportProblem(draft.path, where, column, (
                         f"'{draft.name}' may be {self.show(e.path)} ({match.why[e.path]}), but nothing confirms"
-                        " it (no common DOI, title, bibkey or source): give the study's doi (or the same --source)"
-                        f" if it is that study; if it is another study, {self.force_advice}")))
+                        " it (no common DOI, title, bibkey or source): give the study's doi (or"
+                        f" {self.wording.same_source}) if it is that study; if it is another study,"
+                        f" {self.wording.force_advice}")))
             for e in match.similar if self.allow_duplicates else ():
                 plan.notices.append(f"{draft.path}:{draft.where}: '{draft.name}' may be {self.show(e.path)}"
                                     f" ({match.why[e.path]}), but nothing confirms it is the same study"
-                                    f" (no common DOI, title or source): imported as {sid} (--force)")
+                                    f" (no common DOI, title or source): imported as {sid} ({self.wording.forced})")
             results.append(_Result(studies_dir / f"{sid}.yaml", None, {"id": sid, **draft.record}, draft))
         vocabulary, term_changes = self._terms(results, plan)
         # where an unknown outcome was already reported: built once, kept up to date by _check

@@ -23,6 +23,7 @@ from importers.csvimport import plan_csv
 from importers.plan import Importer, Plan
 from importers.problems import ImportProblem, in_file_order
 from importers.rows import CsvOptions
+from importers.wording import Wording
 
 from ..config import Settings
 from ..records.validate import display_path
@@ -87,7 +88,7 @@ def importer(settings: Settings, upload: Upload, *, by: str = "", change: str | 
     return Importer(settings.data_dir, file_name=upload.csv_name, today=dt.date.today().isoformat(),
                     by=by or upload.name or "web submission", change=change, add_terms=True,
                     allow_duplicates=allow_duplicates, term_edits=term_edits, show=inside_data(settings.data_dir),
-                    force_advice=FORCE_ADVICE)
+                    wording=WEB_WORDING)
 
 
 def check(settings: Settings, upload: Upload, **kwargs) -> Plan:
@@ -175,8 +176,11 @@ def review(settings: Settings, row, *, curator: str | None = None, confirm: bool
     return out
 
 
-#: The page's own control for what the command line's ``--force`` does.
-FORCE_ADVICE = "tick 'I have checked: these are different studies' below and approve again"
+#: The review page's words for what the command line's ``--source`` and ``--force`` do: the submission's
+#: Source field, and the page's own confirmation.
+WEB_WORDING = Wording(same_source="the same source",
+                      force_advice="tick 'I have checked: these are different studies' below and approve again",
+                      forced="a new study once a curator confirms these are different studies")
 
 
 def inside_data(root: Path):

@@ -33,9 +33,10 @@ def test_a_near_duplicate_is_approved_only_when_the_curator_confirms(write_app, 
     page = curator.get(f"/curate/submissions/{sid}").get_data(as_text=True)
     # the importer's refusal, flashed; the file is named inside data/, never by the server's folders
     assert "&#39;Guerra (1990)&#39; may be studies/guerra-1990.yaml (the same first author" in page
-    assert str(write_settings.data_dir) not in page and "--force" not in page
+    assert str(write_settings.data_dir) not in page and "--force" not in page and "--source" not in page
+    assert "give the study&#39;s doi (or the same source) if it is that study" in page
     assert "I have checked: these are different studies" in page
-    # the advice is the page's own control, made by the importer (evidence.curation.submissions.FORCE_ADVICE)
+    # the advice is the page's own control, made by the importer (evidence.curation.submissions.WEB_WORDING)
     assert "another study, tick &#39;I have checked: these are different studies&#39; below and approve again" \
         in page
     assert state_hash(write_settings) == before  # refused: nothing written, still pending

@@ -1,0 +1,46 @@
+"""gunicorn's pre_fork warm-up builds, in the master, what the workers' searches then use.
+
+The speller is looked up under a key of the open index's cache; if the warm-up built it under
+another key (or built something else), a worker's first misspelt query would build its own, and
+the warm-up would be wasted without any error. So: warm up, then search a misspelt word, and no
+new structure may appear in the open index's cache.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import SimpleNamespace
+
+from evidence.search.service import search
+
+CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
+
+
+def _config():
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", CONF)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Log:
+    def __init__(self):
+        self.lines = []
+
+    def info(self, message, *args):
+        self.lines.append(message % args)
+
+
+def test_the_warm_up_builds_the_engine_and_the_speller_a_misspelt_search_uses(app):
+    holder = app.extensions["evidence.search"]
+    holder.opened = None  # as in a fresh master: nothing opened yet
+    log = _Log()
+    _config()._open_index(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app), log=log))
+    assert log.lines == []  # neither the index nor the health check failed
+    opened = holder.current()
+    warmed = dict(opened.cache)
+    assert set(warmed) == {"engine", "speller"}
+    result = search(holder, q="recidivsm")  # no such word: the speller is asked
+    assert result.suggestions  # it was used …
+    assert opened.cache == warmed  # … and it is the one the warm-up built

@@ -129,7 +129,7 @@ def main() -> None:
     for name in ("build_aside", "swap", "build_index", "write_index"):
         _patch(build_modules, name, "index")
     _patch(["evidence.build"], "prepare", "prepare")
-    _patch(["evidence.incremental"], "build_incremental", "incremental")
+    _patch(["evidence.incremental", "evidence.build"], "build_incremental", "incremental")  # (build imports it)
     kwargs = {}
     if "incremental" in inspect.signature(build_module.build).parameters:
         kwargs["incremental"] = not args.full  # what `evidence build` does

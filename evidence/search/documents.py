@@ -124,17 +124,22 @@ def spellings(docs: list[dict], out: dict[str, str] | None = None) -> dict[str, 
     spellings of earlier documents) when given, as if this had read them all."""
     out = {} if out is None else out
     seen: set[str] = set()
+    known: set[str] = set()  # words already counted: counting a word again never changes ``out``
     for doc in docs:
         # a line seen before brings no word that is not already counted, in the same order
         for line in doc["words"].split("\n"):
             if line in seen:
                 continue
             seen.add(line)
-            for word in re.findall(r"\w+", line.lower()):
-                if len(word) < 3 or word.isdigit():
+            words = re.findall(r"\w+", line.lower())
+            if known.issuperset(words):
+                continue
+            new = set(words).difference(known)
+            known.update(new)
+            for word in words:
+                if word not in new or len(word) < 3 or word.isdigit():
                     continue
                 key = fold(word)
                 if key not in out or (out[key].isascii() and not word.isascii()):
                     out[key] = word
     return out
-

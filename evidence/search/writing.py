@@ -27,11 +27,7 @@ DROPPED = -1  # the term id of a stop word
 
 
 def field_kind(field) -> str:
-    if isinstance(field, fields.NUMERIC):
-        return "numeric"
-    if isinstance(field, fields.TEXT):
-        return "text"
-    return "id"
+    return "numeric" if isinstance(field, fields.NUMERIC) else "text" if isinstance(field, fields.TEXT) else "id"
 
 
 class _Vocabulary:
@@ -56,16 +52,13 @@ class _Vocabulary:
         return out
 
     def line(self, line: str) -> tuple[list, int, int]:
-        """``(term ids, first, raw)`` of one line: the kept terms' ids in order, the token index of the
-        first kept one (stop words before it count, as ``StopFilter(renumber=True)`` numbers them) and
-        the number of tokens before stop words go. Each word costs one dict lookup once it is known."""
+        """``(term ids, first, raw)``: the kept terms' ids, the token index of the first kept one (stop words
+        count, as ``StopFilter(renumber=True)`` numbers them), the tokens before stop words go."""
         words = WORDS.findall(line)
         ids = list(map(self.words.get, words))
         if None in ids:
             ids = [self._word(w) if i is None else i for w, i in zip(words, ids)]
-        if DROPPED not in ids:
-            return ids, 0, len(words)
-        kept = [i for i in ids if i != DROPPED]
+        kept = [i for i in ids if i != DROPPED] if DROPPED in ids else ids
         return kept, ids.index(kept[0]) if kept else 0, len(words)
 
     def _word(self, word: str) -> int:

@@ -6,12 +6,10 @@ Folding maps every spelling to plain ASCII *after* stemming, so "hjemløse",
 real letters, so it runs first; a word typed in the aa/oe/ae spelling is
 stemmed as it is and folds to the same ASCII form.
 
-The analyzers are Whoosh's (its tokenizer, stop lists and Snowball stemmers),
-used through their public interface: the query parser calls them. Index text
-is one label, synonym, description or summary per line, so each distinct line
-is analysed once, by :func:`analyse_line`: the same regular expression,
-lower-casing, stop list, stemmer and folding without Whoosh's token objects
-(``tests/search/test_store.py`` checks it equal to the analyzers).
+The analyzers are Whoosh's (its tokenizer, stop lists and Snowball stemmers), used through their public
+interface: the query parser calls them. The index splits text by :data:`WORDS` and analyses each distinct
+word once (:func:`analyse_word`: lower case, stop list, stemmer, folding without Whoosh's token objects;
+``tests/search/test_store.py`` checks the index's lines equal to the analyzers').
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ from whoosh.lang import stemmer_for_language
 #: Nordic and German letters that are spelt with two letters in plain ASCII.
 DIGRAPHS = {"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ð": "d", "þ": "th"}
 WORD = r"\w+(?:[.']\w+)*"
+WORDS = re.compile(WORD)
 #: Analyzer name -> the language whose stop words and stemmer it uses (None: words as written).
 LANGUAGES = {"da": "da", "en": "en", "plain": None}
 
@@ -69,33 +68,15 @@ def analyzer(name: str):
     return chain | FoldFilter()
 
 
-@functools.lru_cache(maxsize=8)
-def _line_steps(name: str):
-    """``(stop words, shortest kept word, stem)`` of the analyzer ``name``: the StopFilter's own list
-    and minimum, the StemFilter's stemmer behind a bounded memo (None for ``plain``)."""
-    lang = LANGUAGES[name]
-    if lang is None:
-        return None
-    stop = StopFilter(lang=lang)
-    return stop.stops, stop.min, functools.lru_cache(maxsize=1 << 18)(stemmer_for_language(lang))
+_stemmer = functools.lru_cache(maxsize=8)(stemmer_for_language)  # one Snowball stemmer per language
 
 
-def analyse_line(name: str, line: str) -> tuple:
-    """``(terms, first, raw)`` of one line: its kept terms in order, the token index of the first kept
-    one (stop words before it count, as ``StopFilter(renumber=True)`` numbers them), and the number of
-    tokens before stop words are removed. Kept tokens stand at consecutive positions."""
-    steps = _line_steps(name)
-    words = re.findall(WORD, line)
-    kept: list[str] = []
-    first = None
-    for i, word in enumerate(words):
-        word = word.lower()
-        if steps is not None:
-            stops, minsize, stem = steps
-            if len(word) < minsize or word in stops:
-                continue
-            word = stem(word)
-        if first is None:
-            first = i
-        kept.append(fold(word))
-    return tuple(kept), first, len(words)
+def analyse_word(name: str, word: str) -> str | None:
+    """The term the analyzer ``name`` keeps of one word (a :data:`WORDS` match), or None for a stop word."""
+    word, lang = word.lower(), LANGUAGES[name]
+    if lang is not None:
+        stop = analyzer(name).items[2]  # its StopFilter: the same list and shortest kept word
+        if len(word) < stop.min or word in stop.stops:
+            return None
+        word = _stemmer(lang)(word)
+    return fold(word)

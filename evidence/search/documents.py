@@ -116,18 +116,22 @@ def spellings(docs: list[dict], out: dict[str, str] | None = None) -> dict[str, 
     """Folded word -> the word as written (lower case), for spelling suggestions: into ``out`` (the
     spellings of earlier documents) when given, as if this had read them all."""
     out = {} if out is None else out
-    seen: set[str] = set()
+    seen, known = set(), set()  # lines read; words counted (counting a word again never changes ``out``)
     for doc in docs:
         # a line seen before brings no word that is not already counted, in the same order
         for line in doc["words"].split("\n"):
             if line in seen:
                 continue
             seen.add(line)
-            for word in re.findall(r"\w+", line.lower()):
-                if len(word) < 3 or word.isdigit():
+            words = re.findall(r"\w+", line.lower())
+            new = set(words).difference(known)
+            if not new:
+                continue
+            known.update(new)
+            for word in words:
+                if word not in new or len(word) < 3 or word.isdigit():
                     continue
                 key = fold(word)
                 if key not in out or (out[key].isascii() and not word.isascii()):
                     out[key] = word
     return out
-

@@ -13,7 +13,7 @@ import numpy as np
 from whoosh import fields
 
 from ..outputs import save_array
-from .analysis import analyse_line
+from .analysis import WORDS, analyse_word
 from .schema import TEXT_ANALYSIS
 from .store import DIRNAME, MANIFEST, SORT_KEYS, VERSION
 
@@ -22,18 +22,16 @@ REPEATING = frozenset({"intervention", "target", "outcome", "design", "country"}
 #: Tokens per block when a field's tokens are sorted into postings (:func:`_postings`).
 POSTINGS_BLOCK = 1 << 22
 _LINE_CACHE = 20_000  # distinct lines remembered per analyzer (cleared when full: labels repeat, abstracts do not)
+_WORD_CACHE = 1 << 20  # distinct words remembered per analyzer (cleared when full; Zipf: nearly every word is a hit)
+DROPPED = -1  # the term id of a stop word
 
 
 def field_kind(field) -> str:
-    if isinstance(field, fields.NUMERIC):
-        return "numeric"
-    if isinstance(field, fields.TEXT):
-        return "text"
-    return "id"
+    return "numeric" if isinstance(field, fields.NUMERIC) else "text" if isinstance(field, fields.TEXT) else "id"
 
 
 class _Vocabulary:
-    """Term ids of one analyzer (or of one id/numeric field), and its lines analysed once each."""
+    """Term ids of one analyzer (or of one id/numeric field), and its lines and words analysed once each."""
 
     def __init__(self, analysis: str | None):
         self.analysis = analysis
@@ -41,6 +39,7 @@ class _Vocabulary:
         self.terms: list[str] = []
         self.lines: dict[str, tuple] = {}
         self.values: dict[str, tuple] = {}  # whole values of the REPEATING fields
+        self.words: dict[str, int] = {}  # a word as written -> its term's id (DROPPED: a stop word)
 
     def ids_of(self, terms) -> list[int]:
         ids, out = self.ids, []
@@ -51,6 +50,23 @@ class _Vocabulary:
                 self.terms.append(t)
             out.append(i)
         return out
+
+    def line(self, line: str) -> tuple[list, int, int]:
+        """``(term ids, first, raw)``: the kept terms' ids, the token index of the first kept one (stop words
+        count, as ``StopFilter(renumber=True)`` numbers them), the tokens before stop words go."""
+        words = WORDS.findall(line)
+        ids = list(map(self.words.get, words))
+        if None in ids:
+            ids = [self._word(w) if i is None else i for w, i in zip(words, ids)]
+        kept = [i for i in ids if i != DROPPED] if DROPPED in ids else ids
+        return kept, ids.index(kept[0]) if kept else 0, len(words)
+
+    def _word(self, word: str) -> int:
+        term = analyse_word(self.analysis, word)
+        if len(self.words) >= _WORD_CACHE:
+            self.words.clear()
+        self.words[word] = i = DROPPED if term is None else self.ids_of([term])[0]
+        return i
 
     def value(self, text: str, repeating: bool) -> tuple[list, int]:
         """A text value's term ids in order and the position of the first (a value is lines; tokens
@@ -63,10 +79,9 @@ class _Vocabulary:
         for line in text.split("\n"):
             seq = self.lines.get(line)
             if seq is None:
-                terms, lfirst, raw = analyse_line(self.analysis, line)
                 if len(self.lines) >= _LINE_CACHE:
                     self.lines.clear()
-                seq = self.lines[line] = (self.ids_of(terms), lfirst or 0, raw)
+                seq = self.lines[line] = self.line(line)
             if seq[0]:
                 first = raw_base + seq[1] if first is None else first
                 ids.extend(seq[0])
@@ -102,8 +117,8 @@ class Writer:
                 ids, first = vocabulary.value(value, name in REPEATING)
             elif kind == "numeric":  # the value's one sortable term (shift 0)
                 ids, first = vocabulary.ids_of([field.to_bytes(value).decode("latin-1")]), 0
-            else:  # an id, or a list of facet values
-                values = value if isinstance(value, list) else [t.decode("utf-8") for t, _, _, _ in field.index(value)]
+            else:  # a list of facet values, or an id (an ID field's one term is its whole value)
+                values = value if isinstance(value, list) else [value]
                 ids, first = vocabulary.ids_of(sorted(set(values))), 0
             self.tokens[name].extend(ids)
             self.lengths[name].append(len(ids))

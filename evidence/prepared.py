@@ -24,6 +24,7 @@ from .records.validate import Corpus, Problem, display_path
 from .records.vocabulary import KINDS
 from .services import effects as effect_sizes
 from .services import pooling
+from .services.packed import SUMMARY_FIELDS, PackedResults
 from .stats.escalc import EffectSizeError
 from .stats.strength import SOM_LEVELS
 
@@ -253,8 +254,10 @@ def release_rows(prepared: Prepared) -> None:
     pooled results alone are about 270 MB)."""
     for study in prepared.studies:
         study.pop("record", None)
-    prepared.parameters = [{"id": p["id"], "studies": p["studies"], "strength": p["strength"]}
-                           for p in prepared.parameters]
+    if isinstance(prepared.parameters, PackedResults):  # a full build's: the summaries without unpickling
+        prepared.parameters = prepared.parameters.summaries()
+    else:
+        prepared.parameters = [{f: p[f] for f in SUMMARY_FIELDS} for p in prepared.parameters]
 
 
 def parameter_row(p: dict) -> dict:

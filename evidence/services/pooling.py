@@ -20,6 +20,7 @@ from ..stats import pooled, sensitivity, strength, units
 from ..stats.metareg import METHODS as REGTEST_METHODS
 from ..stats.pooled import DEFAULT_RHO, RHO_SENSITIVITY
 from ..stats.regtest import regtest
+from .packed import PackedResults, pack
 
 DEFAULT_METHOD, DEFAULT_TEST, LEVEL = "REML", "z", 0.95
 #: Egger's test is reported from this many studies on (Sterne et al. 2011, BMJ 343:d4002: fewer have too little power).
@@ -116,13 +117,14 @@ def _init_worker(vocab: Vocabulary) -> None:
     _WORKER_VOCAB = vocab
 
 
-def _pool_chunk(chunk: list[tuple[int, Group]]) -> list[tuple[int, dict]]:
-    return [(i, pool(g, _WORKER_VOCAB)) for i, g in chunk]
+def _pool_chunk(chunk: list[tuple[int, Group]]) -> list[tuple[int, tuple[bytes, tuple]]]:
+    return [(i, pack(pool(g, _WORKER_VOCAB))) for i, g in chunk]
 
 
 def pool_all(groups: list[Group], vocab: Vocabulary, workers: int | None = None, track=None,
-             min_work: int = PARALLEL_MIN_WORK) -> list[dict]:
-    """``[pool(g, vocab) for g in groups]``, in that order, over worker processes when it pays.
+             min_work: int = PARALLEL_MIN_WORK) -> PackedResults:
+    """``[pool(g, vocab) for g in groups]``, in that order, over worker processes when it pays, held
+    pickled (:mod:`.packed`: a build holds them all until the database has them).
 
     Pooling is pure, so the results are the same whichever process computes
     them. The work is concentrated in the largest groups (leave-one-out is
@@ -134,7 +136,7 @@ def pool_all(groups: list[Group], vocab: Vocabulary, workers: int | None = None,
     total = sum(_work(g) for g in groups)
     if workers < 2 or total < min_work or len(groups) < 2:
         with track(groups, "Pooling parameters") as items:
-            return [pool(g, vocab) for g in items]
+            return PackedResults([pack(pool(g, vocab)) for g in items])
     order = sorted(range(len(groups)), key=lambda i: (-_work(groups[i]), i))
     target = max(total // (workers * 24), 1)  # small chunks at the end even out the workers' loads
     chunks: list[list[tuple[int, Group]]] = [[]]
@@ -145,7 +147,7 @@ def pool_all(groups: list[Group], vocab: Vocabulary, workers: int | None = None,
             size = 0
         chunks[-1].append((i, groups[i]))
         size += _work(groups[i])
-    out: list[dict | None] = [None] * len(groups)
+    out: list[tuple[bytes, tuple] | None] = [None] * len(groups)
     # Workers started afresh ("spawn"), not forked from this process: a forked worker starts with this
     # process's whole heap counted in its RSS (at 100k studies 2.2 GB of records and effects it never
     # reads) and adds its own fits on top (3.4 GB measured), which made it the build's peak. The groups
@@ -159,7 +161,7 @@ def pool_all(groups: list[Group], vocab: Vocabulary, workers: int | None = None,
             for future in items:
                 for i, result in future.result():
                     out[i] = result
-    return out
+    return PackedResults(out)
 
 
 def pool(g: Group, vocab: Vocabulary, method: str = DEFAULT_METHOD, test: str = DEFAULT_TEST,

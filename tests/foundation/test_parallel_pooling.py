@@ -18,7 +18,7 @@ def test_parallel_pooling_is_identical_and_in_order(data_dir):
     groups = pooling.group(candidates, corpus.vocabulary)
     serial = [pooling.pool(g, corpus.vocabulary) for g in groups]
     parallel = pooling.pool_all(groups, corpus.vocabulary, workers=2, min_work=0)
-    assert json.dumps(parallel, sort_keys=True) == json.dumps(serial, sort_keys=True)
+    assert json.dumps(list(parallel), sort_keys=True) == json.dumps(serial, sort_keys=True)
     assert ([{k: type(v) for k, v in p.items()} for p in parallel]
             == [{k: type(v) for k, v in p.items()} for p in serial])
     assert [p["id"] for p in parallel] == [g.key.id for g in groups]

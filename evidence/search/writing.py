@@ -57,11 +57,12 @@ class _Vocabulary:
         words = WORDS.findall(line)
         ids = list(map(self.words.get, words))
         if None in ids:
-            ids = [self._word(w) if i is None else i for w, i in zip(words, ids)]
+            ids = [self.new_word(w) if i is None else i for w, i in zip(words, ids)]
         kept = [i for i in ids if i != DROPPED] if DROPPED in ids else ids
         return kept, ids.index(kept[0]) if kept else 0, len(words)
 
-    def _word(self, word: str) -> int:
+    def new_word(self, word: str) -> int:
+        """The term id of a word not seen yet (DROPPED: a stop word), remembered for its next time."""
         term = analyse_word(self.analysis, word)
         if len(self.words) >= _WORD_CACHE:
             self.words.clear()

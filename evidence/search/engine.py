@@ -83,21 +83,15 @@ class Engine:
 
     # ------------------------------------------------------------ compounds
 
-    def and_query(self, q) -> Match:
-        subs = q.subqueries
-        if not subs:
-            return Match.empty()
-        out = functools.reduce(intersect, [self.match(s) for s in subs])
-        return boosted(out, q.boost) if len(subs) > 1 else out
-
-    def or_query(self, q) -> Match:
-        subs = q.subqueries
-        if not subs:
-            return Match.empty()
-        if len(subs) == 1:
-            return self.match(subs[0])
+    def compound_query(self, q) -> Match:
+        """``And`` (the documents every part matches) or ``Or`` (any part matches); one part is itself."""
+        parts = [self.match(s) for s in q.subqueries]
+        if len(parts) < 2:
+            return parts[0] if parts else Match.empty()
+        if isinstance(q, query.And):
+            return boosted(functools.reduce(intersect, parts), q.boost)
         # (``minmatch`` is never set by the parser)
-        out = boosted(union_all([self.match(s) for s in subs], self.size), q.boost)
+        out = boosted(union_all(parts, self.size), q.boost)
         if q.scale and out.termcount:
             # CoordMatcher's SQR formula: the short-query ranking of Apple's V-Twin
             count, scale = out.termcount, q.scale
@@ -229,7 +223,7 @@ def successor(prefix: bytes) -> bytes | None:
 
 
 _HANDLERS = {
-    query.Term: Engine.term_query, query.And: Engine.and_query, query.Or: Engine.or_query,
+    query.Term: Engine.term_query, query.And: Engine.compound_query, query.Or: Engine.compound_query,
     query.Phrase: Engine.phrase_query, query.Not: Engine.not_query, query.Every: Engine.every_query,
     query.NumericRange: Engine.numeric_range_query,
     **dict.fromkeys((query.AndNot, query.Require, query.AndMaybe), Engine.binary_query),

@@ -207,7 +207,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
             counts.setdefault(v, 0)
         counted[facet] = ordered(facet, counts, set(flt.values.get(facet, ())), meta["vocabulary"], lang)
     if not total and flt.active():
-        suggestions += _broader(files, flt, within)
+        suggestions += _broader(files, flt, masks, within)
     pages = max(1, math.ceil(total / per_page))
     page = _clamp(page, 1, pages, 1)
     shown = _page(opened, parsed, kept, sort, (page - 1) * per_page, page * per_page) if total else []
@@ -219,20 +219,16 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
         dataset_version=meta.get("dataset_version"))
 
 
-def _broader(files, flt, within) -> list[Suggestion]:
+def _broader(files, flt, masks, within) -> list[Suggestion]:
     """When filters leave nothing: each filter value (or year bound) whose removal would leave studies."""
-    out = []
+    wider = []  # (facet, value, within()'s arguments without that value)
     for facet, values in flt.values.items():
-        others = {f: facet_mod.mask(files, f, vs) for f, vs in flt.values.items() if f != facet}
         for value in values:
-            rest = tuple(v for v in values if v != value)
-            n = int(within(masks={**others, facet: facet_mod.mask(files, facet, rest)} if rest else others).sum())
-            if n:
-                out.append(Suggestion("remove_filter", facet=facet, value=value, count=n))
-    for name, wider in (("year_from", (None, flt.year_to)), ("year_to", (flt.year_from, None))):
-        if getattr(flt, name) is None:
-            continue
-        n = int(within(years=facet_mod.year_mask(files.keys["year"], *wider)).sum())
-        if n:
-            out.append(Suggestion("remove_filter", facet=name, value=str(getattr(flt, name)), count=n))
-    return out
+            rest = [v for v in values if v != value]
+            others = facet_mod.mask(files, facet, rest) if rest else True  # (True: the facet filters nothing)
+            wider.append((facet, value, {"masks": {**masks, facet: others}}))
+    for name, bounds in (("year_from", (None, flt.year_to)), ("year_to", (flt.year_from, None))):
+        if getattr(flt, name) is not None:
+            wider.append((name, str(getattr(flt, name)), {"years": facet_mod.year_mask(files.keys["year"], *bounds)}))
+    counted = [(facet, value, int(within(**args).sum())) for facet, value, args in wider]
+    return [Suggestion("remove_filter", facet=facet, value=value, count=n) for facet, value, n in counted if n]

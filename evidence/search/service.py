@@ -113,7 +113,7 @@ def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:
     if len(docs):
         alive = files.live[docs]
         docs, scores = docs[alive], scores[alive]
-        year = np.where(files.keys["year"][docs] < 0, 0, files.keys["year"][docs])
+        year = np.maximum(files.keys["year"][docs], 0)  # (unknown, -1, as the oldest)
         idx = np.lexsort((files.id_rank[docs], -year, -files.keys["strength"][docs], -scores))
         docs, scores = docs[idx], scores[idx]
     result = (docs.astype(np.int32), scores)
@@ -140,7 +140,7 @@ def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) ->
         if sort == "relevance":
             return [(float(score[d]), int(d)) for d in ranked[kept[ranked]][start:stop]]
     docs = np.nonzero(kept)[0]
-    year = np.where(keys["year"][docs] < 0, 0, keys["year"][docs])
+    year = np.maximum(keys["year"][docs], 0)
     neg_score = -score[docs]
     rank = files.id_rank[docs]
     if sort == "effect":
@@ -150,8 +150,7 @@ def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) ->
         idx = np.lexsort((rank, neg_score, -year))
     else:  # strength, or relevance without words: padlocks, evidence level, newest, id
         idx = np.lexsort((rank, -year, keys["level"][docs], -keys["strength"][docs]))
-    shown = docs[idx][start:stop]
-    return [(float(score[d]), int(d)) for d in shown]
+    return [(float(score[d]), int(d)) for d in docs[idx][start:stop]]
 
 
 def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, per_page=20,
@@ -167,8 +166,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     sort = sort if sort in SORTS else "relevance"
     per_page = _clamp(per_page, 1, MAX_PER_PAGE, 20)
     opened = holder_for(index).current()
-    schema, meta = opened.schema, opened.meta
-    files = opened.files
+    schema, meta, files = opened.schema, opened.meta, opened.files
     flt, bad_years = make_filters(filters)
     parsed = parse(schema, q or "")
     messages = list(parsed.messages)
@@ -211,7 +209,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     pages = max(1, math.ceil(total / per_page))
     page = _clamp(page, 1, pages, 1)
     shown = _page(opened, parsed, kept, sort, (page - 1) * per_page, page * per_page) if total else []
-    hits = [_hit(score, opened.files.card(docnum), lang) for score, docnum in shown]
+    hits = [_hit(score, files.card(docnum), lang) for score, docnum in shown]
     return SearchResult(
         q=q or "", hits=hits, total=total, page=page,
         pages=pages, per_page=per_page, sort=sort, facets=counted, messages=messages,

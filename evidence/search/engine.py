@@ -192,8 +192,6 @@ class Engine:
         return Match(out.docs, np.ones(len(out.docs)), out.terms, out.termcount)
 
     def constant_query(self, q) -> Match:
-        """``Every`` (the documents with a term in the field; every document for no field) or
-        ``NumericRange`` (the documents of its terms), each match scoring the boost."""
         columns = self.files.fields.get(q.fieldname)
         if isinstance(q, query.NumericRange):
             if columns is None:

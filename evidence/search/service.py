@@ -155,13 +155,8 @@ def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) ->
 
 def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, per_page=20,
            lang: str = "da") -> SearchResult:
-    """Search the study index; see the module docstring for the contract.
-
-    How: the text query is matched and scored by the vectorised engine (:mod:`.engine`; the ranking
-    is cached per index version) into a mask over the index's documents; filters are masks from the
-    facets' postings (:mod:`.facets`); each facet's disjunctive counts are one pass over its postings; the page is
-    ordered by the ranking or by ``lexsort`` and only its stored cards are read.
-    """
+    """Search the study index; see the module docstring for the contract. The text query's ranking
+    (:func:`_ranking`), the filters and the facet counts (:mod:`.facets`) are masks over the documents."""
     lang = lang if lang in ("da", "en") else "da"
     sort = sort if sort in SORTS else "relevance"
     per_page = _clamp(per_page, 1, MAX_PER_PAGE, 20)
@@ -199,11 +194,10 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     total = int(kept.sum())
     counted = {}
     for facet in facet_mod.FACETS:
-        field = files.fields[facet_mod.field_name(facet)]
+        field, chosen = files.fields[facet_mod.field_name(facet)], flt.values.get(facet, ())
         counts = field.counts(kept if facet not in masks and (facet != "decade" or years is None) else within(facet))
-        for v in flt.values.get(facet, ()):
-            counts.setdefault(v, 0)
-        counted[facet] = ordered(facet, counts, set(flt.values.get(facet, ())), meta["vocabulary"], lang)
+        counts |= {v: 0 for v in chosen if v not in counts}  # (a chosen value no study has is listed too)
+        counted[facet] = ordered(facet, counts, set(chosen), meta["vocabulary"], lang)
     if not total and flt.active():
         suggestions += _broader(files, flt, masks, within)
     pages = max(1, math.ceil(total / per_page))

@@ -122,12 +122,6 @@ def _close_range(text: str, messages: list) -> str:
     return text[:match.start()] + fixed + (" " + rest if rest else "")
 
 
-def plain_words(text: str) -> list[str]:
-    """The words of a query, without operators and field names."""
-    text = re.sub(r"\b\w+:", " ", text)
-    return [w for w in _WORD.findall(text) if w not in _SYNTAX_WORDS]
-
-
 def _errors(q) -> list[str]:
     """The errors the parser attached to ``q`` or to any query inside it."""
     own = [str(q.error)] if getattr(q, "error", None) else []
@@ -137,7 +131,7 @@ def _errors(q) -> list[str]:
 def parse(schema, raw: str, any_words: bool = False) -> Parsed:
     """Parse ``raw`` into a Whoosh query; never raises."""
     text, messages = repair(raw)
-    words = plain_words(text)
+    words = [w for w in _WORD.findall(re.sub(r"\b\w+:", " ", text)) if w not in _SYNTAX_WORDS]  # no field names
     q, errors = query.NullQuery, []
     if words or re.search(r"\d|\*", text):
         try:

@@ -83,21 +83,15 @@ class Engine:
 
     # ------------------------------------------------------------ compounds
 
-    def and_query(self, q) -> Match:
-        subs = q.subqueries
-        if not subs:
-            return Match.empty()
-        out = functools.reduce(intersect, [self.match(s) for s in subs])
-        return boosted(out, q.boost) if len(subs) > 1 else out
-
-    def or_query(self, q) -> Match:
-        subs = q.subqueries
-        if not subs:
-            return Match.empty()
-        if len(subs) == 1:
-            return self.match(subs[0])
+    def compound_query(self, q) -> Match:
+        """``And`` (the documents every part matches) or ``Or`` (any part matches); one part is itself."""
+        parts = [self.match(s) for s in q.subqueries]
+        if len(parts) < 2:
+            return parts[0] if parts else Match.empty()
+        if isinstance(q, query.And):
+            return boosted(functools.reduce(intersect, parts), q.boost)
         # (``minmatch`` is never set by the parser)
-        out = boosted(union_all([self.match(s) for s in subs], self.size), q.boost)
+        out = boosted(union_all(parts, self.size), q.boost)
         if q.scale and out.termcount:
             # CoordMatcher's SQR formula: the short-query ranking of Apple's V-Twin
             count, scale = out.termcount, q.scale
@@ -135,9 +129,7 @@ class Engine:
         if not found or any(f is None for f in found):
             return Match.empty()
         lists = [columns.postings(t) for _, t in found]
-        docs = lists[0][0]
-        for d, _ in lists[1:]:
-            docs = np.intersect1d(docs, d, assume_unique=True)
+        docs = functools.reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), [d for d, _ in lists])
         if len(docs) and len(found) > 1:
             # a phrase of k words matches where word i stands at p + i for some p (SpanNear2, slop 1);
             # keys are doc << 32 | position, sorted, so each test is one searchsorted
@@ -151,37 +143,34 @@ class Engine:
                 if not len(first):
                     break
             docs = np.unique(first >> 32)
-        scores = np.zeros(len(docs))
-        for d, w in lists:
-            idx = np.searchsorted(d, docs)
-            scores = scores + self.scores(fieldname, columns, docs, w[idx], len(d))
+        scores = sum(self.scores(fieldname, columns, docs, w[np.searchsorted(d, docs)], len(d)) for d, w in lists)
         return boosted(Match(docs, scores, np.full(len(docs), len(lists), dtype=np.int32), len(lists)), q.boost)
 
     # ------------------------------------------------------------ patterns and ranges
 
-    def expand(self, q) -> tuple[str, list[bytes]]:
-        """The field and the terms a Prefix, Wildcard or TermRange expands to."""
-        fieldname = q.fieldname
-        columns = self.files.fields.get(fieldname)
+    def expand(self, q) -> list[bytes]:
+        """The terms a Prefix, Wildcard, TermRange or NumericRange expands to (the year's sortable bytes
+        keep the numbers' order, so a numeric range is a term range)."""
+        columns = self.files.fields.get(q.fieldname)
         if columns is None:
-            return fieldname, []
-        field = self.schema[fieldname]
+            return []
+        field = self.schema[q.fieldname]
         if isinstance(q, query.Prefix):
             prefix = field.to_bytes(q.text)
-            return fieldname, columns.between(prefix, successor(prefix))
+            return columns.between(prefix, successor(prefix))
         if isinstance(q, query.Wildcard):
             pattern = re.compile(fnmatch.translate(q.text))
             literal = re.split(r"[*?\[]", q.text, maxsplit=1)[0]
             prefix = field.to_bytes(literal) if literal else b""
-            return fieldname, [t for t in columns.between(prefix, successor(prefix) if prefix else None)
-                               if pattern.match(field.from_bytes(t))]
+            return [t for t in columns.between(prefix, successor(prefix) if prefix else None)
+                    if pattern.match(field.from_bytes(t))]
         try:
             start = b"" if q.start is None else field.to_bytes(q.start)
             end = b"\xff\xff\xff\xff" if q.end is None else field.to_bytes(q.end)
         except ValueError:
-            return fieldname, []
+            return []
         high = end if q.endexcl else end + b"\0"  # the least bytes after ``end``
-        return fieldname, [t for t in columns.between(start, high) if not (q.startexcl and t == start)]
+        return [t for t in columns.between(start, high) if not (q.startexcl and t == start)]
 
     def multiterm_query(self, q) -> Match:
         """``MultiTerm.matcher``: one term is a plain ``Term`` (boost 1); several are an ``Or`` whose
@@ -189,12 +178,12 @@ class Engine:
         when there are two terms, or fewer than 1,024 in an index of over 5,000 documents; otherwise
         its preloaded array matcher, where the switched-off scoring gives every match 1."""
         if isinstance(q, query.Prefix) and q.text == "":
-            return self.every_query(query.Every(q.fieldname, boost=q.boost))
-        fieldname, found = self.expand(q)
+            return self.constant_query(query.Every(q.fieldname, boost=q.boost))
+        found = self.expand(q)
         if not found:
             return Match.empty()
-        columns = self.files.fields[fieldname]
-        parts = [self.term_match(fieldname, columns, t) for t in found]
+        columns = self.files.fields[q.fieldname]
+        parts = [self.term_match(q.fieldname, columns, t) for t in found]
         if len(parts) == 1:
             return parts[0]
         out = union_all(parts, self.size)
@@ -202,22 +191,16 @@ class Engine:
             return boosted(out, q.boost)
         return Match(out.docs, np.ones(len(out.docs)), out.terms, out.termcount)
 
-    def numeric_range_query(self, q) -> Match:
-        # the year's sortable bytes keep the numbers' order, so the range is a term range
-        if q.fieldname not in self.files.fields:
-            return Match.empty()
-        term_range = query.TermRange(q.fieldname, q.start, q.end, q.startexcl, q.endexcl)
-        _, found = self.expand(term_range)
-        columns = self.files.fields[q.fieldname]
-        parts = [columns.postings(t)[0] for t in found]
-        docs = np.unique(np.concatenate(parts)) if parts else NONE
-        return Match(docs, np.full(len(docs), float(q.boost)), np.ones(len(docs), dtype=np.int32), 1)
-
-    def every_query(self, q) -> Match:
-        if q.fieldname in (None, "", "*"):
+    def constant_query(self, q) -> Match:
+        columns = self.files.fields.get(q.fieldname)
+        if isinstance(q, query.NumericRange):
+            if columns is None:
+                return Match.empty()
+            parts = [columns.postings(t)[0] for t in self.expand(q)]
+            docs = np.unique(np.concatenate(parts)) if parts else NONE
+        elif q.fieldname in (None, "", "*"):
             docs = np.arange(self.size, dtype=np.int64)
         else:
-            columns = self.files.fields.get(q.fieldname)
             docs = columns.documents() if columns is not None else NONE
         return Match(docs, np.full(len(docs), float(q.boost)), np.ones(len(docs), dtype=np.int32), 1)
 
@@ -229,9 +212,9 @@ def successor(prefix: bytes) -> bytes | None:
 
 
 _HANDLERS = {
-    query.Term: Engine.term_query, query.And: Engine.and_query, query.Or: Engine.or_query,
-    query.Phrase: Engine.phrase_query, query.Not: Engine.not_query, query.Every: Engine.every_query,
-    query.NumericRange: Engine.numeric_range_query,
+    query.Term: Engine.term_query, query.And: Engine.compound_query, query.Or: Engine.compound_query,
+    query.Phrase: Engine.phrase_query, query.Not: Engine.not_query,
+    **dict.fromkeys((query.Every, query.NumericRange), Engine.constant_query),
     **dict.fromkeys((query.AndNot, query.Require, query.AndMaybe), Engine.binary_query),
     **dict.fromkeys((query.Prefix, query.Wildcard, query.TermRange), Engine.multiterm_query),
 }

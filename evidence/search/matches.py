@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,10 +43,8 @@ def union_all(parts: list[Match], n: int) -> Match:
     over the ``n`` documents: each part's documents are unique, so ``+=`` through an index is exact)."""
     termcount = sum(p.termcount for p in parts)
     parts = [p for p in parts if len(p.docs)]
-    if not parts:
-        return Match(NONE, np.zeros(0), np.zeros(0, dtype=np.int32), termcount)
-    if len(parts) == 1:
-        return Match(parts[0].docs, parts[0].scores, parts[0].terms, termcount)
+    if len(parts) < 2:  # nothing to add up
+        return dataclasses.replace(parts[0] if parts else Match.empty(), termcount=termcount)
     scores = np.zeros(n)
     terms = np.zeros(n, dtype=np.int32)
     present = np.zeros(n, dtype=bool)

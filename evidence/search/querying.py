@@ -122,40 +122,29 @@ def _close_range(text: str, messages: list) -> str:
     return text[:match.start()] + fixed + (" " + rest if rest else "")
 
 
-def plain_words(text: str) -> list[str]:
-    """The words of a query, without operators and field names."""
-    text = re.sub(r"\b\w+:", " ", text)
-    return [w for w in _WORD.findall(text) if w not in _SYNTAX_WORDS]
-
-
 def _errors(q) -> list[str]:
-    found = []
-    if getattr(q, "error", None):
-        found.append(str(q.error))
-    for child in q.children() if hasattr(q, "children") else ():
-        found.extend(_errors(child))
-    return found
+    """The errors the parser attached to ``q`` or to any query inside it."""
+    own = [str(q.error)] if getattr(q, "error", None) else []
+    return own + [error for child in q.children() for error in _errors(child)]
 
 
 def parse(schema, raw: str, any_words: bool = False) -> Parsed:
     """Parse ``raw`` into a Whoosh query; never raises."""
     text, messages = repair(raw)
-    words = plain_words(text)
-    if not text or not words and not re.search(r"\d|\*", text):
-        if text:
-            messages.append(Message("no_words", "The query has no words to search for; showing all studies."))
-        return Parsed(raw or "", "", None, messages, [])
-    try:
-        q = _parser(schema, any_words).parse(text)
-        errors = _errors(q)
-    except Exception as exc:  # whoosh's parser has rare failure modes on odd input
-        q, errors = query.NullQuery, [exc.__class__.__name__]
-    for error in errors:
-        messages.append(Message("invalid_value", f"Part of the query could not be read ({error}); "
-                                "it was left out.", {"error": error}))
-    if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
+    words = [w for w in _WORD.findall(re.sub(r"\b\w+:", " ", text)) if w not in _SYNTAX_WORDS]  # no field names
+    q, errors = query.NullQuery, []
+    if words or re.search(r"\d|\*", text):
+        try:
+            q = _parser(schema, any_words).parse(text)
+            errors = _errors(q)
+        except Exception as exc:  # whoosh's parser has rare failure modes on odd input
+            q, errors = query.NullQuery, [exc.__class__.__name__]
+    messages += [Message("invalid_value", f"Part of the query could not be read ({error}); it was left out.",
+                         {"error": error}) for error in errors]
+    if isinstance(q, type(query.NullQuery)):
         if not words:
-            messages.append(Message("no_words", "The query has no words to search for; showing all studies."))
+            if text:
+                messages.append(Message("no_words", "The query has no words to search for; showing all studies."))
             return Parsed(raw or "", text, None, messages, [])
         simple = " ".join(f'"{w}"' if not w.isalnum() else w for w in words)
         messages.append(Message("simplified", f"The query could not be read as written; searched for the words: "

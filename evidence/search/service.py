@@ -113,7 +113,7 @@ def _ranking(opened, query) -> tuple[np.ndarray, np.ndarray]:
     if len(docs):
         alive = files.live[docs]
         docs, scores = docs[alive], scores[alive]
-        year = np.where(files.keys["year"][docs] < 0, 0, files.keys["year"][docs])
+        year = np.maximum(files.keys["year"][docs], 0)  # (unknown, -1, as the oldest)
         idx = np.lexsort((files.id_rank[docs], -year, -files.keys["strength"][docs], -scores))
         docs, scores = docs[idx], scores[idx]
     result = (docs.astype(np.int32), scores)
@@ -140,7 +140,7 @@ def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) ->
         if sort == "relevance":
             return [(float(score[d]), int(d)) for d in ranked[kept[ranked]][start:stop]]
     docs = np.nonzero(kept)[0]
-    year = np.where(keys["year"][docs] < 0, 0, keys["year"][docs])
+    year = np.maximum(keys["year"][docs], 0)
     neg_score = -score[docs]
     rank = files.id_rank[docs]
     if sort == "effect":
@@ -150,25 +150,18 @@ def _page(opened, parsed, kept: np.ndarray, sort: str, start: int, stop: int) ->
         idx = np.lexsort((rank, neg_score, -year))
     else:  # strength, or relevance without words: padlocks, evidence level, newest, id
         idx = np.lexsort((rank, -year, keys["level"][docs], -keys["strength"][docs]))
-    shown = docs[idx][start:stop]
-    return [(float(score[d]), int(d)) for d in shown]
+    return [(float(score[d]), int(d)) for d in docs[idx][start:stop]]
 
 
 def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, per_page=20,
            lang: str = "da") -> SearchResult:
-    """Search the study index; see the module docstring for the contract.
-
-    How: the text query is matched and scored by the vectorised engine (:mod:`.engine`; the ranking
-    is cached per index version) into a mask over the index's documents; filters are masks from the
-    facets' postings (:mod:`.facets`); each facet's disjunctive counts are one pass over its postings; the page is
-    ordered by the ranking or by ``lexsort`` and only its stored cards are read.
-    """
+    """Search the study index; see the module docstring for the contract. The text query's ranking
+    (:func:`_ranking`), the filters and the facet counts (:mod:`.facets`) are masks over the documents."""
     lang = lang if lang in ("da", "en") else "da"
     sort = sort if sort in SORTS else "relevance"
     per_page = _clamp(per_page, 1, MAX_PER_PAGE, 20)
     opened = holder_for(index).current()
-    schema, meta = opened.schema, opened.meta
-    files = opened.files
+    schema, meta, files = opened.schema, opened.meta, opened.files
     flt, bad_years = make_filters(filters)
     parsed = parse(schema, q or "")
     messages = list(parsed.messages)
@@ -201,17 +194,16 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     total = int(kept.sum())
     counted = {}
     for facet in facet_mod.FACETS:
-        field = files.fields[facet_mod.field_name(facet)]
+        field, chosen = files.fields[facet_mod.field_name(facet)], flt.values.get(facet, ())
         counts = field.counts(kept if facet not in masks and (facet != "decade" or years is None) else within(facet))
-        for v in flt.values.get(facet, ()):
-            counts.setdefault(v, 0)
-        counted[facet] = ordered(facet, counts, set(flt.values.get(facet, ())), meta["vocabulary"], lang)
+        counts |= {v: 0 for v in chosen if v not in counts}  # (a chosen value no study has is listed too)
+        counted[facet] = ordered(facet, counts, set(chosen), meta["vocabulary"], lang)
     if not total and flt.active():
-        suggestions += _broader(files, flt, within)
+        suggestions += _broader(files, flt, masks, within)
     pages = max(1, math.ceil(total / per_page))
     page = _clamp(page, 1, pages, 1)
     shown = _page(opened, parsed, kept, sort, (page - 1) * per_page, page * per_page) if total else []
-    hits = [_hit(score, opened.files.card(docnum), lang) for score, docnum in shown]
+    hits = [_hit(score, files.card(docnum), lang) for score, docnum in shown]
     return SearchResult(
         q=q or "", hits=hits, total=total, page=page,
         pages=pages, per_page=per_page, sort=sort, facets=counted, messages=messages,
@@ -219,20 +211,16 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
         dataset_version=meta.get("dataset_version"))
 
 
-def _broader(files, flt, within) -> list[Suggestion]:
+def _broader(files, flt, masks, within) -> list[Suggestion]:
     """When filters leave nothing: each filter value (or year bound) whose removal would leave studies."""
-    out = []
+    wider = []  # (facet, value, within()'s arguments without that value)
     for facet, values in flt.values.items():
-        others = {f: facet_mod.mask(files, f, vs) for f, vs in flt.values.items() if f != facet}
         for value in values:
-            rest = tuple(v for v in values if v != value)
-            n = int(within(masks={**others, facet: facet_mod.mask(files, facet, rest)} if rest else others).sum())
-            if n:
-                out.append(Suggestion("remove_filter", facet=facet, value=value, count=n))
-    for name, wider in (("year_from", (None, flt.year_to)), ("year_to", (flt.year_from, None))):
-        if getattr(flt, name) is None:
-            continue
-        n = int(within(years=facet_mod.year_mask(files.keys["year"], *wider)).sum())
-        if n:
-            out.append(Suggestion("remove_filter", facet=name, value=str(getattr(flt, name)), count=n))
-    return out
+            rest = [v for v in values if v != value]
+            others = facet_mod.mask(files, facet, rest) if rest else True  # (True: the facet filters nothing)
+            wider.append((facet, value, {"masks": {**masks, facet: others}}))
+    for name, bounds in (("year_from", (None, flt.year_to)), ("year_to", (flt.year_from, None))):
+        if getattr(flt, name) is not None:
+            wider.append((name, str(getattr(flt, name)), {"years": facet_mod.year_mask(files.keys["year"], *bounds)}))
+    counted = [(facet, value, int(within(**args).sum())) for facet, value, args in wider]
+    return [Suggestion("remove_filter", facet=facet, value=value, count=n) for facet, value, n in counted if n]

@@ -96,14 +96,9 @@ class Speller:
         (``f or 1``), and keeps the greatest ``(score, term)``.
         """
         dist = maxdist(word)
-        best = None
-        for term in self.terms.within(word, dist):
-            if levenshtein(term, word, limit=dist) <= dist:
-                f = self.columns.frequency(term.encode("utf-8")) or 1
-                item = (0 - (dist + (1.0 / f * 0.5)), term)
-                if best is None or item > best:
-                    best = item
-        return [best[1]] if best is not None else []
+        scored = [(0 - (dist + (1.0 / (self.columns.frequency(term.encode("utf-8")) or 1) * 0.5)), term)
+                  for term in self.terms.within(word, dist) if levenshtein(term, word, limit=dist) <= dist]
+        return [max(scored)[1]] if scored else []
 
     def close_matches(self, word: str) -> list[str]:
         """``difflib.get_close_matches(word, every known word, n=1, cutoff=CUTOFF)``, the same answer."""
@@ -113,7 +108,7 @@ class Speller:
 def suggest_spellings(opened, parsed, spellings: dict, lang: str) -> list[Suggestion]:
     """A spelling suggestion for the query when some of its words are not in the index (or none)."""
     columns = opened.files.fields[FIELD]
-    text, changed = parsed.used, False
+    corrections = {}  # folded word -> the word as written in the corpus
     for word in parsed.words:
         if len(word) < 3 or word.isdigit() or columns.has(word.encode("utf-8")):
             continue
@@ -124,10 +119,6 @@ def suggest_spellings(opened, parsed, spellings: dict, lang: str) -> list[Sugges
             replacement = spellings.get(options[0], options[0]) if options else None
             opened.spelling.put(word, replacement)
         if replacement:
-            text = _replace_word(text, word, replacement)
-            changed = True
-    return [Suggestion("spelling", q=text)] if changed else []
-
-
-def _replace_word(text: str, folded: str, replacement: str) -> str:
-    return re.sub(r"\w+", lambda m: replacement if fold(m.group(0)) == folded else m.group(0), text)
+            corrections[word] = replacement
+    text = re.sub(r"\w+", lambda m: corrections.get(fold(m.group(0)), m.group(0)), parsed.used)
+    return [Suggestion("spelling", q=text)] if corrections else []

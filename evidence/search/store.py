@@ -36,6 +36,8 @@ DELTA, HIDDEN = "delta", "hidden.npy"  # the delta part's folder, and the base d
 SORT_KEYS = {"year": ("year", -1, "i"), "strength": ("strength", 0, "i"), "level": ("evidence_level", 0, "i"),
              "effect": ("effect_size", float("nan"), "d")}
 CHUNK = 1 << 20  # postings read at a time by a pass over a whole column
+
+
 class Terms:
     """The sorted term bytes of one field, as a sequence ``bisect`` can search without a list of them."""
 

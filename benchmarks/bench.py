@@ -662,7 +662,7 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
                   f"{ratio(s[c8_key]['rps'], base[c8_key]['rps'])} |")
 
     w("\n### The engines alone (one process, no HTTP)\n")
-    w("`evidence.search.service.search()` and the baseline's `Searcher.search()` called directly, one thread "
+    w("`evidence.services.search.search()` and the baseline's `Searcher.search()` called directly, one thread "
       "(`benchmarks/inprocess.py`): cold = each distinct query once; warm = the fixed mix repeated. What searching "
       "and facet counting cost before pages and HTTP.\n")
     w("| size | load | ours p50 | ours p95 | FTS5 p50 | FTS5 p95 | ratio p50 | ratio p95 | same totals (fixed mix) |\n"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The search engines alone, without HTTP: ``evidence.search.service.search`` against the FTS5 baseline.
+"""The search engines alone, without HTTP: ``evidence.services.search.search`` against the FTS5 baseline.
 
     python benchmarks/inprocess.py --index INSTANCE/index --fts5 fts5.db [--rounds 5] [--profile out.prof] [--cpu]
 
@@ -39,7 +39,7 @@ def _filters(q: queries.Query) -> dict:
 
 def time_ours(index: str, rounds: int, profile: str | None = None, distinct: list | None = None) -> dict:
     from evidence.search.reader import IndexHolder
-    from evidence.search.service import search
+    from evidence.services.search import search
 
     holder = IndexHolder(index)
 

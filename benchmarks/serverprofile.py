@@ -110,7 +110,7 @@ def worker(instance: Path, data: Path, top: int = 25) -> None:
     os.environ.update(bench.evidence_env(instance, data, None))
     steps = {"python": anon_mb()}
     from evidence.app import create_app
-    from evidence.search.service import search
+    from evidence.services.search import search
 
     app = create_app()
     steps["create_app"] = anon_mb()

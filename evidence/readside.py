@@ -106,7 +106,7 @@ class ReadSide:
     def health(self, holder) -> tuple[bool, dict]:
         """(healthy, details): the database and the index open, match in version and answer a query."""
         from .db.models import BuildInfo, Effect, Parameter, Study, Term
-        from .search.service import search
+        from .services.search import search
 
         details: dict = {}
         try:

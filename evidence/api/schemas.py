@@ -6,8 +6,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..records.schemas import DESIGNS
 from ..search.facets import DIRECTIONS
-from ..search.service import SORTS
 from ..services.arguments import slug, text
+from ..services.search import SORTS
 from .common import PageArgs, PageSchema
 
 YEAR = validate.Range(1000, 2999)

@@ -1,5 +1,6 @@
-"""Full-text search over the studies, in an index the project owns (Whoosh parses and analyses).
+"""Full-text search over the studies, in an index the project owns (Whoosh parses and analyses): the
+index's files, their writing, query parsing, matching and scoring, facet postings and spelling.
 
-:func:`.service.search` is the one entry point pages and the API call; docs/search-and-pages.md
-describes the whole.
+The search service that pages and the API call is :func:`evidence.services.search.search`;
+docs/search-and-pages.md describes the whole.
 """

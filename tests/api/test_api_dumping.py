@@ -10,8 +10,7 @@ from evidence.api import dumping
 from evidence.api.blueprint import Parser
 from evidence.api.common import page_of
 from evidence.api.schemas import SearchArgs, SearchResultSchema
-from evidence.search.service import search
-from evidence.services.search import FILTERS
+from evidence.services.search import FILTERS, search
 
 API = "/api/v1"
 URLS = [

@@ -12,7 +12,7 @@ import importlib.util
 from pathlib import Path
 from types import SimpleNamespace
 
-from evidence.search.service import search
+from evidence.services.search import search
 
 CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
 

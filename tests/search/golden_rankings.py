@@ -69,7 +69,7 @@ def build_index(data_dir: Path, out: Path) -> Path:
 
 def answer(index, q: str, filters=None, sort: str = "relevance", facets: bool = False) -> dict:
     """What the golden file keeps of one search (paging through up to MAX_HITS hits)."""
-    from evidence.search.service import search
+    from evidence.services.search import search
 
     first = search(index, q, filters, sort, 1, PER_PAGE, "da")
     hits = [[h.id, h.score] for h in first.hits]
@@ -88,7 +88,7 @@ def answer(index, q: str, filters=None, sort: str = "relevance", facets: bool = 
 
 def make_queries(index, seed: int, count: int) -> list[dict]:
     """Queries of every shape from the index's own words and titles (``count`` random ones plus fixed ones)."""
-    from evidence.search.service import search
+    from evidence.services.search import search
 
     rng = random.Random(seed)
     everything = search(index, "", per_page=PER_PAGE)

@@ -14,7 +14,7 @@ from evidence import build as build_module
 from evidence.search import indexer
 from evidence.search.documents import documents
 from evidence.search.reader import IndexHolder
-from evidence.search.service import search
+from evidence.services.search import search
 
 QUERIES = [
     ("", {}, "relevance"), ("", {}, "year"), ("", {}, "effect"), ("", {}, "strength"),

@@ -11,7 +11,7 @@ from evidence.build import build
 from evidence.config import load_settings
 from evidence.search import indexer
 from evidence.search.reader import IndexHolder, IndexMissing
-from evidence.search.service import search
+from evidence.services.search import search
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 
 from evidence.db.models import Effect
 from evidence.db.session import make_engine
-from evidence.search.service import search
+from evidence.services.search import search
 
 #: Query → the effects whose studies are relevant: (column, slugs) pairs, any of which makes a study relevant.
 RELEVANT = {

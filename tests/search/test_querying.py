@@ -6,8 +6,8 @@ import pytest
 
 from evidence.search.querying import parse, repair
 from evidence.search.schema import make_schema
-from evidence.search.service import search
 from evidence.services.interpretation import describe
+from evidence.services.search import search
 
 SCHEMA = make_schema()
 MALFORMED = [

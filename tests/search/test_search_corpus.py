@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from evidence.db.models import Effect, Study, Term
 from evidence.db.session import make_engine
 from evidence.search.analysis import fold
-from evidence.search.service import MAX_PER_PAGE, search
+from evidence.services.search import MAX_PER_PAGE, search
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from evidence.search.analysis import fold
 from evidence.search.documents import documents
 from evidence.search.reader import IndexHolder, holder_for
 from evidence.search.schema import make_schema
-from evidence.search.service import search
+from evidence.services.search import search
 
 
 def reference(opened, spellings: dict, word: str) -> list[str]:

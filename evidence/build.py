@@ -9,7 +9,6 @@ database exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -44,13 +43,8 @@ from .services import pooling
 __all__ = ["BuildError", "Prepared", "build", "code_hash", "prepare", "write_database"]
 
 
-def prepare(data_dir: Path, track=None, while_pooling=None) -> Prepared:
-    """Validate and compute everything in memory; raise BuildError listing every problem.
-
-    ``while_pooling(prepared)``, when given, runs in a thread while the parameters are pooled (by worker
-    processes: the build's index postings need no pooled result, and the main process would only wait);
-    pooling's or its failure is raised once both have ended.
-    """
+def prepare(data_dir: Path, track=None) -> Prepared:
+    """Validate and compute everything in memory; raise BuildError listing every problem."""
     track = track or (lambda items, label: nullcontext(items))
     files: dict[str, dict] = {}
     for path in vocabulary_files(data_dir):
@@ -86,11 +80,7 @@ def prepare(data_dir: Path, track=None, while_pooling=None) -> Prepared:
     prepared.dataset_version = version_of(terms_hash(corpus), [(s["id"], files[s["path"]]["content_hash"])
                                                               for s in prepared.studies])
     groups = pooling.group(candidates, vocab)
-    with ThreadPoolExecutor(max_workers=1) as beside:
-        side = beside.submit(while_pooling, prepared) if while_pooling is not None else None
-        prepared.parameters = pooling.pool_all(groups, vocab, track=track)
-        if side is not None:
-            side.result()
+    prepared.parameters = pooling.pool_all(groups, vocab, track=track)
     return prepared
 
 
@@ -157,11 +147,11 @@ def build(settings: Settings, track=None, built_at: str | None = None, increment
     Either way the new database (SQLite: a new file) and the new index are
     written into a new folder, checked, and published together in one step
     (:mod:`evidence.publish`); a killed build leaves the published pair as it
-    was, and the next build clears what it left. A full build writes the index's
-    postings while it pools and its cards inside the database's transaction, after
-    the rows and before the commit (as the incremental build writes its index),
-    and returns ``prepared`` without the studies' records and with only each
-    parameter's id, studies and strength: the rest is in the database.
+    was, and the next build clears what it left. A full build writes the index
+    inside the database's transaction, after the rows and before the commit (as
+    the incremental build does), and returns ``prepared`` without the studies'
+    records and with only each parameter's id, studies and strength: the rest is
+    in the database.
     """
     built_at = built_at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     with publish.staging(settings) as stage:
@@ -169,18 +159,16 @@ def build(settings: Settings, track=None, built_at: str | None = None, increment
             done = build_incremental(settings, built_at, stage, code_hash())
             if done is not None:
                 return done
+        prepared = prepare(settings.data_dir, track)
         stage.start()
-        texts = []  # the index's postings, written while the workers pool
-        prepared = prepare(settings.data_dir, track,
-                           while_pooling=lambda p: texts.append(indexer.write_texts(stage.index_dir, p)))
         publish.trace("prepared")
 
         def index() -> None:
-            # The rows are in but not committed: the cards are written now, from what is left once the
-            # database holds the rest (so the pooled results are not held meanwhile); the commit
-            # (PostgreSQL: what readers see) waits for the index.
+            # The rows are in but not committed: the index is written now, from what is left once the
+            # database holds the rest, so the pooled results are not held while the postings are made
+            # (the build's peak of memory); the commit (PostgreSQL: what readers see) waits for the index.
             release_rows(prepared)
-            indexer.write_index(stage.index_dir, prepared, texts[0])
+            indexer.write_index(stage.index_dir, prepared)
             publish.trace("indexed")
 
         write_database(settings, prepared, built_at, stage.database_url, before_commit=index)

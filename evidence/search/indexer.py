@@ -35,30 +35,10 @@ META_FILE = "evidence-meta.json"
 DELTA_BOUND, DELTA_SHARE = 1000, 1 / 20
 
 
-def write_index(aside: Path, prepared, texts: tuple[Writer, dict] | None = None) -> None:
-    """Write a complete index of ``prepared`` into the empty or new folder ``aside`` (removed on failure):
-    after its texts' postings (``texts``: what :func:`write_texts` returned, when it ran first) the cards."""
-    aside = Path(aside)
-    with _discarded_on_failure(aside):
-        writer, words = texts or write_texts(aside, prepared)
-        writer.write_cards(aside, cards=(doc["card"] for doc in iter_documents(prepared)))
-        meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms),
-                "spellings": words}
-        (aside / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-
-
-def write_texts(aside: Path, prepared) -> tuple[Writer, dict]:
-    """The postings of ``prepared``'s documents, written into ``aside`` (removed on failure), and their
-    spellings. They need no pooled parameter (only the cards do: their strengths), so a full build writes
-    them while its workers pool, and :func:`write_index` adds the cards."""
-    aside = Path(aside)
-    aside.mkdir(parents=True, exist_ok=True)
-    with _discarded_on_failure(aside):
-        writer = Writer(make_schema())
-        # one document at a time: the writer keeps its tokens, the spellings their words, the texts go
-        words = spellings(writer.add(doc) or doc for doc in iter_documents(prepared))
-        writer.write_fields(aside)
-    return writer, words
+def write_index(aside: Path, prepared) -> None:
+    """Write a complete index of ``prepared`` into the empty or new folder ``aside`` (removed on failure)."""
+    meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms), "spellings": {}}
+    _write(Path(aside), iter_documents(prepared), meta, lambda writer: writer.write(aside))
 
 
 def update_index(live: Path, aside: Path, documents_to_upsert, ids_to_delete=(),

@@ -124,12 +124,9 @@ class Writer:
             self.tokens[name].extend(ids)
             self.lengths[name].append(len(ids))
             self.first[name].append(first)
-        self.add_card(doc["card"])
-
-    def add_card(self, card: dict) -> None:
-        self.cards.append(json.dumps(card, ensure_ascii=False).encode("utf-8"))
+        self.cards.append(json.dumps(doc["card"], ensure_ascii=False).encode("utf-8"))
         for key, (card_key, missing, _) in SORT_KEYS.items():
-            value = card.get(card_key)
+            value = doc["card"].get(card_key)
             self.keys[key].append(missing if value is None else value)
 
     def token_arrays(self, name: str, base: int):
@@ -147,15 +144,10 @@ class Writer:
     def write(self, folder: Path, sources=()) -> None:
         """Write a part into ``folder/postings``: the documents ``keep`` (a boolean mask) of each
         ``(Part, keep)`` of ``sources`` in order, renumbered, then the documents added here."""
-        self.write_fields(folder, sources)
-        self.write_cards(folder, sources)
-
-    def write_fields(self, folder: Path, sources=()) -> None:
-        """The first half of :meth:`write`: the fields' postings (the tokens are dropped once written)."""
         target = Path(folder) / DIRNAME
         target.mkdir(parents=True)
         sources = [(part, keep, np.cumsum(keep, dtype=np.int64) - 1) for part, keep in sources]
-        self.totals = totals = {}
+        totals = {}
         for name, kind in self.kinds.items():
             merged, lengths, base = None, [], 0
             for part, keep, renumber in sources:
@@ -171,26 +163,16 @@ class Writer:
             if kind == "text":
                 save_array(target / f"{name}.lengths.npy", lengths.astype(np.uint32))
             totals[name] = int(lengths.sum(dtype=np.int64)) if kind == "text" else 0
-            self.tokens[name] = self.first[name] = None
-
-    def write_cards(self, folder: Path, sources=(), cards=None) -> None:
-        """The second half of :meth:`write`: the cards, sort keys and manifest; ``cards``, when given, in
-        place of the documents' (a full build adds its documents before the pooled strengths are known)."""
-        target = Path(folder) / DIRNAME
-        if cards is not None:
-            self.cards, self.keys = [], {key: array(dtype) for key, (_, _, dtype) in SORT_KEYS.items()}
-            for card in cards:
-                self.add_card(card)
-        cards = [part.card_bytes(d) for part, keep in sources for d in np.flatnonzero(keep)] + self.cards
+        cards = [part.card_bytes(d) for part, keep, _ in sources for d in np.flatnonzero(keep)] + self.cards
         offsets = np.zeros(len(cards) + 1, dtype=np.int64)
         np.cumsum([len(c) + 1 for c in cards], out=offsets[1:])
         (target / "cards.jsonl").write_bytes(b"".join(c + b"\n" for c in cards))
         save_array(target / "cards.offsets.npy", offsets)
         for key, values in self.keys.items():
-            kept = [part.keys[key][keep] for part, keep in sources] + [np.frombuffer(values, dtype=values.typecode)]
+            kept = [part.keys[key][keep] for part, keep, _ in sources] + [np.frombuffer(values, dtype=values.typecode)]
             save_array(target / f"keys.{key}.npy", np.concatenate(kept))
         manifest = {"version": VERSION, "documents": len(cards),
-                    "fields": {name: {"kind": kind, "total": self.totals[name]} for name, kind in self.kinds.items()}}
+                    "fields": {name: {"kind": kind, "total": totals[name]} for name, kind in self.kinds.items()}}
         (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
 
 

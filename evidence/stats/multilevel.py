@@ -49,8 +49,6 @@ class Blocks:
             idx = np.array([rows[j] for j in members], dtype=np.intp).reshape(len(members), n)
             vs = np.array([blocks[j] for j in members], dtype=float).reshape(len(members), n, n)
             self.groups.append((np.array(members), idx, vs, y[idx]))
-        self.identity = {n: np.eye(n) for n in by_size}
-        self.last: tuple | None = None  # ((tau2, omega2), marginal, factors) of the last marginal()
 
     def marginal(self, tau2: float, omega2: float):
         """Per group: M⁻¹, log|M| per cluster; None if some M_j is not PD.
@@ -59,7 +57,7 @@ class Blocks:
         are what LAPACK's 1×1 inverse and Cholesky factor give, without their
         per-call cost, which dominated this at the build's thousands of fits.
         """
-        out, factors = [], []
+        out = []
         for _, _, vs, _ in self.groups:
             n = vs.shape[1]
             if n == 1:
@@ -67,27 +65,15 @@ class Blocks:
                 if not np.all(m > 0):  # what the Cholesky factorisation of a 1×1 matrix checks (NaN fails too)
                     return None
                 out.append(((1 / m)[:, None, None], 2 * np.log(np.sqrt(m))))
-                factors.append(None)
                 continue
-            m = vs + tau2 + omega2 * self.identity[n]
+            m = vs + tau2 + omega2 * np.eye(n)
             try:
                 chol = np.linalg.cholesky(m)
             except np.linalg.LinAlgError:
                 return None
             logdet = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
             out.append((np.linalg.inv(m), logdet))
-            factors.append((m, chol))
-        self.last = ((tau2, omega2), out, factors)
         return out
-
-    def factored(self, tau2: float, omega2: float):
-        """:meth:`marginal` and, per group of clusters of more than one effect, (M, its lower Cholesky
-        factor) (None for one-effect groups); the last call's when (tau2, omega2) are the same (the robust
-        variance needs them at the fit's optimum, which the fit evaluated last)."""
-        if self.last is None or self.last[0] != (tau2, omega2):
-            if self.marginal(tau2, omega2) is None:
-                return None, None
-        return self.last[1], self.last[2]
 
 
 @dataclass(frozen=True)

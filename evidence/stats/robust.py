@@ -72,16 +72,14 @@ def cr2_components(fit: MultilevelFit) -> tuple[float, float]:
     b = fit.data
     if b is None:
         raise ValueError("the fit does not carry its data; refit with rma_mv")
-    inv, factors = b.factored(fit.tau2, fit.omega2)
+    inv = b.marginal(fit.tau2, fit.omega2)
     S = sum(float(minv.sum()) for minv, _ in inv)
     mu = fit.estimate
     c, gnorm, h = [], [], []
-    for (_, _, vs, ys), (minv, _), factor in zip(b.groups, inv, factors):
-        if factor is None:  # one effect per cluster: M and L as 1×1 matrices (LAPACK's 1×1 Cholesky is √m)
-            m = vs + fit.tau2 + fit.omega2 * b.identity[1]
-            lower = np.sqrt(m)
-        else:
-            m, lower = factor  # L = R'
+    for (_, _, vs, ys), (minv, _) in zip(b.groups, inv):
+        n = vs.shape[1]
+        m = vs + fit.tau2 + fit.omega2 * np.eye(n)
+        lower = np.linalg.cholesky(m)  # L = R'
         upper = np.swapaxes(lower, 1, 2)
         r1 = upper.sum(axis=2)  # R 1
         g = upper @ m @ lower - np.einsum("mi,mj->mij", r1, r1) / S

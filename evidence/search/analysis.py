@@ -75,7 +75,7 @@ def analyse_word(name: str, word: str) -> str | None:
     """The term the analyzer ``name`` keeps of one word (a :data:`WORDS` match), or None for a stop word."""
     word, lang = word.lower(), LANGUAGES[name]
     if lang is not None:
-        stop = analyzer(name).items[2]  # its StopFilter: the same list and shortest kept word
+        stop = next(f for f in analyzer(name).items if isinstance(f, StopFilter))  # its list and shortest word
         if len(word) < stop.min or word in stop.stops:
             return None
         word = _stemmer(lang)(word)

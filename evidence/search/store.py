@@ -182,6 +182,7 @@ class Field:
         hidden_length = int(parts[0].lengths[~live[:parts[0].stop]].sum()) if live is not None and \
             self.has_positions else 0
         self.total = sum(p.total for p in parts) - hidden_length  # (only the base's documents are hidden)
+        self.hidden = 0 if live is None else len(live) - int(live.sum())
 
     def holding(self, btext: bytes):
         """``(part, its term index)`` of each part that holds the term."""
@@ -213,7 +214,9 @@ class Field:
         return docs, weights
 
     def has(self, btext: bytes) -> bool:
-        return any(self.live_terms(part, range(i, i + 1))[0] for part, i in self.holding(btext))
+        # a term in more documents than are hidden has a live one, without reading its postings
+        return any(part.offsets[i + 1] - part.offsets[i] > self.hidden or self.live_terms(part, range(i, i + 1))[0]
+                   for part, i in self.holding(btext))
 
     def frequency(self, btext: bytes) -> int:
         """The term's occurrences in all live documents (its weights' sum)."""

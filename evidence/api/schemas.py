@@ -7,10 +7,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..records.schemas import DESIGNS
 from ..search.facets import DIRECTIONS
 from ..services.arguments import slug, text
+from ..services.filters import YEAR_RANGE
 from ..services.search import SORTS
 from .common import PageArgs, PageSchema
 
-YEAR = validate.Range(1000, 2999)
+YEAR = validate.Range(*YEAR_RANGE)  # the years a search's filters take
 
 
 class _Years(Schema):

@@ -108,13 +108,13 @@ def _open_index(server):
     try:
         app = server.app.wsgi()
         holder = app.extensions["evidence.search"]
-        from evidence.search.spelling import Speller
+        from evidence.search.spelling import speller
 
         opened = holder.current()  # the published index: its metadata and memory-mapped columns
         opened.engine()  # the vectorised matcher every query runs
         # the spelling dictionaries (letter counts of every indexed word), which a worker would otherwise
-        # build at its first query with an unknown word; under the key suggest_spellings() looks them up by
-        opened.once("speller", lambda: Speller(opened.files, opened.meta.get("spellings", {})))
+        # build at its first query with an unknown word
+        speller(opened)
     except Exception as exc:  # noqa: BLE001 - no index yet, or a damaged one: each worker opens it (or says 503)
         server.log.info("search index not opened before forking workers: %s", exc)
         return

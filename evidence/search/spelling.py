@@ -105,7 +105,12 @@ class Speller:
         return difflib.get_close_matches(word, self.known.similar(word, CUTOFF), n=1, cutoff=CUTOFF)
 
 
-def suggest_spellings(opened, parsed, spellings: dict, lang: str) -> list[Suggestion]:
+def speller(opened) -> Speller:
+    """The open index's :class:`Speller`, made once per index version (a server's master makes it before forking)."""
+    return opened.once("speller", lambda: Speller(opened.files, opened.meta.get("spellings", {})))
+
+
+def suggest_spellings(opened, parsed, spellings: dict) -> list[Suggestion]:
     """A spelling suggestion for the query when some of its words are not in the index (or none)."""
     columns = opened.files.fields[FIELD]
     corrections = {}  # folded word -> the word as written in the corpus
@@ -114,7 +119,7 @@ def suggest_spellings(opened, parsed, spellings: dict, lang: str) -> list[Sugges
             continue
         replacement = opened.spelling.get(word, _MISSING)
         if replacement is _MISSING:
-            found = opened.once("speller", lambda: Speller(opened.files, spellings))
+            found = speller(opened)
             options = found.suggest(word) or found.close_matches(word)
             replacement = spellings.get(options[0], options[0]) if options else None
             opened.spelling.put(word, replacement)

@@ -182,7 +182,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
             parsed, text = wider, wider_text
             messages.append(Message("any_words", "No study matched all the words; "
                                     "showing studies that match any of them."))
-    suggestions = suggest_spellings(opened, parsed, meta.get("spellings", {}), lang) \
+    suggestions = suggest_spellings(opened, parsed, meta.get("spellings", {})) \
         if parsed.words and (not text.any() or parsed.any_words) else []
     masks = {facet: facet_mod.mask(files, facet, values) for facet, values in flt.values.items()}
     years = facet_mod.year_mask(files.keys["year"], flt.year_from, flt.year_to)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
 import sys
 import tracemalloc
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import bench, loadgen, queries  # noqa: E402
+from benchmarks import bench, loadgen, memory, queries  # noqa: E402
 
 HEADER = re.compile(r"^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$")
 
@@ -100,13 +101,10 @@ def smaps(instance: Path, data: Path) -> None:
 
 
 def anon_mb() -> float:
-    with open("/proc/self/smaps_rollup", encoding="ascii") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("Pss_Anon:")) / 1024
+    return memory.rollup(os.getpid())["Pss_Anon"]
 
 
 def worker(instance: Path, data: Path, top: int = 25) -> None:
-    import os
-
     os.environ.update(bench.evidence_env(instance, data, None))
     steps = {"python": anon_mb()}
     from evidence.app import create_app

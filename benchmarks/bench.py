@@ -563,12 +563,14 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
 
     w("\n## Build\n")
     w("Wall time of a fresh `evidence build` process (what the CLI runs), its phases, and the process's "
-      "peak RSS (`wait4` rusage). Rebuild: `evidence build` again after one study file changed (one sample "
+      "peak RSS (`wait4` rusage: the largest of the process's and its worker processes'). Rebuild: "
+      "`evidence build` again after one study file changed (one sample "
       "size), incremental when the build supports it.\n")
     w("Phases: *validate* is `load_corpus` (reading and checking every record); *effects and pooling* is the rest "
       "of `prepare` (effect sizes, grouping, pooling — in worker processes where the build pools in parallel); "
-      "*database* is `write_database`; *index* is the search index's build and swap; *startup* is the "
-      "interpreter and imports.\n")
+      "*database* is `write_database` (worker processes analyse the search index's documents meanwhile); "
+      "*index* is the rest of the search index: the wait for those workers and the writing of its files; "
+      "*startup* is the interpreter and imports.\n")
     w("| size | full build | startup | validate | effects and pooling | database | index | other | "
       "peak RSS | rebuild after one change | database size | index size |\n"
       "|---|---|---|---|---|---|---|---|---|---|---|---|")

@@ -16,7 +16,9 @@ so the work done is the CLI's work:
   (``peak_rss_mb_after``: this process's peak RSS when each phase last ended, to find where the peak is)
 - ``database``: ``write_database`` (without the index, when the build writes it inside the transaction)
 - ``index``: the search index (``evidence.search.indexer``'s build and swap,
-  when the build has one), or whatever else ``build`` does after ``prepare``
+  when the build has one), or whatever else ``build`` does after ``prepare``; where worker processes
+  analyse the index's documents while the database is written (``index_writing``), only the wait for
+  them and the writing of the index's files (``write_folder``): the rest is in ``database``
 - ``incremental``: ``build_incremental`` (when the build found only some records changed)
 - ``startup``: interpreter start and imports, before ``build`` is called
 
@@ -126,7 +128,7 @@ def main() -> None:
     _patch(build_modules, "pool", "pooling")
     _patch(build_modules, "pool_all", "pooling")  # over worker processes: their pool calls are not seen here
     _patch(build_modules, "write_database", "database")
-    for name in ("build_aside", "swap", "build_index", "write_index"):
+    for name in ("build_aside", "swap", "build_index", "write_index", "write_folder"):
         _patch(build_modules, name, "index")
     _patch(["evidence.build"], "prepare", "prepare")
     _patch(["evidence.incremental", "evidence.build"], "build_incremental", "incremental")  # (build imports it)

@@ -163,14 +163,16 @@ def build(settings: Settings, track=None, built_at: str | None = None, increment
         stage.start()
         publish.trace("prepared")
 
-        def index() -> None:
-            # The rows are in but not committed: the index is written now, from what is left once the
-            # database holds the rest, so the pooled results are not held while the postings are made
-            # (the build's peak of memory); the commit (PostgreSQL: what readers see) waits for the index.
-            release_rows(prepared)
-            indexer.write_index(stage.index_dir, prepared)
-            publish.trace("indexed")
+        # The index's documents are analysed in worker processes while this one writes the rows; the
+        # index is written once the rows are in but not committed, from what is left once the database
+        # holds the rest (the pooled results are not held while the postings are made: the build's peak of
+        # memory); the commit (PostgreSQL: what readers see) waits for the index.
+        with indexer.index_writing(stage.index_dir, prepared) as write_index:
+            def index() -> None:
+                release_rows(prepared)
+                write_index()
+                publish.trace("indexed")
 
-        write_database(settings, prepared, built_at, stage.database_url, before_commit=index)
+            write_database(settings, prepared, built_at, stage.database_url, before_commit=index)
         stage.publish(prepared.dataset_version)
     return prepared

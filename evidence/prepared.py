@@ -6,6 +6,7 @@ Shared by the full build (:mod:`evidence.build`) and the incremental one
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import datetime as dt
 import hashlib
@@ -258,6 +259,20 @@ def release_rows(prepared: Prepared) -> None:
         prepared.parameters = prepared.parameters.summaries()
     else:
         prepared.parameters = [{f: p[f] for f in SUMMARY_FIELDS} for p in prepared.parameters]
+    return_free_memory()
+
+
+def return_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    The records and results just let go are scattered through the heap, which ``free`` keeps, and the
+    search index's arrays are allocated beside it, not in it: without this the build's peak counts both
+    (at 20k about 110 MB of the 800 MB after ``release_rows``)."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def parameter_row(p: dict) -> dict:

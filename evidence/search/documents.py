@@ -55,7 +55,8 @@ def iter_documents(prepared):
     for e in prepared.effects:
         effects_of.setdefault(e["study_id"], []).append(e)
     strength: dict[str, int] = {}
-    for p in prepared.parameters:
+    parameters = prepared.parameters
+    for p in parameters.summaries() if hasattr(parameters, "summaries") else parameters:  # a build's: not unpickled
         for sid in p["studies"]:
             strength[sid] = max(strength.get(sid, 0), p["strength"])
     for s in prepared.studies:
@@ -112,26 +113,40 @@ def _document(study: dict, effects: list[dict], terms: dict, ancestors: dict, st
     return doc
 
 
-def spellings(docs: list[dict], out: dict[str, str] | None = None) -> dict[str, str]:
-    """Folded word -> the word as written (lower case), for spelling suggestions: into ``out`` (the
-    spellings of earlier documents) when given, as if this had read them all."""
-    out = {} if out is None else out
-    seen, known = set(), set()  # lines read; words counted (counting a word again never changes ``out``)
-    for doc in docs:
-        # a line seen before brings no word that is not already counted, in the same order
+class Spellings:
+    """Folded word -> the word as written (lower case), for spelling suggestions (``out``, which may start
+    with earlier documents'), from documents in order (:meth:`add`): a word's first spelling, or its first
+    not in plain ASCII ("hjemløse" over "hjemloese"). ``changes``: each ``(folded, word)`` that set
+    ``out``; :meth:`offer` of them elsewhere, in document order, gives the same spellings."""
+
+    def __init__(self, out: dict[str, str] | None = None):
+        self.out = {} if out is None else out
+        self.changes: list = []
+        self.seen: set[str] = set()  # lines read (at most 200,000: it is only a shortcut)
+        self.known: set[str] = set()  # words counted (counting a word again never changes ``out``)
+
+    def add(self, doc: dict) -> None:
         for line in doc["words"].split("\n"):
-            if line in seen:
+            if line in self.seen:  # a line seen before brings no word that is not already counted
                 continue
-            seen.add(line)
+            if len(self.seen) >= 200_000:
+                self.seen.clear()
+            self.seen.add(line)
             words = re.findall(r"\w+", line.lower())
-            new = set(words).difference(known)
+            new = set(words).difference(self.known)
             if not new:
                 continue
-            known.update(new)
+            self.known.update(new)
             for word in words:
-                if word not in new or len(word) < 3 or word.isdigit():
-                    continue
-                key = fold(word)
-                if key not in out or (out[key].isascii() and not word.isascii()):
-                    out[key] = word
-    return out
+                if word in new and len(word) >= 3 and not word.isdigit():
+                    self.offer(fold(word), word)
+
+    def offer(self, key: str, word: str) -> None:
+        current = self.out.get(key)
+        if current is None or (current.isascii() and not word.isascii()):
+            self.out[key] = word
+            self.changes.append((key, word))
+
+    def drain(self) -> list:
+        changes, self.changes = self.changes, []
+        return changes

@@ -94,20 +94,54 @@ class _Vocabulary:
 
 
 class Writer:
-    """Documents in, in order (:meth:`add`); a part's columns and cards out (:meth:`write`)."""
+    """Documents in, in order (:meth:`add`, or another writer's :meth:`drain` by :meth:`absorb`); a part's
+    columns and cards out (:meth:`write`)."""
 
     def __init__(self, schema):
         self.schema = schema
         self.kinds = {name: field_kind(schema[name]) for name in schema.names() if schema[name].indexed}
-        shared = {a: _Vocabulary(a) for a in set(TEXT_ANALYSIS.values())}
-        self.vocabularies = {name: shared[TEXT_ANALYSIS[name]] if kind == "text" else _Vocabulary(None)
-                             for name, kind in self.kinds.items()}
+        # a vocabulary per analyzer (its text fields share it) and per other field, by a name all writers use
+        self.vocabulary_of = {name: f"text:{TEXT_ANALYSIS[name]}" if kind == "text" else name
+                              for name, kind in self.kinds.items()}
+        self.shared = {key: _Vocabulary(key[5:] if key.startswith("text:") else None)
+                       for key in set(self.vocabulary_of.values())}
+        self.vocabularies = {name: self.shared[key] for name, key in self.vocabulary_of.items()}
+        self.sent = dict.fromkeys(self.shared, 0)  # terms of each vocabulary already given by drain()
+        self.remaps: dict[tuple, np.ndarray] = {}  # (source, vocabulary) -> its term ids as this writer's
+        self.clear()
+
+    def clear(self) -> None:
         # per field: every token's term id, and per document its number of tokens and first position
         self.tokens = {name: array("i") for name in self.kinds}
         self.lengths = {name: array("I") for name in self.kinds}
         self.first = {name: array("I") for name in self.kinds}
         self.cards: list[bytes] = []
         self.keys = {key: array(dtype) for key, (_, _, dtype) in SORT_KEYS.items()}
+
+    def drain(self) -> dict:
+        """What was added since the last drain, for another writer's :meth:`absorb` (in another process:
+        plain arrays and strings); this writer keeps its vocabularies, so words stay analysed once."""
+        terms = {key: vocabulary.terms[self.sent[key]:] for key, vocabulary in self.shared.items()}
+        self.sent = {key: len(vocabulary.terms) for key, vocabulary in self.shared.items()}
+        out = {"terms": terms, "tokens": self.tokens, "lengths": self.lengths, "first": self.first,
+               "cards": self.cards, "keys": self.keys}
+        self.clear()
+        return out
+
+    def absorb(self, batch: dict, source) -> None:
+        """Add the documents of ``batch`` (:meth:`drain` of the writer ``source`` names; its batches in
+        the order it drained them) after this writer's own."""
+        for key, new in batch["terms"].items():
+            known = self.remaps.get((source, key), np.zeros(0, np.int32))
+            self.remaps[source, key] = np.concatenate([known, np.array(self.shared[key].ids_of(new), np.int32)])
+        for name in self.kinds:
+            remap = self.remaps[source, self.vocabulary_of[name]]
+            self.tokens[name].frombytes(remap[np.frombuffer(batch["tokens"][name], np.int32)].tobytes())
+            self.lengths[name].extend(batch["lengths"][name])
+            self.first[name].extend(batch["first"][name])
+        self.cards.extend(batch["cards"])
+        for key, values in batch["keys"].items():
+            self.keys[key].extend(values)
 
     def add(self, doc: dict) -> None:
         for name, kind in self.kinds.items():
@@ -129,21 +163,10 @@ class Writer:
             value = doc["card"].get(card_key)
             self.keys[key].append(missing if value is None else value)
 
-    def token_arrays(self, name: str, base: int):
-        """``(term ids, document, position)`` of every token of the field, documents numbered from ``base``."""
-        tok = np.frombuffer(self.tokens[name], dtype=np.int32) if self.tokens[name] else np.zeros(0, np.int32)
-        lengths = np.frombuffer(self.lengths[name], dtype=np.uint32).astype(np.int64)
-        starts = np.cumsum(lengths) - lengths - np.frombuffer(self.first[name], dtype=np.uint32)
-        doc = np.repeat(np.arange(base, base + len(lengths), dtype=np.int32), lengths)
-        # in int32 when the token count fits (a position is at most it): an int64 pair per token is the
-        # largest thing a full build holds
-        wide = np.int64 if len(tok) >= 1 << 31 else np.int32
-        pos = np.arange(len(tok), dtype=wide) - np.repeat(starts.astype(wide), lengths)
-        return tok, doc, pos.astype(np.int32, copy=False)
-
     def write(self, folder: Path, sources=()) -> None:
         """Write a part into ``folder/postings``: the documents ``keep`` (a boolean mask) of each
-        ``(Part, keep)`` of ``sources`` in order, renumbered, then the documents added here."""
+        ``(Part, keep)`` of ``sources`` in order, renumbered, then the documents added here (whose
+        tokens are dropped as they are written: a writer writes once)."""
         target = Path(folder) / DIRNAME
         target.mkdir(parents=True)
         sources = [(part, keep, np.cumsum(keep, dtype=np.int64) - 1) for part, keep in sources]
@@ -156,9 +179,12 @@ class Writer:
                 merged = postings if merged is None else _merge(merged, postings)
                 lengths.append(old.lengths[keep] if kind == "text" else [])
                 base += int(keep.sum())
-            terms = [_encode(t, kind) for t in self.vocabularies[name].terms]
-            postings = _postings(terms, *self.token_arrays(name, base))
+            columns = (np.frombuffer(self.tokens[name], np.int32), np.frombuffer(self.lengths[name], np.uint32),
+                       np.frombuffer(self.first[name], np.uint32))
+            postings = _postings([_encode(t, kind) for t in self.vocabularies[name].terms], *columns, base)
             _write_field(target, name, kind, postings if merged is None else _merge(merged, postings))
+            del postings, merged
+            self.tokens[name] = array("i")  # written: a full build's largest field goes last, with the rest freed
             lengths = np.concatenate([*lengths, np.frombuffer(self.lengths[name], dtype=np.uint32)])
             if kind == "text":
                 save_array(target / f"{name}.lengths.npy", lengths.astype(np.uint32))
@@ -180,37 +206,45 @@ def _encode(term: str, kind: str) -> bytes:
     return term.encode("latin-1") if kind == "numeric" else term.encode("utf-8")
 
 
-def _postings(terms: list[bytes], tok: np.ndarray, doc: np.ndarray, pos: np.ndarray) -> tuple:
-    """Tokens (term ids into ``terms``, documents, positions; in document order) as postings:
-    ``(sorted terms, term index per posting, document, count, positions per posting in order)``."""
+def _postings(terms: list[bytes], tok: np.ndarray, lengths: np.ndarray, first: np.ndarray, base: int) -> tuple:
+    """Tokens (term ids into ``terms``, in document order; each document's count and first position;
+    documents numbered from ``base``) as postings: ``(sorted terms, term index per posting, document,
+    count, positions per posting in order)``."""
     used = np.unique(tok)
     everything = sorted(terms[i] for i in used.tolist())
     index = {t: i for i, t in enumerate(everything)}
     table = np.zeros(len(terms), dtype=np.int32)
     table[used] = [index[terms[i]] for i in used.tolist()]
     term = table[tok]
-    # Sorted by term a block of terms at a time (blocks of about POSTINGS_BLOCK tokens, in term order): a
-    # stable sort of the whole field holds several arrays per token at once (at 100k studies, GBs).
-    # Within a term: documents, then positions, as added; so the blocks joined are the whole sort.
+    ends = np.cumsum(lengths, dtype=np.int64)  # a token's document and position come from its index
+    starts = ends - lengths - first  # (the index of a document's position 0)
+    top = int((lengths.astype(np.int64) + first - 1)[lengths > 0].max(initial=0))  # the last position
+    # Sorted by term a block of terms at a time (blocks of about POSTINGS_BLOCK tokens, in term order):
+    # a sort of the whole field, or a document and a position per token, would hold several arrays per
+    # token at once (at 100k studies, GBs). Within a term: documents, then positions, as added; so the
+    # blocks joined are the whole sort.
     per_term = np.bincount(term, minlength=len(everything))
     block_of = (np.cumsum(per_term) - per_term) // POSTINGS_BLOCK  # each term's block, by its first token
     edges = np.searchsorted(block_of, np.arange(int(block_of[-1]) + 2 if len(block_of) else 1))
     count = len(edges) - 1
     blocks = np.repeat(np.arange(count, dtype=np.min_scalar_type(count)), np.diff(edges))[term] if count > 1 else None
-    sorted_pos = np.empty(len(term), dtype=pos.dtype)
-    out_term, out_doc, out_count, filled = [], [], [], 0
+    sorted_pos = np.empty(len(term), dtype=_narrow(np.array([top])).dtype)
+    # at most a posting per token: filled in place, not joined from pieces (an untouched tail costs nothing)
+    out_term, out_doc, out_count = (np.empty(len(term), dtype) for dtype in (np.int32, np.int32, np.uint32))
+    filled = done = 0
     for k in range(max(count, 1)):
         at = np.flatnonzero(blocks == k) if blocks is not None else np.arange(len(term))
         at = at[np.argsort(term[at], kind="stable")]
-        t, d = term[at], doc[at].astype(np.int32)
-        sorted_pos[filled:filled + len(at)] = pos[at]
+        d = np.searchsorted(ends, at, side="right")
+        sorted_pos[filled:filled + len(at)] = at - starts[d]
         filled += len(at)
-        starts = np.flatnonzero(np.concatenate([[len(t) > 0], (t[1:] != t[:-1]) | (d[1:] != d[:-1])]))
-        out_term.append(t[starts])
-        out_doc.append(d[starts])
-        out_count.append(np.diff(np.append(starts, len(t))))
-    return (everything, np.concatenate(out_term), np.concatenate(out_doc), np.concatenate(out_count),
-            sorted_pos)
+        t = term[at]
+        begins = np.flatnonzero(np.concatenate([[len(t) > 0], (t[1:] != t[:-1]) | (d[1:] != d[:-1])]))
+        out_term[done:done + len(begins)] = t[begins]
+        out_doc[done:done + len(begins)] = d[begins] + base
+        out_count[done:done + len(begins)] = np.diff(np.append(begins, len(t)))
+        done += len(begins)
+    return everything, out_term[:done], out_doc[:done], out_count[:done], sorted_pos
 
 
 def _merge(a: tuple, b: tuple) -> tuple:
@@ -232,9 +266,10 @@ def _write_field(folder: Path, name: str, kind: str, postings: tuple) -> None:
     (folder / f"{name}.terms").write_bytes(b"".join(everything))
     offsets = np.searchsorted(term, steps).astype(np.int64)
     arrays = {"term_offsets": np.concatenate([[0], np.cumsum([len(t) for t in everything], dtype=np.int64)]),
-              "offsets": offsets, "docs": doc.astype(np.int32), "counts": _narrow(counts)}
-    if kind == "text":
-        arrays["pos_offsets"] = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])[offsets]
+              "offsets": offsets, "docs": doc.astype(np.int32, copy=False), "counts": _narrow(counts)}
+    if kind == "text":  # where each term's positions start: the tokens of the terms before it
+        tokens = np.add.reduceat(counts, offsets[:-1], dtype=np.int64) if len(everything) else []
+        arrays["pos_offsets"] = np.concatenate([[0], np.cumsum(tokens, dtype=np.int64)])
         arrays["positions"] = _narrow(positions)
     for key, values in arrays.items():
         save_array(folder / f"{name}.{key}.npy", values)
@@ -243,4 +278,4 @@ def _write_field(folder: Path, name: str, kind: str, postings: tuple) -> None:
 def _narrow(values: np.ndarray) -> np.ndarray:
     """Non-negative integers in the smallest of uint16 / uint32 / int64 that holds them."""
     top = int(values.max()) if len(values) else 0
-    return values.astype(np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64)
+    return values.astype(np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64, copy=False)

@@ -570,8 +570,9 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
       "peak RSS (`wait4` rusage: the largest of the process's and its worker processes'). Rebuild: "
       "`evidence build` again after one study file changed (one sample "
       "size), incremental when the build supports it.\n")
-    w("Phases: *validate* is `load_corpus` (reading and checking every record); *effects and pooling* is the rest "
-      "of `prepare` (effect sizes, grouping, pooling — in worker processes where the build pools in parallel); "
+    w("Phases: *validate* is `load_corpus` (reading and checking every record, and each record's effect sizes "
+      "as it comes back from the worker processes); *effects and pooling* is the rest of `prepare` (hashes, "
+      "grouping, pooling — in worker processes where the build pools in parallel); "
       "*database* is `write_database` (worker processes analyse the search index's documents meanwhile); "
       "*index* is the rest of the search index: the wait for those workers and the writing of its files; "
       "*startup* is the interpreter and imports.\n")

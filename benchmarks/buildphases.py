@@ -10,8 +10,9 @@ Prints one JSON line: the phases in seconds, the counts and the dataset
 version. The phases come from wrapping the build's own functions in place,
 so the work done is the CLI's work:
 
-- ``validate``: ``load_corpus`` (YAML reading, schemas, vocabulary checks)
-- ``effects``: the rest of ``prepare`` (effect sizes, grouping candidates, hashing)
+- ``validate``: ``load_corpus`` (YAML reading, schemas, vocabulary checks; in a full build also each
+  record's effect sizes and rows, computed in this process while worker processes validate the next records)
+- ``effects``: the rest of ``prepare`` (the dataset's hashes, the terms' rows)
 - ``pooling``: ``pooling.group``, ``pooling.pool_all`` and every ``pooling.pool`` call in this process
   (``peak_rss_mb_after``: this process's peak RSS when each phase last ended, to find where the peak is)
 - ``database``: ``write_database`` (without the index, when the build writes it inside the transaction)

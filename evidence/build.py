@@ -36,7 +36,7 @@ from .prepared import (
     version_of,
     vocabulary_files,
 )
-from .records.validate import load_corpus
+from .records.validate import Corpus, load_corpus
 from .search import indexer
 from .services import pooling
 
@@ -57,24 +57,25 @@ def prepare(data_dir: Path, track=None) -> Prepared:
         files[row["path"]] = row
         return content
 
-    corpus = load_corpus(data_dir, read=read)
+    prepared = Prepared(Corpus(), "")
+    candidates, problems = [], []
+
+    def compute(record, vocab) -> None:  # a record's rows while the worker processes validate the next records
+        add_study(record, data_dir, vocab, prepared, candidates, problems)
+        study = prepared.studies[-1]
+        row = files[study["path"]]
+        row["study_id"], row["content_hash"] = study["id"], content_hash(study["record"])
+
+    corpus = prepared.corpus = load_corpus(data_dir, read=read, each=compute)
     if corpus.problems:
         raise BuildError(corpus.problems)
     vocab = corpus.vocabulary
-    prepared = Prepared(corpus, "")
     prepared.terms = term_rows(corpus)
-    candidates, problems = [], []
-    with track(corpus.studies, "Computing effect sizes") as studies:
-        for record in studies:
-            add_study(record, data_dir, vocab, prepared, candidates, problems)
     # The rows hold everything the index and the database need (each study's record as ``record``): the
     # parsed records go before the index is built, which is the build's peak of memory (~250 MB at 20k).
     corpus.studies = []
     if problems:
         raise BuildError(problems)
-    for study in prepared.studies:
-        row = files[study["path"]]
-        row["study_id"], row["content_hash"] = study["id"], content_hash(study["record"])
     files[CODE_ROW] = code_row()
     prepared.files = [files[p] for p in sorted(files)]
     prepared.dataset_version = version_of(terms_hash(corpus), [(s["id"], files[s["path"]]["content_hash"])

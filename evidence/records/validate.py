@@ -196,13 +196,16 @@ _WORKER_VOCABULARY: Vocabulary | None = None
 
 
 def load_corpus(data_dir: Path, read=None, workers: int | None = None,
-                min_files: int = PARALLEL_MIN_FILES) -> Corpus:
+                min_files: int = PARALLEL_MIN_FILES, each=None) -> Corpus:
     """Every vocabulary and study under ``data_dir``, with every problem found.
 
     ``read(path) -> bytes``, if given, reads each study file (the build hashes
     what it reads). With ``min_files`` records or more, the records are
     validated over ``workers`` processes (default: one per core); the result,
-    problems included and in the same order, is the same.
+    problems included and in the same order, is the same. ``each(record, vocabulary)``,
+    if given, is called with each valid record in order as soon as it is known, so
+    the caller works while the worker processes validate the rest (records are
+    passed even when others have problems: check ``problems`` after).
     """
     corpus = Corpus()
     if not data_dir.is_dir():
@@ -218,14 +221,20 @@ def load_corpus(data_dir: Path, read=None, workers: int | None = None,
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     loaded = _load_parallel(paths, corpus.vocabulary, read, workers) if workers > 1 and len(paths) >= min_files \
         else None
-    for i, path in enumerate(paths):
-        if loaded is None:
-            record = load_study(path, corpus, read(path) if read else None)
-        else:
-            record, problems = loaded[i]
-            corpus.problems.extend(problems)
-        if record is not None and check_id(record, stems, corpus):
-            corpus.studies.append(record)
+    try:
+        for path in paths:
+            if loaded is None:
+                record = load_study(path, corpus, read(path) if read else None)
+            else:
+                record, problems = next(loaded)
+                corpus.problems.extend(problems)
+            if record is not None and check_id(record, stems, corpus):
+                corpus.studies.append(record)
+                if each is not None:
+                    each(record, corpus.vocabulary)
+    finally:
+        if loaded is not None:
+            loaded.close()  # stops the workers now if ``each`` raised
     return corpus
 
 
@@ -249,14 +258,16 @@ def _load_chunk(chunk: list[tuple[Path, bytes]]) -> list[tuple[StudyRecord | Non
 
 
 def _load_parallel(paths: list[Path], vocabulary: Vocabulary, read, workers: int):
-    """``(record, problems)`` of every path, in order, validated over worker processes."""
+    """``(record, problems)`` of every path, in order, validated over worker processes: an iterator that
+    gives each chunk's results as soon as they are in (the workers go on meanwhile)."""
     from concurrent.futures import ProcessPoolExecutor
 
     items = [(p, read(p) if read else p.read_bytes()) for p in paths]  # read here: the build hashes what it reads
     size = max(len(items) // (workers * 8), 1)
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(vocabulary,)) as executor:
-        return [result for chunk in executor.map(_load_chunk, chunks) for result in chunk]
+        for chunk in executor.map(_load_chunk, chunks):
+            yield from chunk
 
 
 #: Files in studies/ that look like records but are not read (a problem: rename or remove them).

@@ -20,12 +20,13 @@ from sqlalchemy import insert
 
 from .constants import Z
 from .db.models import Effect, Parameter, Study
+from .db.session import EncodedJSON
 from .records.followup import followup_window
 from .records.validate import Corpus, Problem, display_path
 from .records.vocabulary import KINDS
 from .services import effects as effect_sizes
 from .services import pooling
-from .services.packed import SUMMARY_FIELDS, PackedResults
+from .services.packed import SUMMARY_FIELDS, PackedResults, parameter_row
 from .stats.escalc import EffectSizeError
 from .stats.strength import SOM_LEVELS
 
@@ -244,9 +245,15 @@ def insert_records(connection, prepared: Prepared) -> None:
     for model, rows in ((Study, prepared.studies), (Effect, prepared.effects)):
         for start in range(0, len(rows), INSERT_CHUNK):
             connection.execute(insert(model), rows[start:start + INSERT_CHUNK])
-    for start in range(0, len(prepared.parameters), INSERT_CHUNK):
-        connection.execute(insert(Parameter), [parameter_row(p) for p in
-                                               prepared.parameters[start:start + INSERT_CHUNK]])
+    parameters = prepared.parameters
+    for start in range(0, len(parameters), INSERT_CHUNK):
+        if isinstance(parameters, PackedResults):  # a full build's: each result's JSON as the workers encoded it
+            rows = parameters.rows(start, start + INSERT_CHUNK)
+            for r in rows:
+                r["result"] = EncodedJSON(r["result"])
+        else:
+            rows = [parameter_row(p) for p in parameters[start:start + INSERT_CHUNK]]
+        connection.execute(insert(Parameter), rows)
 
 
 def release_rows(prepared: Prepared) -> None:
@@ -273,10 +280,3 @@ def return_free_memory() -> None:
     except (OSError, AttributeError):
         return
     trim(0)
-
-
-def parameter_row(p: dict) -> dict:
-    cols = ("id", "intervention", "target_group", "outcome", "comparison", "followup", "measure", "method",
-            "test", "k", "estimate", "se", "ci_low", "ci_high", "pval", "tau2", "i2", "n_participants",
-            "evidence_level", "strength", "direction", "studies", "rollup")
-    return {**{c: p[c] for c in cols}, "result": p}

@@ -117,14 +117,14 @@ def _init_worker(vocab: Vocabulary) -> None:
     _WORKER_VOCAB = vocab
 
 
-def _pool_chunk(chunk: list[tuple[int, Group]]) -> list[tuple[int, tuple[bytes, tuple]]]:
+def _pool_chunk(chunk: list[tuple[int, Group]]) -> list[tuple[int, tuple[bytes, bytes, tuple]]]:
     return [(i, pack(pool(g, _WORKER_VOCAB))) for i, g in chunk]
 
 
 def pool_all(groups: list[Group], vocab: Vocabulary, workers: int | None = None, track=None,
              min_work: int = PARALLEL_MIN_WORK) -> PackedResults:
     """``[pool(g, vocab) for g in groups]``, in that order, over worker processes when it pays, held
-    pickled (:mod:`.packed`: a build holds them all until the database has them).
+    encoded (:mod:`.packed`: a build holds them all until the database has them).
 
     Pooling is pure, so the results are the same whichever process computes
     them. The work is concentrated in the largest groups (leave-one-out is
@@ -147,7 +147,7 @@ def pool_all(groups: list[Group], vocab: Vocabulary, workers: int | None = None,
             size = 0
         chunks[-1].append((i, groups[i]))
         size += _work(groups[i])
-    out: list[tuple[bytes, tuple] | None] = [None] * len(groups)
+    out: list[tuple[bytes, bytes, tuple] | None] = [None] * len(groups)
     # Workers started afresh ("spawn"), not forked from this process: a forked worker starts with this
     # process's whole heap counted in its RSS (at 100k studies 2.2 GB of records and effects it never
     # reads) and adds its own fits on top (3.4 GB measured), which made it the build's peak. The groups

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
+from ..constants import default_workers
 from .prices import load_prices
 from .problems import Problem, display_path, flatten
 from .schemas import OutcomeTermSchema, StudySchema, TermSchema
@@ -218,7 +219,7 @@ def load_corpus(data_dir: Path, read=None, workers: int | None = None,
         corpus.problems.append(Problem(display_path(p), "",
                                        "study records are .yaml files; rename or remove this file"))
     stems = {p.stem: p for p in paths}
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    workers = workers if workers is not None else default_workers()
     loaded = _load_parallel(paths, corpus.vocabulary, read, workers) if workers > 1 and len(paths) >= min_files \
         else None
     try:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..constants import default_workers
 from ..outputs import save_array
 from .documents import Spellings, documents, iter_documents, vocabulary
 from .schema import make_schema
@@ -59,11 +60,10 @@ def index_writing(aside: Path, prepared, workers: int | None = None, min_documen
     document order, so the index is the one a single process writes."""
     aside = Path(aside)
     meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms), "spellings": {}}
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(prepared.studies) < (PARALLEL_MIN if min_documents is None else min_documents):
+    if (workers or default_workers()) < 2 or len(prepared.studies) < (min_documents or PARALLEL_MIN):
         yield lambda: write_folder(aside, _added(iter_documents(prepared), {}), meta, lambda w: w.write(aside))
         return
-    analysis = _Analysis(iter_documents(prepared), workers)
+    analysis = _Analysis(iter_documents(prepared), workers or default_workers())
     try:
         yield lambda: write_folder(aside, analysis.filled, meta, lambda w: w.write(aside))
     finally:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import copyreg
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from ..constants import default_workers
 from ..records.vocabulary import Vocabulary
 from ..stats import pooled, sensitivity, strength, units
 from ..stats.metareg import METHODS as REGTEST_METHODS
@@ -132,7 +132,7 @@ def pool_all(groups: list[Group], vocab: Vocabulary, workers: int | None = None,
     and the results are put back in the order of ``groups``.
     """
     track = track or (lambda items, label: nullcontext(items))
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    workers = workers if workers is not None else default_workers()
     total = sum(_work(g) for g in groups)
     if workers < 2 or total < min_work or len(groups) < 2:
         with track(groups, "Pooling parameters") as items:

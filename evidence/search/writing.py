@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import fields
 
+from ..arrays import stable_argsort
 from ..outputs import save_array
 from .analysis import WORDS, analyse_word
 from .schema import TEXT_ANALYSIS
@@ -20,7 +21,7 @@ from .store import DIRNAME, MANIFEST, SORT_KEYS, VERSION
 #: Fields whose whole values repeat across documents (the vocabulary's labels): analysed once per value.
 REPEATING = frozenset({"intervention", "target", "outcome", "design", "country"})
 #: Tokens per block when a field's tokens are sorted into postings (:func:`_postings`).
-POSTINGS_BLOCK = 1 << 22
+POSTINGS_BLOCK = 1 << 21
 _LINE_CACHE = 20_000  # distinct lines remembered per analyzer (cleared when full: labels repeat, abstracts do not)
 _WORD_CACHE = 1 << 20  # distinct words remembered per analyzer (cleared when full; Zipf: nearly every word is a hit)
 DROPPED = -1  # the term id of a stop word
@@ -210,7 +211,7 @@ def _postings(terms: list[bytes], tok: np.ndarray, lengths: np.ndarray, first: n
     """Tokens (term ids into ``terms``, in document order; each document's count and first position;
     documents numbered from ``base``) as postings: ``(sorted terms, term index per posting, document,
     count, positions per posting in order)``."""
-    used = np.unique(tok)
+    used = np.flatnonzero(np.bincount(tok, minlength=len(terms)))  # the terms used, in id order (as np.unique)
     everything = sorted(terms[i] for i in used.tolist())
     index = {t: i for i, t in enumerate(everything)}
     table = np.zeros(len(terms), dtype=np.int32)
@@ -234,7 +235,7 @@ def _postings(terms: list[bytes], tok: np.ndarray, lengths: np.ndarray, first: n
     filled = done = 0
     for k in range(max(count, 1)):
         at = np.flatnonzero(blocks == k) if blocks is not None else np.arange(len(term))
-        at = at[np.argsort(term[at], kind="stable")]
+        at = at[stable_argsort(term[at])]
         d = np.searchsorted(ends, at, side="right")
         sorted_pos[filled:filled + len(at)] = at - starts[d]
         filled += len(at)

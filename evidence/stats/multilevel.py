@@ -38,6 +38,17 @@ SINGLETON_NOTE = ("every cluster has one effect: tau2 and omega2 are not separat
                   "symmetric start gives the same split)")
 
 
+
+@dataclass(frozen=True)
+class SamplingSums:
+    """Per cluster, sums of W_j = V_j⁻¹ (the sampling covariance alone): see :meth:`Blocks.sampling_sums`."""
+
+    ones: np.ndarray  # 1'W_j1
+    y: np.ndarray  # 1'W_jy_j
+    trace: np.ndarray  # tr W_j
+    ones_sq: np.ndarray  # (W_j1)'(W_j1)
+
+
 class Blocks:
     """Clusters stacked by size, so each step is a few batched numpy calls."""
 
@@ -52,6 +63,25 @@ class Blocks:
             vs = np.array([blocks[j] for j in members], dtype=float).reshape(len(members), n, n)
             self.groups.append((np.array(members), idx, vs, y[idx]))
         self.eigen = Eigenbasis.of(self)
+
+    def sampling_sums(self) -> SamplingSums:
+        """Per cluster (cluster order), the sums of W_j = V_j⁻¹ that the fixed-effect (GLS under V) mean,
+        QE, the multilevel I² and metafor's aggregate need: from :class:`Eigenbasis`
+        (V_j⁻¹ = Q_j diag(1/λ) Q_j') where it exists, else from V_j⁻¹ itself."""
+        out = np.empty((4, sum(len(members) for members, _, _, _ in self.groups)))
+        if self.eigen is not None:
+            e = self.eigen
+            inv = 1 / e.lam  # 0 in the padding
+            iu = inv * e.u
+            out[:, e.clusters] = np.einsum("pmi,pmi->pm", np.array((iu, iu, inv, iu * inv)),
+                                           np.array((e.u, e.g, np.ones_like(inv), e.u)))
+            return SamplingSums(*out)
+        for members, _, vs, ys in self.groups:
+            w = np.linalg.inv(vs)
+            w1 = w.sum(axis=2)  # W_j1 (W symmetric)
+            out[:, members] = (w1.sum(axis=1), (w1 * ys).sum(axis=1), np.trace(w, axis1=1, axis2=2),
+                               (w1 * w1).sum(axis=1))
+        return SamplingSums(*out)
 
     def marginal(self, tau2: float, omega2: float):
         """Per group: M⁻¹, log|M| per cluster; None if some M_j is not PD.
@@ -101,12 +131,13 @@ class Eigenbasis:
     :func:`dependent.vcalc_blocks` with rho < 1): then every M_j is, for all tau2, omega2 ≥ 0.
     """
 
-    def __init__(self, lam: np.ndarray, u: np.ndarray, g: np.ndarray, bases: list, k: int):
+    def __init__(self, lam: np.ndarray, u: np.ndarray, g: np.ndarray, bases: list, k: int, clusters: np.ndarray):
         self.lam = lam  # (clusters, n) eigenvalues, +inf in the padding
         self.lam_flat = lam[np.isfinite(lam)]  # the k eigenvalues, for log|A|
         self.u, self.g = u, g  # Q'1 and Q'y, 0 in the padding
         self.bases = bases  # per cluster size: (its clusters' rows in these arrays, data rows (m, n), Q (m, n, n))
         self.k = k
+        self.clusters = clusters  # the cluster number of each row of these arrays
 
     @classmethod
     def of(cls, b: Blocks) -> Eigenbasis | None:
@@ -129,7 +160,7 @@ class Eigenbasis:
             start += mg
         if not np.all(lam[:, 0] > 0):  # eigh sorts ascending: the first is each block's smallest
             return None
-        return cls(lam, u, g, bases, b.k)
+        return cls(lam, u, g, bases, b.k, np.concatenate([members for members, _, _, _ in b.groups]))
 
     def to_rows(self, x: np.ndarray) -> np.ndarray:
         """Q_j x̂_j for every cluster, in data order (the inverse of the change of coordinates)."""
@@ -272,13 +303,12 @@ def _scalar_cluster_terms(q: np.ndarray, e: np.ndarray) -> np.ndarray:
 
 def _start(b: Blocks) -> float:
     """metafor's start: total = max(0.002, var(y − mu_FE) − 1/mean(1/diag V)),
-    half of it for each component (``R/rma.mv.r``)."""
+    half of it for each component (``R/rma.mv.r``); mu_FE the GLS mean under V alone."""
     v_diag = np.empty(b.k)
-    wv = np.empty(b.k)
     for _, idx, vs, _ in b.groups:
         v_diag[idx] = np.diagonal(vs, axis1=1, axis2=2)
-        wv[idx] = np.linalg.solve(vs, np.ones(vs.shape[:2])[..., None])[..., 0]
-    mu = float(wv @ b.y) / float(wv.sum())
+    sums = b.sampling_sums()
+    mu = float(sums.y.sum()) / float(sums.ones.sum())
     resid = b.y - mu
     var = float(np.var(resid, ddof=1)) if b.k > 1 else 0.0
     return max(0.002, var - 1 / float(np.mean(1 / v_diag)))
@@ -424,19 +454,15 @@ def _name_invalid(blocks, groups) -> None:
 
 def _qe(b: Blocks):
     """metafor's QE for rma.mv: (y − mu_FE)'V⁻¹(y − mu_FE), mu_FE the GLS mean
-    under V alone; chi²(k − 1). None when V is singular (metafor: NA)."""
-    parts = []
-    for _, _, vs, ys in b.groups:
-        try:
-            np.linalg.cholesky(vs)
-        except np.linalg.LinAlgError:
-            return None, None
-        vinv = np.linalg.inv(vs)
-        parts.append((vinv, ys))
-    s = sum(float(vi.sum()) for vi, _ in parts)
-    mu = sum(float(np.einsum("mij,mj->", vi, ys)) for vi, ys in parts) / s
-    qe = sum(float(np.einsum("mi,mij,mj->", ys - mu, vi, ys - mu)) for vi, ys in parts)
-    qe = max(0.0, qe)
+    under V alone; chi²(k − 1). None when V is not positive definite (metafor: NA
+    where V is singular). In the eigenbasis (:class:`Eigenbasis`): Σ (Q'y − mu_FE·Q'1)²/λ."""
+    e = b.eigen
+    if e is None:
+        return None, None
+    inv = 1 / e.lam  # 0 in the padding
+    mu = float(np.einsum("mi,mi->", inv * e.u, e.g)) / float(np.einsum("mi,mi->", inv * e.u, e.u))
+    resid = e.g - mu * e.u
+    qe = max(0.0, float(np.einsum("mi,mi->", inv * resid, resid)))
     return qe, float(special.chdtrc(b.k - 1, qe)) if b.k > 1 else None
 
 

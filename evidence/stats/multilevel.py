@@ -83,6 +83,17 @@ class Blocks:
                                (w1 * w1).sum(axis=1))
         return SamplingSums(*out)
 
+    def weights(self, tau2: float, omega2: float) -> np.ndarray:
+        """M⁻¹1 per row (data order) at (tau2, omega2), whose sum is S = 1'M⁻¹1."""
+        e = self.eigen
+        if e is not None:  # b/(1 + tau2·s) in the eigenbasis (:class:`Eigenbasis`)
+            b = e.u / (e.lam + omega2)
+            return e.to_rows(b / (1 + tau2 * np.einsum("mi,mi->m", b, e.u))[:, None])
+        w = np.empty(self.k)
+        for (_, idx, _, _), (minv, _) in zip(self.groups, self.marginal(tau2, omega2)):
+            w[idx] = minv.sum(axis=2)
+        return w
+
     def marginal(self, tau2: float, omega2: float):
         """Per group: M⁻¹, log|M| per cluster; None if some M_j is not PD.
 

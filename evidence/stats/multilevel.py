@@ -126,7 +126,7 @@ class Eigenbasis:
     Then, in the coordinates of Q_j, A_j = V_j + omega2·I is diagonal, d = 1/(λ + omega2), and
     M_j = A_j + tau2·11' is a rank-one update of it. With u = Q_j'1, b = d∘u (= A_j⁻¹1 in these
     coordinates) and s_j = u'b = 1'A_j⁻¹1, Sherman–Morrison and the matrix determinant lemma give
-    (Harville 1997, Matrix Algebra From a Statistician's Perspective, Thm 18.2.8 and 18.1.1)
+    (Harville 1997, Matrix Algebra From a Statistician's Perspective, ch. 18: sums of matrices)
 
         Q_j'M_j⁻¹Q_j = diag(d) − c_j·b b',  c_j = tau2/(1 + tau2·s_j),
         log|M_j| = Σ log(λ + omega2) + log(1 + tau2·s_j),

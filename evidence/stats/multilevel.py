@@ -54,15 +54,17 @@ class Blocks:
 
     def __init__(self, y: np.ndarray, blocks: list[np.ndarray], rows: tuple[np.ndarray, ...]):
         self.y, self.k = y, y.size
-        by_size: dict[int, list[int]] = {}
-        for j, r in enumerate(rows):
-            by_size.setdefault(r.size, []).append(j)
         self.groups = []  # (cluster numbers, row numbers (m, n), V (m, n, n), y (m, n))
-        for n, members in sorted(by_size.items()):
-            idx = np.array([rows[j] for j in members], dtype=np.intp).reshape(len(members), n)
+        for members, idx in by_size(rows):
+            n = idx.shape[1]
             vs = np.array([blocks[j] for j in members], dtype=float).reshape(len(members), n, n)
             self.groups.append((np.array(members), idx, vs, y[idx]))
-        self.eigen = Eigenbasis.of(self)
+
+    @functools.cached_property
+    def eigen(self) -> Eigenbasis | None:
+        """The blocks' eigenbasis (:class:`Eigenbasis`), computed when first asked (after :func:`rma_mv`
+        has checked the blocks); None if some block is not positive definite."""
+        return Eigenbasis.of(self)
 
     def sampling_sums(self) -> SamplingSums:
         """Per cluster (cluster order), the sums of W_j = V_j⁻¹ that the fixed-effect (GLS under V) mean,
@@ -441,8 +443,6 @@ def _as_blocks(v_or_blocks, groups, k) -> list[np.ndarray]:
         if np.any((label[:, None] != label[None, :]) & (V != 0)):
             raise ValueError("V has a non-zero covariance between effects of different clusters")
         blocks = [V[np.ix_(r, r)] for r in groups.rows]
-    if not all(_valid(np.array([blocks[j] for j in members])) for members, _ in by_size(groups.rows)):
-        _name_invalid(blocks, groups)
     return blocks
 
 
@@ -501,6 +501,8 @@ def rma_mv(yi, V_or_blocks, cluster, method: str = "REML", level: float = 0.95) 
         raise ValueError(f"a multilevel model needs at least 2 clusters, got {groups.k}")
     blocks = _as_blocks(V_or_blocks, groups, y.size)
     b = Blocks(y, blocks, groups.rows)
+    if not all(_valid(vs) for _, _, vs, _ in b.groups):  # checked on the blocks as stacked for the fit
+        _name_invalid(blocks, groups)
     notes: list[str] = []
     tied = groups.k == y.size
     if tied:

@@ -14,10 +14,10 @@ The R equivalent, metafor 3.8-1 with clubSandwich:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .dependent import DEFAULT_RHO, check_rho, group_rows, vcalc_blocks
-from .multilevel import METHODS, rma_mv
+from .multilevel import METHODS, MultilevelFit, rma_mv
 from .robust import robust
 from .validation import check_choice, check_level, effect_vectors
 
@@ -27,7 +27,7 @@ class CheFit:
     """The export contract of a CHE-RVE fit: estimate, CI, t, p and df are the
     robust (CR2, Satterthwaite) ones; ``se_model`` is the model-based SE;
     ``weights`` each row's percent share of the estimate (see
-    :class:`multilevel.MultilevelFit`)."""
+    :class:`multilevel.MultilevelFit`); ``model_fit`` the model-based fit itself (not exported)."""
 
     model: str
     method: str
@@ -52,6 +52,7 @@ class CheFit:
     weights: tuple[float, ...]
     converged: bool
     notes: tuple[str, ...] = ()
+    model_fit: MultilevelFit | None = field(default=None, repr=False, compare=False)
 
 
 def che_rve(yi, vi, cluster, subgroup=None, rho: float = DEFAULT_RHO, method: str = "REML",
@@ -77,4 +78,4 @@ def che_rve(yi, vi, cluster, subgroup=None, rho: float = DEFAULT_RHO, method: st
                   "estimates): t and p are not meaningful",)
     return CheFit("che-rve", method, level, rho, fit.k, fit.k_effects, rob.estimate, rob.se,
                   rob.ci_lb, rob.ci_ub, rob.stat, rob.pval, rob.df, fit.tau2, fit.omega2,
-                  rob.pi_lb, rob.pi_ub, fit.se, fit.QE, fit.QEp, fit.weights, fit.converged, notes)
+                  rob.pi_lb, rob.pi_ub, fit.se, fit.QE, fit.QEp, fit.weights, fit.converged, notes, fit)

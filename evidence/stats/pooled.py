@@ -28,6 +28,7 @@ import numpy as np
 from . import dependent
 from .che import che_rve
 from .dependent import DEFAULT_RHO
+from .multilevel import SamplingSums
 from .rma import rma
 
 #: Other within-study correlations each che-rve parameter is also fitted with (stored as a sensitivity analysis).
@@ -149,42 +150,31 @@ def _che(y, v, study, names, index, subgroup, method, level, rho) -> PooledFit:
         method_used = "REML"
         notes.append(f"{method} is not available for the CHE model (rma.mv fits REML or ML); used REML")
     f = che_rve(y, v, study, subgroup=subgroup, rho=rho, method=method_used, level=level)
-    agg = dependent.aggregate(y, v, study, rho=rho, subgroup=subgroup)
+    # Each study's aggregate (metafor aggregate.escalc: 1'W_j y_j/1'W_j 1 and 1/1'W_j 1, W_j = V_j⁻¹, as
+    # :func:`dependent.aggregate`) and the I² from the sums of V_j⁻¹ the fit has already (same V, same studies).
+    sampling = f.model_fit.data.sampling_sums()
+    agg_yi, agg_vi = sampling.y / sampling.ones, 1 / sampling.ones
     counts = np.bincount(index, minlength=len(names))
     share = np.zeros(len(names))
     np.add.at(share, index, np.asarray(f.weights, dtype=float))
-    by_name = dict(zip(agg.cluster, zip(agg.yi, agg.vi)))
-    studies = tuple(StudyEffect(s, float(by_name[s][0]), float(by_name[s][1]), int(c), float(w))
-                    for s, c, w in zip(names, counts, share))
-    i2 = multilevel_i2(v, index, subgroup, rho, f.tau2 + f.omega2)
+    studies = tuple(StudyEffect(s, float(a), float(b), int(c), float(w))
+                    for s, a, b, c, w in zip(names, agg_yi, agg_vi, counts, share))
+    i2 = multilevel_i2(sampling, v.size, f.tau2 + f.omega2)
     return PooledFit("che-rve", method, method_used, "cr2", level, f.k, f.k_effects, rho, f.estimate, f.se,
                      f.ci_lb, f.ci_ub, f.stat, f.pval, f.df, f.tau2, f.omega2, None, i2, None, f.QE, f.QEp,
                      f.pi_lb, f.pi_ub, tuple(float(w) for w in f.weights), studies, f.converged,
                      (*f.notes, *notes))
 
 
-def multilevel_i2(vi, index, subgroup, rho, sigma2_total) -> float:
+def multilevel_i2(sampling: SamplingSums, k: int, sigma2_total: float) -> float | None:
     """I² of a multilevel model: sum(sigma²) / (sum(sigma²) + (k − p)/tr(P)), P = W − W1(1'W1)⁻¹1'W, W = V⁻¹.
 
     Source: Viechtbauer, "I² for multilevel and multivariate models"
     (metafor-project.org, FAQ), generalising Higgins & Thompson (2002) with
     the sampling covariance V of :func:`dependent.vcalc`; p = 1 (intercept).
+    W is block-diagonal, so tr P = Σ tr W_j − Σ‖W_j1‖²/Σ1'W_j1 over the
+    clusters (``sampling``: :meth:`multilevel.Blocks.sampling_sums`).
     """
-    v = np.asarray(vi, dtype=float)
-    rows = dependent.group_rows(list(index), v.size).rows
-    blocks = dependent.vcalc_blocks(v, list(index), rho=rho, subgroup=list(subgroup))
-    parts = np.empty((len(rows), 3))  # per cluster: tr W, 1'W1, (W1)'(W1)
-    for members, _ in dependent.by_size(rows):
-        w = np.linalg.inv(np.array([blocks[j] for j in members]))
-        w1 = w.sum(axis=2)  # each block's row sums, W1
-        parts[members, 0] = np.trace(w, axis1=1, axis2=2)
-        parts[members, 1] = w1.sum(axis=1)
-        parts[members, 2] = [float(x @ x) for x in w1]
-    tr_w, ones_w_ones, w_ones_sq = 0.0, 0.0, 0.0
-    for a, b, c in parts.tolist():  # added up cluster by cluster, in the clusters' order
-        tr_w += a
-        ones_w_ones += b
-        w_ones_sq += c
-    tr_p = tr_w - w_ones_sq / ones_w_ones
-    typical = (v.size - 1) / tr_p
+    tr_p = float(sampling.trace.sum()) - float(sampling.ones_sq.sum()) / float(sampling.ones.sum())
+    typical = (k - 1) / tr_p
     return 100 * sigma2_total / (sigma2_total + typical) if math.isfinite(typical) else None

@@ -67,24 +67,45 @@ def _inv_sqrt_psd(g: np.ndarray) -> np.ndarray:
     return (vecs * powered[:, None, :]) @ np.swapaxes(vecs, 1, 2)
 
 
+def _single_effect_terms(m: np.ndarray, w: np.ndarray, e: np.ndarray, S: float):
+    """c_j, ‖g_j‖² and h_j of :func:`cr2_components` for 1×1 blocks M_j = m: R = √m (what the Cholesky
+    factor of a 1×1 matrix is), G = R·m·R − R²/S, A = R·G^(−1/2)·R (0 where G ≤ EIGEN_TOL), each product
+    in the order the matrix products take."""
+    root = np.sqrt(m)
+    g = root * m * root - root * root / S
+    powered = np.zeros_like(g)
+    keep = g > EIGEN_TOL
+    powered[keep] = g[keep] ** -0.5
+    wa = w * (root * powered * root)  # w'A
+    gj = wa * root / S
+    return wa * e, gj * gj, wa / S ** 1.5
+
+
 def cr2_components(fit: MultilevelFit) -> tuple[float, float]:
     """(V_CR2, Satterthwaite df) of the fit's estimate (formulas in the module doc)."""
     b = fit.data
     if b is None:
         raise ValueError("the fit does not carry its data; refit with rma_mv")
-    inv = b.marginal(fit.tau2, fit.omega2)
-    S = sum(float(minv.sum()) for minv, _ in inv)
+    weights = b.weights(fit.tau2, fit.omega2)  # M⁻¹1
+    S = float(weights.sum())
     mu = fit.estimate
     c, gnorm, h = [], [], []
-    for (_, _, vs, ys), (minv, _) in zip(b.groups, inv):
+    for _, idx, vs, ys in b.groups:
         n = vs.shape[1]
+        if n == 1:  # clusters of one effect (most of them) as plain products, without LAPACK's per-call cost
+            c_, gnorm_, h_ = _single_effect_terms(vs[:, 0, 0] + fit.tau2 + fit.omega2, weights[idx[:, 0]],
+                                                  ys[:, 0] - mu, S)
+            c.append(c_)
+            gnorm.append(gnorm_)
+            h.append(h_)
+            continue
         m = vs + fit.tau2 + fit.omega2 * np.eye(n)
         lower = np.linalg.cholesky(m)  # L = R'
         upper = np.swapaxes(lower, 1, 2)
         r1 = upper.sum(axis=2)  # R 1
         g = upper @ m @ lower - np.einsum("mi,mj->mij", r1, r1) / S
         a = lower @ _inv_sqrt_psd(g) @ upper  # R' G^-1/2 R
-        w = minv.sum(axis=2)
+        w = weights[idx]
         wa = np.einsum("mi,mij->mj", w, a)  # w'A (row)
         c.append(np.einsum("mj,mj->m", wa, ys - mu))
         gj = np.einsum("mj,mjk->mk", wa, lower) / S  # w'A R' / S

@@ -27,8 +27,8 @@ import numpy as np
 
 from . import dependent
 from .che import che_rve
+from .clusters import SamplingSums
 from .dependent import DEFAULT_RHO
-from .multilevel import SamplingSums
 from .rma import rma
 
 #: Other within-study correlations each che-rve parameter is also fitted with (stored as a sensitivity analysis).
@@ -173,7 +173,7 @@ def multilevel_i2(sampling: SamplingSums, k: int, sigma2_total: float) -> float 
     (metafor-project.org, FAQ), generalising Higgins & Thompson (2002) with
     the sampling covariance V of :func:`dependent.vcalc`; p = 1 (intercept).
     W is block-diagonal, so tr P = Σ tr W_j − Σ‖W_j1‖²/Σ1'W_j1 over the
-    clusters (``sampling``: :meth:`multilevel.Blocks.sampling_sums`).
+    clusters (``sampling``: :meth:`.clusters.Blocks.sampling_sums`).
     """
     tr_p = float(sampling.trace.sum()) - float(sampling.ones_sq.sum()) / float(sampling.ones.sum())
     typical = (k - 1) / tr_p

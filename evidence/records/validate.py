@@ -6,6 +6,7 @@ the file, the line where known, the field path, and what is wrong.
 
 from __future__ import annotations
 
+import collections
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,15 +261,27 @@ def _load_chunk(chunk: list[tuple[Path, bytes]]) -> list[tuple[StudyRecord | Non
 
 def _load_parallel(paths: list[Path], vocabulary: Vocabulary, read, workers: int):
     """``(record, problems)`` of every path, in order, validated over worker processes: an iterator that
-    gives each chunk's results as soon as they are in (the workers go on meanwhile)."""
+    gives each chunk's results as soon as they are in (the workers go on meanwhile). The files are read here
+    (the build hashes what it reads), a chunk at a time a few chunks ahead of the workers, so they start at
+    once and the files' bytes are not all held."""
     from concurrent.futures import ProcessPoolExecutor
 
-    items = [(p, read(p) if read else p.read_bytes()) for p in paths]  # read here: the build hashes what it reads
-    size = max(len(items) // (workers * 8), 1)
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    size = max(len(paths) // (workers * 8), 1)
+    starts = iter(range(0, len(paths), size))
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(vocabulary,)) as executor:
-        for chunk in executor.map(_load_chunk, chunks):
-            yield from chunk
+        def submit() -> None:
+            start = next(starts, None)
+            if start is not None:
+                chunk = [(p, read(p) if read else p.read_bytes()) for p in paths[start:start + size]]
+                pending.append(executor.submit(_load_chunk, chunk))
+
+        pending: collections.deque = collections.deque()
+        for _ in range(2 * workers):
+            submit()
+        while pending:
+            done = pending.popleft().result()
+            submit()
+            yield from done
 
 
 #: Files in studies/ that look like records but are not read (a problem: rename or remove them).

@@ -240,8 +240,8 @@ class Field:
         """term -> how many of the documents ``within`` (a mask over the live documents) hold it."""
         out: dict[str, int] = {}
         for part in self.parts:
-            held = np.concatenate([[0], np.cumsum(within[part.start:][part.docs], dtype=np.int64)])
-            per_term = held[part.offsets[1:]] - held[part.offsets[:-1]]
+            # each term's postings summed in place (every term has one); a cumsum of the bools is ~20x slower
+            per_term = np.add.reduceat(within[part.start:][part.docs], part.offsets[:-1], dtype=np.int64)
             for i in np.flatnonzero(per_term).tolist():
                 term = part.terms[i].decode("utf-8")
                 out[term] = out.get(term, 0) + int(per_term[i])

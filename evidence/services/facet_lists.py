@@ -19,22 +19,28 @@ class FacetValue:
     parent: str | None = None
 
 
-def ordered(facet, counts, selected, vocabulary, lang) -> list[FacetValue]:
-    terms = vocabulary.get(facet, {})
-    values = []
+def labelled(vocabulary: dict, lang: str) -> dict:
+    """facet -> value -> (label, depth, parent, the path's labels the tree is sorted by) of every vocabulary
+    term in ``lang``: what :func:`ordered` reads of a term, made once per index version and language."""
+    return {facet: {v: (t[f"label_{lang}"], t["depth"], t["parent"],
+                        [terms[p][f"label_{lang}"].lower() if p in terms else p for p in t["path"].split("/")])
+                    for v, t in terms.items()} for facet, terms in vocabulary.items()}
+
+
+def ordered(facet, counts, selected, vocabulary, lang, table=None) -> list[FacetValue]:
+    """The facet's values with their counts, labelled and in the list's order (``table``: :func:`labelled`
+    of ``vocabulary`` and ``lang``, when the caller keeps it)."""
+    known = (table if table is not None else labelled({facet: vocabulary.get(facet, {})}, lang)).get(facet, {})
+    values, paths = [], {}
     for v, n in counts.items():
-        term = terms.get(v)
-        label = term[f"label_{lang}"] if term else v
-        values.append(FacetValue(v, label, n, v in selected, term["depth"] if term else 0,
-                                 term["parent"] if term else None))
+        term = known.get(v)
+        values.append(FacetValue(v, term[0], n, v in selected, term[1], term[2]) if term else
+                      FacetValue(v, v, n, v in selected, 0, None))
+        paths[v] = term[3] if term else [v]
     if facet in VOCABULARY_FACETS:
-        paths = {v.value: [terms[p][f"label_{lang}"].lower() if p in terms else p
-                           for p in (terms[v.value]["path"].split("/") if v.value in terms else [v.value])]
-                 for v in values}
         return sorted(values, key=lambda v: paths[v.value])
     if facet in ("evidence_level", "decade"):
         return sorted(values, key=lambda v: v.value)
     if facet == "direction":
         return sorted(values, key=lambda v: (DIRECTIONS.index(v.value) if v.value in DIRECTIONS else 9, v.value))
     return sorted(values, key=lambda v: (-v.count, v.label.lower()))
-

@@ -37,7 +37,7 @@ from ..search import facets as facet_mod
 from ..search.querying import Message, parse
 from ..search.reader import holder_for
 from ..search.spelling import Suggestion, suggest_spellings
-from .facet_lists import ordered
+from .facet_lists import labelled, ordered
 from .filters import make_filters
 from .interpretation import describe
 
@@ -199,11 +199,12 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     kept = within()
     total = int(kept.sum())
     counted = {}
+    labels = opened.once(f"facet-labels-{lang}", lambda: labelled(meta["vocabulary"], lang))
     for facet in facet_mod.FACETS:
         field, chosen = files.fields[facet_mod.field_name(facet)], flt.values.get(facet, ())
         counts = field.counts(kept if facet not in masks and (facet != "decade" or years is None) else within(facet))
         counts |= {v: 0 for v in chosen if v not in counts}  # (a chosen value no study has is listed too)
-        counted[facet] = ordered(facet, counts, set(chosen), meta["vocabulary"], lang)
+        counted[facet] = ordered(facet, counts, set(chosen), meta["vocabulary"], lang, labels)
     if not total and flt.active():
         suggestions += _broader(files, flt, masks, within)
     pages = max(1, math.ceil(total / per_page))

@@ -10,7 +10,9 @@ API = "/api/v1"
 
 
 @pytest.fixture
-def counted(monkeypatch):
+def counted(app, monkeypatch):
+    """The searches the API runs; the response cache starts empty (the app is the session's: other tests ask too)."""
+    monkeypatch.delitem(app.extensions, "evidence.page_cache", raising=False)
     calls, real = [], search_service.find
     monkeypatch.setattr(search_service, "find", lambda *a, **k: calls.append(a) or real(*a, **k))
     return calls

@@ -67,6 +67,13 @@ REFERENCE = {
     100000: {"p95_c1_ms": 30.7, "facets_p95_c1_ms": 24.9, "rps_c8": 160.1},
 }
 REFERENCE_FACTOR = 1.2
+#: The FTS5 baseline's cold figures in that same run (its code has not changed since): beside each reference
+#: target, the baseline's figure then and now says how much of a difference is the machine and the corpus.
+REFERENCE_BASELINE = {
+    1000: {"p95_c1_ms": 7.2, "facets_p95_c1_ms": 4.2, "rps_c8": 508.6},
+    20000: {"p95_c1_ms": 190.8, "facets_p95_c1_ms": 60.0, "rps_c8": 30.0},
+    100000: {"p95_c1_ms": 1023.1, "facets_p95_c1_ms": 459.7, "rps_c8": 5.2},
+}
 _REFERENCE_LABELS = {"p95_c1_ms": ("<=", "ms", "search p95 at concurrency 1"),
                      "facets_p95_c1_ms": ("<=", "ms", "faceted search p95 at concurrency 1"),
                      "rps_c8": (">=", "req/s", "requests/s at concurrency 8")}
@@ -82,11 +89,12 @@ TARGETS += [
 #: What limits each target, as profiled (docs/benchmarks.md has the profiles, the designs and the figures
 #: before and after); shown in RESULTS.md next to a target that is not met.
 LIMITS = {
-    "build_s": "pooling (che-rve fits, their sensitivity refits and the leave-one-out rma fits) over both cores, "
-               "then the database writes with the search index's analysis beside them, validation (YAML and the "
-               "record schema), and what runs in one process: the effect sizes and the index's postings — "
+    "build_s": "pooling (che-rve fits: their likelihood in each cluster's eigenbasis, sensitivity refits, "
+               "leave-one-out rma fits) over both cores, then the database writes with the search index's analysis "
+               "beside them, validation (YAML and the record schema, with the effect sizes computed as records "
+               "return), and the index's postings, sorted in one process — "
                "[§1](../docs/benchmarks.md#1-full-build-at-20k--60-s-measured-376-s)",
-    "build_peak_mb": "the main process once pooling is done (every record, effect and pickled result, held until "
+    "build_peak_mb": "the main process once pooling is done (every record, effect and encoded result, held until "
                      "the database has them), then, while the index is written, its token columns and one "
                      "block's sort — [§1](../docs/benchmarks.md#1-full-build-at-20k--60-s-measured-376-s)",
     "rebuild_s": "an incremental build's own time plus Python's start; a full build when the code changed since "
@@ -500,8 +508,24 @@ def judge(results: dict[int, dict]) -> list[dict]:
         others = [n for n in sorted(results) if n != size and figures(results[n]).get(key) is not None]
         reference = (others[-1], figures(results[others[-1]])[key]) if res is None and others else None
         out.append({"size": size, "target": label, "value": value, "unit": unit, "verdict": verdict,
-                    "reference": reference, "limits": LIMITS.get(key, "")})
+                    "reference": reference, "limits": LIMITS.get(key, ""),
+                    "baseline": _baseline_then_and_now(res, size, key) if REFERENCE_COMMIT in label else None})
     return out
+
+
+def _baseline_then_and_now(res: dict | None, size: int, key: str) -> str | None:
+    """The FTS5 baseline's figure ``key`` at :data:`REFERENCE_COMMIT` and in this run (cold, concurrency as
+    the target's), and their ratio: the same baseline code, so the ratio is the machine's and the corpus's part."""
+    then = REFERENCE_BASELINE.get(size, {}).get(key)
+    cold = ((res or {}).get("baseline") or {}).get("cold_c8" if key == "rps_c8" else "cold_c1")
+    if then is None or not cold:
+        return None
+    now = cold["rps"] if key == "rps_c8" else (cold["latency_ms"]["p95"] if key == "p95_c1_ms" else
+                                                (cold["by_category"].get("facets") or {}).get("p95"))
+    if now is None:
+        return None
+    unit = "req/s" if key == "rps_c8" else "ms"
+    return f"FTS5 baseline (same code): {then:,.1f} {unit} then, {now:,.1f} {unit} now ({now / then:.2f}×)"
 
 
 def _fmt(value, digits=1, unit=""):
@@ -538,10 +562,12 @@ def render(results: dict[int, dict], info: dict, plan: dict, args, failed: dict[
         w("\nUncommitted changes to tracked files at the time of the run: " +
           ", ".join(f"`{x.strip()}`" for x in info["dirty_files"][:30]) + "\n")
     w("\n## Targets\n")
-    w("| size | target | measured | verdict | for reference, at a size that was run | what limits it (profiled) |\n"
+    w("| size | target | measured | verdict | for reference (a size that was run; the FTS5 baseline then and "
+      "now) | what limits it (profiled) |\n"
       "|---|---|---|---|---|---|")
     for t in judge(results):
-        ref = f"{_fmt(t['reference'][1], 1, ' ' + t['unit'])} at {t['reference'][0]:,}" if t["reference"] else ""
+        ref = f"{_fmt(t['reference'][1], 1, ' ' + t['unit'])} at {t['reference'][0]:,}" if t["reference"] else \
+            (t["baseline"] or "")
         limits = t["limits"] if t["verdict"] != "met" else ""
         w(f"| {t['size']:,} | {t['target']} | {_fmt(t['value'], 1, ' ' + t['unit'])} | **{t['verdict']}** | {ref} "
           f"| {limits} |")

@@ -109,12 +109,16 @@ def _open_index(server):
         app = server.app.wsgi()
         holder = app.extensions["evidence.search"]
         from evidence.search.spelling import speller
+        from evidence.services.search import facet_labels
+        from evidence.web.i18n import LANGUAGES
 
         opened = holder.current()  # the published index: its metadata and memory-mapped columns
         opened.engine()  # the vectorised matcher every query runs
         # the spelling dictionaries (letter counts of every indexed word), which a worker would otherwise
         # build at its first query with an unknown word
         speller(opened)
+        for lang in LANGUAGES:  # the facet lists' labels, which a worker would make at its first search in each
+            facet_labels(opened, lang)
     except Exception as exc:  # noqa: BLE001 - no index yet, or a damaged one: each worker opens it (or says 503)
         server.log.info("search index not opened before forking workers: %s", exc)
         return

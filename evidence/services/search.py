@@ -199,7 +199,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     kept = within()
     total = int(kept.sum())
     counted = {}
-    labels = opened.once(f"facet-labels-{lang}", lambda: labelled(meta["vocabulary"], lang))
+    labels = facet_labels(opened, lang)
     for facet in facet_mod.FACETS:
         field, chosen = files.fields[facet_mod.field_name(facet)], flt.values.get(facet, ())
         counts = field.counts(kept if facet not in masks and (facet != "decade" or years is None) else within(facet))
@@ -231,6 +231,12 @@ def _broader(files, flt, masks, within) -> list[Suggestion]:
             wider.append((name, str(getattr(flt, name)), {"years": facet_mod.year_mask(files.keys["year"], *bounds)}))
     counted = [(facet, value, int(within(**args).sum())) for facet, value, args in wider]
     return [Suggestion("remove_filter", facet=facet, value=value, count=n) for facet, value, n in counted if n]
+
+
+def facet_labels(opened, lang: str) -> dict:
+    """Each vocabulary term's label and place in the facet lists in ``lang`` (:func:`.facet_lists.labelled`),
+    made once per open index; the server's warm-up makes them before it forks its workers."""
+    return opened.once(f"facet-labels-{lang}", lambda: labelled(opened.meta["vocabulary"], lang))
 
 
 def find(index, q: str, filters: Mapping, sort: str, page, per_page, lang: str) -> SearchResult:

@@ -60,10 +60,11 @@ def index_writing(aside: Path, prepared, workers: int | None = None, min_documen
     document order, so the index is the one a single process writes."""
     aside = Path(aside)
     meta = {"dataset_version": prepared.dataset_version, "vocabulary": vocabulary(prepared.terms), "spellings": {}}
-    if (workers or default_workers()) < 2 or len(prepared.studies) < (min_documents or PARALLEL_MIN):
+    workers = workers or default_workers()
+    if workers < 2 or len(prepared.studies) < (min_documents or PARALLEL_MIN):
         yield lambda: write_folder(aside, _added(iter_documents(prepared), {}), meta, lambda w: w.write(aside))
         return
-    analysis = _Analysis(iter_documents(prepared), workers or default_workers())
+    analysis = _Analysis(iter_documents(prepared), workers)
     try:
         yield lambda: write_folder(aside, analysis.filled, meta, lambda w: w.write(aside))
     finally:

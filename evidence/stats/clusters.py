@@ -19,7 +19,7 @@ from .dependent import by_size
 
 @dataclass(frozen=True)
 class SamplingSums:
-    """Per cluster, sums of W_j = V_j⁻¹ (the sampling covariance alone): see :meth:`Blocks.sampling_sums`."""
+    """Per cluster, sums of W_j = V_j⁻¹ (the sampling covariance alone): see :attr:`Blocks.sampling`."""
 
     ones: np.ndarray  # 1'W_j1
     y: np.ndarray  # 1'W_jy_j
@@ -44,10 +44,12 @@ class Blocks:
         has checked the blocks); None if some block is not positive definite."""
         return Eigenbasis.of(self)
 
-    def sampling_sums(self) -> SamplingSums:
+    @functools.cached_property
+    def sampling(self) -> SamplingSums:
         """Per cluster (cluster order), the sums of W_j = V_j⁻¹ that the fixed-effect (GLS under V) mean,
         QE, the multilevel I² and metafor's aggregate need: from :class:`Eigenbasis`
-        (V_j⁻¹ = Q_j diag(1/λ) Q_j') where it exists, else from V_j⁻¹ itself."""
+        (V_j⁻¹ = Q_j diag(1/λ) Q_j') where it exists, else from V_j⁻¹ itself. Made once per fit: the
+        start and the pooled parameter's aggregates and I² read the same sums."""
         out = np.empty((4, sum(len(members) for members, _, _, _ in self.groups)))
         if self.eigen is not None:
             e = self.eigen

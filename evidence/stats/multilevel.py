@@ -98,7 +98,7 @@ def _start(b: Blocks) -> float:
     v_diag = np.empty(b.k)
     for _, idx, vs, _ in b.groups:
         v_diag[idx] = np.diagonal(vs, axis1=1, axis2=2)
-    sums = b.sampling_sums()
+    sums = b.sampling
     mu = float(sums.y.sum()) / float(sums.ones.sum())
     resid = b.y - mu
     var = float(np.var(resid, ddof=1)) if b.k > 1 else 0.0

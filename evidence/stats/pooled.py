@@ -152,7 +152,7 @@ def _che(y, v, study, names, index, subgroup, method, level, rho) -> PooledFit:
     f = che_rve(y, v, study, subgroup=subgroup, rho=rho, method=method_used, level=level)
     # Each study's aggregate (metafor aggregate.escalc: 1'W_j y_j/1'W_j 1 and 1/1'W_j 1, W_j = V_j⁻¹, as
     # :func:`dependent.aggregate`) and the I² from the sums of V_j⁻¹ the fit has already (same V, same studies).
-    sampling = f.model_fit.data.sampling_sums()
+    sampling = f.model_fit.data.sampling
     agg_yi, agg_vi = sampling.y / sampling.ones, 1 / sampling.ones
     counts = np.bincount(index, minlength=len(names))
     share = np.zeros(len(names))
@@ -173,7 +173,7 @@ def multilevel_i2(sampling: SamplingSums, k: int, sigma2_total: float) -> float 
     (metafor-project.org, FAQ), generalising Higgins & Thompson (2002) with
     the sampling covariance V of :func:`dependent.vcalc`; p = 1 (intercept).
     W is block-diagonal, so tr P = Σ tr W_j − Σ‖W_j1‖²/Σ1'W_j1 over the
-    clusters (``sampling``: :meth:`.clusters.Blocks.sampling_sums`).
+    clusters (``sampling``: :attr:`.clusters.Blocks.sampling`).
     """
     tr_p = float(sampling.trace.sum()) - float(sampling.ones_sq.sum()) / float(sampling.ones.sum())
     typical = (k - 1) / tr_p

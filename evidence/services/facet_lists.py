@@ -27,10 +27,10 @@ def labelled(vocabulary: dict, lang: str) -> dict:
                     for v, t in terms.items()} for facet, terms in vocabulary.items()}
 
 
-def ordered(facet, counts, selected, vocabulary, lang, table=None) -> list[FacetValue]:
+def ordered(facet, counts, selected, table: dict) -> list[FacetValue]:
     """The facet's values with their counts, labelled and in the list's order (``table``: :func:`labelled`
-    of ``vocabulary`` and ``lang``, when the caller keeps it)."""
-    known = (table if table is not None else labelled({facet: vocabulary.get(facet, {})}, lang)).get(facet, {})
+    of the index's vocabulary in the page's language)."""
+    known = table.get(facet, {})
     values, paths = [], {}
     for v, n in counts.items():
         term = known.get(v)

@@ -204,7 +204,7 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
         field, chosen = files.fields[facet_mod.field_name(facet)], flt.values.get(facet, ())
         counts = field.counts(kept if facet not in masks and (facet != "decade" or years is None) else within(facet))
         counts |= {v: 0 for v in chosen if v not in counts}  # (a chosen value no study has is listed too)
-        counted[facet] = ordered(facet, counts, set(chosen), meta["vocabulary"], lang, labels)
+        counted[facet] = ordered(facet, counts, set(chosen), labels)
     if not total and flt.active():
         suggestions += _broader(files, flt, masks, within)
     pages = max(1, math.ceil(total / per_page))

@@ -108,14 +108,24 @@ def rma(yi, vi, method: str = "REML", test: str = "z", level: float = 0.95) -> F
       replaced by DL and the replacement is recorded in ``notes``.
     """
     y, v = _validate(yi, vi, method, test, level)
-    k = len(y)
-    if k == 1:
+    if len(y) == 1:
         return _single_study(y, v, method, test, level)
+    return rma_from_estimate(y, v, estimate_tau2(y, v, method), method, test, level)
+
+
+def rma_from_estimate(y: np.ndarray, v: np.ndarray, est: Tau2Estimate, method: str, test: str,
+                      level: float) -> Fit:
+    """:func:`rma` for checked vectors (k >= 2) given ``estimate_tau2(y, v, method)``.
+
+    :func:`evidence.stats.rowwise.rma_rows` has already run the scalar
+    iteration for each row; a row that did not converge is finished here
+    (DL in its place, as :func:`rma`) without iterating again.
+    """
+    k = len(y)
     notes: list[str] = []
     if v.max() / v.min() >= 1e7:
         notes.append("ratio of largest to smallest sampling variance is extremely large; "
                      "results may be unstable (metafor warns too)")
-    est: Tau2Estimate = estimate_tau2(y, v, method)
     method_used, converged = method, est.converged
     notes.extend(est.notes)
     if not est.converged:

@@ -7,10 +7,12 @@ every row runs exactly the iteration of :func:`evidence.stats.tau2.estimate_tau2
 (metafor 3.8-1's: start at the Hedges estimate, halve a step that would go
 below 0, stop when the change is <= 1e-5, the ll0 check after), each row
 stopping at its own iteration, so each row's tau² is what the scalar code
-gives for that row alone. A row that needs more than the scalar code's plain
-path (no convergence) is returned as None; :func:`rma_rows` fits such a row
-with :func:`evidence.stats.rma.rma` (which then falls back to DL, as metafor).
-:func:`rma_rows` finishes each fit as :func:`evidence.stats.rma.rma_with_tau2` does.
+gives for that row alone. A row that does not converge in metafor's 100
+iterations is returned as the scalar code returns it (not converged, 101
+iterations), and :func:`rma_rows` finishes it with
+:func:`evidence.stats.rma.rma_from_estimate`, which puts DL in its place as
+:func:`evidence.stats.rma.rma` does, without iterating again. The other rows
+are finished here, column by column, as ``rma_from_estimate`` finishes a fit.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sys
 import numpy as np
 from scipy import special
 
-from .rma import Fit, rma
+from .rma import Fit, rma_from_estimate
 from .tau2 import LL0_NOTE, LL_TOL, MAXITER, THRESHOLD, Tau2Estimate
 
 METHODS = ("ML", "REML", "EB")
@@ -72,7 +74,7 @@ def _loglik(y, v, t, reml: bool):
     return ll - 0.5 * np.log(sw) if reml else ll
 
 
-def fisher_scoring_rows(y: np.ndarray, v: np.ndarray, method: str) -> list[Tau2Estimate | None]:
+def fisher_scoring_rows(y: np.ndarray, v: np.ndarray, method: str) -> list[Tau2Estimate]:
     """``estimate_tau2(y[i], v[i], method)`` for every row i (``method`` in :data:`METHODS`, k >= 2)."""
     if method not in METHODS:
         raise ValueError(f"row-wise Fisher scoring is for {METHODS}, not {method!r}")
@@ -117,7 +119,7 @@ def fisher_scoring_rows(y: np.ndarray, v: np.ndarray, method: str) -> list[Tau2E
         se = np.sqrt(2 / _tr_pp(w, w.sum(axis=1))[0])
     else:
         se = math.sqrt(2 * k * k / (k - 1)) / w.sum(axis=1)
-    return [None if failed[i] else
+    return [Tau2Estimate(float(t[i]), None, False, int(iterations[i])) if failed[i] else
             Tau2Estimate(float(t[i]), float(se[i]), True, int(iterations[i]), (LL0_NOTE,) if ll0[i] else ())
             for i in range(n)]
 
@@ -125,8 +127,8 @@ def fisher_scoring_rows(y: np.ndarray, v: np.ndarray, method: str) -> list[Tau2E
 def rma_rows(y: np.ndarray, v: np.ndarray, method: str, test: str, level: float) -> list[Fit]:
     """``rma(y[i], v[i], method, test, level)`` for every row i (checked rows of k >= 2, ``method`` in METHODS)."""
     estimates = fisher_scoring_rows(y, v, method)
-    good = np.array([e is not None for e in estimates])
-    out: list[Fit | None] = [None if e is not None else rma(y[i], v[i], method, test, level)
+    good = np.array([e.converged for e in estimates])
+    out: list[Fit | None] = [None if e.converged else rma_from_estimate(y[i], v[i], e, method, test, level)
                              for i, e in enumerate(estimates)]
     if not good.any():
         return out
@@ -161,17 +163,23 @@ def rma_rows(y: np.ndarray, v: np.ndarray, method: str, test: str, level: float)
     half = crit * np.sqrt(var_mu + tau2)
     weights = 100 * w / sw[:, None]
     wide = v.max(axis=1) / v.min(axis=1) >= 1e7
-    for j, i in enumerate(rows):
+    # Python floats from whole columns at once (tolist gives each element's exact value, as float() does):
+    # building thousands of Fit objects element by element cost as much as the fits themselves.
+    i2 = (100 * tau2 / (vt + tau2)).tolist()
+    h2 = (tau2 / vt + 1).tolist()
+    lows, highs = (mu - crit * se).tolist(), (mu + crit * se).tolist()
+    pi_lows, pi_highs = (mu - half).tolist(), (mu + half).tolist()
+    columns = zip(rows.tolist(), mu.tolist(), se.tolist(), lows, highs, (mu / se).tolist(), pval.tolist(),
+                  i2, h2, qe.tolist(), qep.tolist(), pi_lows, pi_highs, weights.tolist(), wide.tolist(),
+                  flat.tolist())
+    for i, m, s, lb, ub, z, p, i2_, h2_, q, qp, pl, pu, wts, is_wide, is_flat in columns:
         est = estimates[i]
         notes = ["ratio of largest to smallest sampling variance is extremely large; "
-                 "results may be unstable (metafor warns too)"] if wide[j] else []
+                 "results may be unstable (metafor warns too)"] if is_wide else []
         notes.extend(est.notes)
-        if flat[j] and df is not None:
+        plain = is_flat or df is None
+        if is_flat and df is not None:
             notes.append("knha undefined: all estimates identical (residual Q = 0); used the z-test")
-        m, s, c = float(mu[j]), float(se[j]), float(crit[j])
-        out[i] = Fit(method, test, level, k, m, s, m - c * s, m + c * s, m / s, float(pval[j]),
-                     est.tau2, est.se_tau2, float(100 * tau2[j] / (vt[j] + tau2[j])), float(tau2[j] / vt[j] + 1),
-                     float(qe[j]), float(qep[j]), float(mu[j] - half[j]), float(mu[j] + half[j]),
-                     None if flat[j] or df is None else df, tuple(weights[j].tolist()), True, method,
-                     tuple(notes), "z" if flat[j] or df is None else "knha")
+        out[i] = Fit(method, test, level, k, m, s, lb, ub, z, p, est.tau2, est.se_tau2, i2_, h2_, q, qp, pl, pu,
+                     None if plain else df, tuple(wts), True, method, tuple(notes), "z" if plain else "knha")
     return out

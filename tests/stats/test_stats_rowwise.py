@@ -58,12 +58,23 @@ def test_random_rows_equal_scalar_fits():
                 _same(fit, rma(y[i], v[i], method=method, test="knha", level=0.9))
 
 
-def test_a_row_that_does_not_converge_is_fitted_alone(monkeypatch):
-    monkeypatch.setattr(rowwise, "MAXITER", 0)  # every row fails: each is fitted by rma (which falls back to DL)
-    y, v = np.array([[0.1, 0.5, 0.3]]), np.array([[0.02, 0.03, 0.05]])
-    assert rowwise.fisher_scoring_rows(y, v, "REML") == [None]
-    [fit] = rowwise.rma_rows(y, v, "REML", "z", 0.95)
-    _same(fit, rma(y[0], v[0], method="REML"))
+#: A row whose REML Fisher scoring oscillates past metafor's 100 iterations (one leave-one-out fit of the
+#: synthetic 100k benchmark corpus): rma falls back to DL and says so.
+NOT_CONVERGING = ([-1.2399999999999993, 2.819999999999993, 16.43, 2.3099999999999987, 1.0144813165420588],
+                  [3.6696435294117653, 1.4519095238095239, 23.46271584821428, 2.0470106746031744, 2.0426087058600104])
+
+
+def test_a_row_that_does_not_converge_is_finished_as_rma_finishes_it():
+    y = np.array([NOT_CONVERGING[0], [0.1, 0.5, 0.3, 0.9, -0.2]])  # the second row converges
+    v = np.array([NOT_CONVERGING[1], [0.02, 0.03, 0.05, 0.04, 0.01]])
+    first, second = rowwise.fisher_scoring_rows(y, v, "REML")
+    assert (first.converged, first.iterations, first.se_tau2) == (False, 101, None)
+    assert second.converged
+    fits = rowwise.rma_rows(y, v, "REML", "z", 0.95)
+    assert fits[0].method_used == "DL" and "REML did not converge (Fisher scoring, 101 iterations); used DL" \
+        in fits[0].notes
+    for fit, i in zip(fits, range(2)):
+        _same(fit, rma(y[i], v[i], method="REML"))
 
 
 def test_leave_one_out_names_a_bad_value():

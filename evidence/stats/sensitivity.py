@@ -29,23 +29,47 @@ def leave_one_out(yi, vi, labels, method="REML", test="z", level=0.95) -> list[t
     metafor ``leave1out()`` (Viechtbauer & Cheung 2010): same method, test
     and level as the full model.
     """
-    y, v = _arrays(yi, vi)
-    labels = list(labels)
-    if len(labels) != y.size:
-        raise ValueError(f"labels ({len(labels)}) and studies ({y.size}) differ in number")
-    if y.size < 2:
-        return []
-    check_choice("method", method, METHODS)
-    check_choice("test", test, TESTS)
-    check_level(level)
-    if method not in rowwise.METHODS or y.size < 3:
-        return [(label, rma(y[keep], v[keep], method=method, test=test, level=level))
-                for label, keep in zip(labels, _without_each(y.size))]
-    # Fisher scoring for all k fits at once (the build's ~100,000 refits); each row is its scalar fit.
-    y, v = effect_vectors(y, v)  # what each scalar fit would check
-    masks = _without_each(y.size)
-    ys, vs = np.stack([y[m] for m in masks]), np.stack([v[m] for m in masks])
-    return list(zip(labels, rowwise.rma_rows(ys, vs, method, test, level)))
+    return leave_one_out_many([(yi, vi, labels, method, test, level)])[0]
+
+
+def leave_one_out_many(problems) -> list[list[tuple[object, Fit]]]:
+    """``[leave_one_out(*p) for p in problems]``, for ``(yi, vi, labels, method, test, level)`` tuples.
+
+    A build asks for tens of thousands of small leave-one-out analyses, whose
+    cost is numpy's per-call overhead. Fisher scoring runs for all k fits of an
+    analysis at once (:mod:`.rowwise`), and the rows of every analysis with the
+    same number of studies, method, test and level are stacked into one
+    :func:`rowwise.rma_rows` call. Each row is computed as it would be alone
+    (its own iteration, sums along its own row), so every fit is the scalar
+    :func:`evidence.stats.rma.rma` of that row.
+    """
+    out: list[list[tuple[object, Fit]] | None] = [None] * len(problems)
+    batches: dict[tuple, list[tuple[int, list, np.ndarray, np.ndarray]]] = {}
+    for n, (yi, vi, labels, method, test, level) in enumerate(problems):
+        y, v = _arrays(yi, vi)
+        labels = list(labels)
+        if len(labels) != y.size:
+            raise ValueError(f"labels ({len(labels)}) and studies ({y.size}) differ in number")
+        if y.size < 2:
+            out[n] = []
+            continue
+        check_choice("method", method, METHODS)
+        check_choice("test", test, TESTS)
+        check_level(level)
+        if method not in rowwise.METHODS or y.size < 3:
+            out[n] = [(label, rma(y[keep], v[keep], method=method, test=test, level=level))
+                      for label, keep in zip(labels, _without_each(y.size))]
+            continue
+        y, v = effect_vectors(y, v)  # what each scalar fit would check
+        batches.setdefault((y.size, method, test, level), []).append((n, labels, y, v))
+    for (k, method, test, level), members in batches.items():
+        masks = _without_each(k)
+        ys = np.stack([y[m] for _, _, y, _ in members for m in masks])
+        vs = np.stack([v[m] for _, _, _, v in members for m in masks])
+        fits = rowwise.rma_rows(ys, vs, method, test, level)
+        for j, (n, labels, _, _) in enumerate(members):
+            out[n] = list(zip(labels, fits[j * k:(j + 1) * k]))
+    return out
 
 
 def _without_each(k: int) -> list[np.ndarray]:

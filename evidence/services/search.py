@@ -37,6 +37,7 @@ from ..search import facets as facet_mod
 from ..search.querying import Message, parse
 from ..search.reader import holder_for
 from ..search.spelling import Suggestion, suggest_spellings
+from .facet_counts import Values
 from .facet_lists import labelled, ordered
 from .filters import make_filters
 from .interpretation import describe
@@ -212,10 +213,11 @@ def search(index, q: str = "", filters=None, sort: str = "relevance", page=1, pe
     kept = within()
     total = int(kept.sum())
     counted = {}
-    labels = facet_labels(opened, lang)
+    labels, values, kept_docs = facet_labels(opened, lang), facet_values(opened), np.flatnonzero(kept)
     for facet in facet_mod.FACETS:
-        field, chosen = files.fields[facet_mod.field_name(facet)], flt.values.get(facet, ())
-        counts = field.counts(kept if facet not in masks and (facet != "decade" or years is None) else within(facet))
+        chosen = flt.values.get(facet, ())
+        counts = values[facet].counts(kept, kept_docs) if facet not in masks and (facet != "decade" or years is None) \
+            else values[facet].counts(within(facet))
         counts |= {v: 0 for v in chosen if v not in counts}  # (a chosen value no study has is listed too)
         counted[facet] = ordered(facet, counts, set(chosen), labels)
     if not total and flt.active():
@@ -250,6 +252,13 @@ def facet_labels(opened, lang: str) -> dict:
     """Each vocabulary term's label and place in the facet lists in ``lang`` (:func:`.facet_lists.labelled`),
     made once per open index; the server's warm-up makes them before it forks its workers."""
     return opened.once(f"facet-labels-{lang}", lambda: labelled(opened.meta["vocabulary"], lang))
+
+
+def facet_values(opened) -> dict:
+    """facet -> :class:`.facet_counts.Values` of the open index, made once per version (the server's
+    warm-up makes them before it forks its workers)."""
+    return opened.once("facet-values", lambda: {facet: Values(opened.files.fields[facet_mod.field_name(facet)])
+                                                for facet in facet_mod.FACETS})
 
 
 def find(index, q: str, filters: Mapping, sort: str, page, per_page, lang: str) -> SearchResult:

@@ -129,7 +129,7 @@ class Engine:
         if not found or any(f is None for f in found):
             return Match.empty()
         lists = [columns.postings(t) for _, t in found]
-        docs = functools.reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), [d for d, _ in lists])
+        docs = functools.reduce(lambda a, b: b[np.isin(b, a, kind="table")], [d for d, _ in lists])  # (no sort)
         if len(docs) and len(found) > 1:
             # a phrase of k words matches where word i stands at p + i for some p (SpanNear2, slop 1);
             # keys are doc << 32 | position, sorted, so each test is one searchsorted

@@ -109,7 +109,7 @@ def _open_index(server):
         app = server.app.wsgi()
         holder = app.extensions["evidence.search"]
         from evidence.search.spelling import speller
-        from evidence.services.search import facet_labels
+        from evidence.services.search import facet_labels, facet_values
         from evidence.web.i18n import LANGUAGES
 
         opened = holder.current()  # the published index: its metadata and memory-mapped columns
@@ -119,6 +119,7 @@ def _open_index(server):
         speller(opened)
         for lang in LANGUAGES:  # the facet lists' labels, which a worker would make at its first search in each
             facet_labels(opened, lang)
+        facet_values(opened)  # each document's facet values (~4 MB at 100k studies), which every search counts
     except Exception as exc:  # noqa: BLE001 - no index yet, or a damaged one: each worker opens it (or says 503)
         server.log.info("search index not opened before forking workers: %s", exc)
         return

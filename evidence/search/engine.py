@@ -129,14 +129,15 @@ class Engine:
         if not found or any(f is None for f in found):
             return Match.empty()
         lists = [columns.postings(t) for _, t in found]
-        docs = functools.reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), [d for d, _ in lists])
+        docs = functools.reduce(lambda a, b: b[np.isin(b, a, kind="table")], [d for d, _ in lists])  # (no sort)
         if len(docs) and len(found) > 1:
-            # a phrase of k words matches where word i stands at p + i for some p (SpanNear2, slop 1);
-            # keys are doc << 32 | position, sorted, so each test is one searchsorted
+            # a phrase matches where word i stands at p + i for some p (SpanNear2, slop 1); keys are doc << 32 |
+            # position, sorted, so each test is one searchsorted of the rarest word j's keys shifted by i - j
             keys = [columns.occurrences(t, docs) for _, t in found]
-            first = keys[0]
-            for k, other in enumerate(keys[1:], start=1):
-                want = first + k
+            j = int(np.argmin([len(k) for k in keys]))  # (positions < 2 ** 32: a shift stays in its doc)
+            first = keys[j]
+            for k, other in enumerate(keys):
+                want = first + (k - j)
                 at = np.searchsorted(other, want)
                 at[at == len(other)] = 0
                 first = first[other[at] == want] if len(other) else first[:0]

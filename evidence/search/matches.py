@@ -34,8 +34,8 @@ def boosted(m: Match, boost: float) -> Match:
 
 
 def intersect(a: Match, b: Match) -> Match:
-    docs, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
-    return Match(docs, a.scores[ia] + b.scores[ib], a.terms[ia] + b.terms[ib], a.termcount + b.termcount)
+    ia, ib = np.isin(a.docs, b.docs, kind="table"), np.isin(b.docs, a.docs, kind="table")  # ascending: no sort
+    return Match(a.docs[ia], a.scores[ia] + b.scores[ib], a.terms[ia] + b.terms[ib], a.termcount + b.termcount)
 
 
 def union_all(parts: list[Match], n: int) -> Match:

@@ -171,9 +171,8 @@ class Part:
 
 class Field:
     """One field over the parts of an index version (the delta's documents after the base's), without the
-    hidden documents (``live``: the index's mask of the others, None when none is hidden): its terms,
-    postings and statistics are those of the live documents, as a full build writes and BM25F reads them.
-    A term is its bytes."""
+    hidden documents (``live``: the index's mask of the others, None when none is hidden): its terms (bytes),
+    postings and statistics are those of the live documents, as a full build writes and BM25F reads them."""
 
     def __init__(self, parts: list[FieldColumns], live: np.ndarray | None):
         self.parts, self.live = parts, live

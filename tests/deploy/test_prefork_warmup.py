@@ -1,7 +1,8 @@
 """gunicorn's pre_fork warm-up builds, in the master, what the workers' searches then use.
 
-The speller and the facet labels are looked up under keys of the open index's cache; if the warm-up built one under
-another key (or built something else), a worker's first misspelt query would build its own, and
+The speller, the facet labels and the facet values are looked up under keys of the open index's cache; if
+the warm-up built one under another key (or built something else), a worker's first misspelt query would
+build its own, and
 the warm-up would be wasted without any error. So: warm up, then search a misspelt word, and no
 new structure may appear in the open index's cache.
 """
@@ -40,7 +41,7 @@ def test_the_warm_up_builds_the_engine_and_the_speller_a_misspelt_search_uses(ap
     assert log.lines == []  # neither the index nor the health check failed
     opened = holder.current()
     warmed = dict(opened.cache)
-    assert set(warmed) == {"engine", "speller", "facet-labels-da", "facet-labels-en"}
+    assert set(warmed) == {"engine", "speller", "facet-labels-da", "facet-labels-en", "facet-values"}
     for lang in ("da", "en"):
         result = search(holder, q="recidivsm", lang=lang)  # no such word: the speller is asked
         assert result.suggestions and result.facets  # they were used …

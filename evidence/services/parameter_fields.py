@@ -16,13 +16,17 @@ from ..stats.regtest import regtest
 from .groups import Group, Row
 
 DEFAULT_METHOD, DEFAULT_TEST, LEVEL = "REML", "z", 0.95
+#: The measures of binary outcomes, whose parameters report control and treated risks.
+BINARY = ("RR", "OR", "RD")
 #: Egger's test is reported from this many studies on (Sterne et al. 2011, BMJ 343:d4002: fewer have too little power).
 SMALL_STUDY_MIN_K = 10
 
 
 def describe(g: Group, fit: pooled.PooledFit, vocab: Vocabulary, method: str, test: str,
-              baseline_risk: float | None, rho: float, leave_one_out: list | None) -> dict:
-    """The parameter's exported fields from its fit (and its leave-one-out fits; None: no sensitivity)."""
+              baseline_risk: float | None, rho: float, leave_one_out: list | None, pooled_risk) -> dict:
+    """The parameter's exported fields from its fit, its leave-one-out fits (None: no sensitivity) and the
+    control risk pooled from its control arms (``units.control_risk``; None where :func:`needs_control_risk`
+    is false)."""
     key, rows = g.key, g.rows
     outcome = vocab.get("outcomes", key.outcome)
     firsts = list({r.study: r for r in reversed(rows)}.values())[::-1]  # each study's first row
@@ -79,7 +83,7 @@ def describe(g: Group, fit: pooled.PooledFit, vocab: Vocabulary, method: str, te
         "small_study_test": _small_study_test(fit, test),
     }
     out.update(_natural(key.measure, fit))
-    out.update(_risks(key.measure, rows, fit, baseline_risk))
+    out.update(_risks(key.measure, rows, fit, baseline_risk, pooled_risk))
     out.update(_conversions(key.measure, fit, outcome.desirable if outcome else None))
     if leave_one_out is not None:
         out["sensitivity"] = _sensitivity(rows, fit, method, test, rho, leave_one_out)
@@ -167,19 +171,27 @@ def _conversions(measure: str, fit, desirable: str | None) -> dict:
     return out
 
 
-def _risks(measure: str, rows: list[Row], fit, baseline_risk: float | None) -> dict:
+def control_arms(rows: list[Row]) -> list[tuple]:
+    """``(events, n)`` of each study sample's control arm: dependent effects of one sample share it."""
+    return list({(r.study, r.sample): (r.control_events, r.control_n) for r in reversed(rows) if r.control_n}.values())
+
+
+def needs_control_risk(measure: str, rows: list[Row], baseline_risk: float | None) -> bool:
+    """Whether :func:`describe` reports a risk pooled from the control arms (binary outcomes, no risk given)."""
+    return measure in BINARY and baseline_risk is None and any(r.control_n for r in rows)
+
+
+def _risks(measure: str, rows: list[Row], fit, baseline_risk: float | None, pooled_risk) -> dict:
     """Control-group risk and the percentage-point change it implies (binary outcomes)."""
     out = {"control_risk": None, "control_risk_source": None, "treated_risk": None,
            "risk_difference_pp": None, "risk_difference_pp_ci_low": None, "risk_difference_pp_ci_high": None}
-    if measure not in ("RR", "OR", "RD"):
+    if measure not in BINARY:
         return out
-    # One control arm per study sample: dependent effects of one sample share it.
-    arms = list({(r.study, r.sample): (r.control_events, r.control_n) for r in reversed(rows) if r.control_n}.values())
     if baseline_risk is not None:
         risk, source = baseline_risk, "supplied by the caller"
-    elif arms:
-        risk, lo, hi = units.pooled_control_risk([a[0] for a in arms], [a[1] for a in arms])
-        source = f"pooled from the control arms of {len(arms)} studies: {units.CONTROL_RISK_METHOD}"
+    elif pooled_risk is not None:
+        risk, lo, hi = pooled_risk
+        source = f"pooled from the control arms of {len(control_arms(rows))} studies: {units.CONTROL_RISK_METHOD}"
         out["control_risk_ci_low"], out["control_risk_ci_high"] = lo, hi
     else:
         return out

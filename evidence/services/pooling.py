@@ -11,11 +11,11 @@ from contextlib import nullcontext
 
 from ..constants import default_workers
 from ..records.vocabulary import Vocabulary
-from ..stats import pooled, sensitivity, units
+from ..stats import pooled, rowwise, sensitivity, units
 from ..stats.pooled import DEFAULT_RHO
 from .groups import Group, Key, Row, group
 from .packed import PackedResults, pack
-from .parameter_fields import DEFAULT_METHOD, DEFAULT_TEST, LEVEL, describe
+from .parameter_fields import DEFAULT_METHOD, DEFAULT_TEST, LEVEL, control_arms, describe, needs_control_risk
 
 __all__ = ["DEFAULT_METHOD", "DEFAULT_RHO", "DEFAULT_TEST", "LEVEL", "Group", "Key", "Row", "group", "pool",
            "pool_all", "pool_many"]
@@ -131,8 +131,19 @@ def pool_many(groups: list[Group], vocab: Vocabulary, method: str = DEFAULT_METH
     wanted = [p for p in problems if p is not None]
     found = iter(sensitivity.leave_one_out_many(wanted))
     loo = [next(found) if p is not None else [] for p in problems] or [None] * len(groups)
-    return [describe(g, fit, vocab, method, test, baseline_risk, rho, omitted)
-            for g, fit, omitted in zip(groups, fits, loo)]
+    return [describe(g, fit, vocab, method, test, baseline_risk, rho, omitted, risk)
+            for g, fit, omitted, risk in zip(groups, fits, loo, _control_risks(groups, baseline_risk))]
+
+
+def _control_risks(groups: list[Group], baseline_risk: float | None) -> list:
+    """Each group's control risk pooled from its control arms (REML on their log odds), fitted together."""
+    wanted = [i for i, g in enumerate(groups) if needs_control_risk(g.key.measure, g.rows, baseline_risk)]
+    arms = [control_arms(groups[i].rows) for i in wanted]
+    logits = [units.control_arm_logits([a[0] for a in arm], [a[1] for a in arm]) for arm in arms]
+    out: list = [None] * len(groups)
+    for i, fit in zip(wanted, rowwise.rma_many(logits, "REML", "z", LEVEL)):
+        out[i] = units.control_risk(fit)
+    return out
 
 
 def _leave_one_out_problem(fit: pooled.PooledFit, method: str, test: str) -> tuple | None:

@@ -23,8 +23,10 @@ import sys
 import numpy as np
 from scipy import special
 
-from .rma import Fit, rma_from_estimate
+from .rma import METHODS as RMA_METHODS
+from .rma import TESTS, Fit, rma, rma_from_estimate
 from .tau2 import LL0_NOTE, LL_TOL, MAXITER, THRESHOLD, Tau2Estimate
+from .validation import check_choice, check_level, effect_vectors
 
 METHODS = ("ML", "REML", "EB")
 
@@ -202,3 +204,30 @@ def rma_rows(y: np.ndarray, v: np.ndarray, method: str, test: str, level: float)
         out[i] = Fit(method, test, level, k, m, s, lb, ub, z, p, est.tau2, est.se_tau2, i2_, h2_, q, qp, pl, pu,
                      None if plain else df, tuple(wts), True, method, tuple(notes), "z" if plain else "knha")
     return out
+
+
+def rma_many(problems, method: str, test: str, level: float) -> list[Fit]:
+    """``[rma(y, v, method, test, level) for y, v in problems]``: the problems of one size fitted at once.
+
+    A build fits tens of thousands of small models (leave-one-out, control risks), whose cost is numpy's
+    per-call overhead: the problems with the same number of studies go into one :func:`rma_rows` call.
+    Each row is its own iteration with sums along its own row, so every fit is that problem's ``rma``.
+    """
+    check_choice("method", method, RMA_METHODS)
+    check_choice("test", test, TESTS)
+    check_level(level)
+    out: list[Fit | None] = [None] * len(problems)
+    sizes: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+    for n, (yi, vi) in enumerate(problems):
+        y, v = effect_vectors(yi, vi)
+        if method not in METHODS or y.size < 2:
+            out[n] = rma(y, v, method=method, test=test, level=level)
+        else:
+            sizes.setdefault(y.size, []).append((n, y, v))
+    for members in sizes.values():
+        fits = rma_rows(np.stack([y for _, y, _ in members]), np.stack([v for _, _, v in members]), method, test,
+                        level)
+        for (n, _, _), fit in zip(members, fits):
+            out[n] = fit
+    return out
+

@@ -79,6 +79,11 @@ def pooled_control_risk(events, totals) -> Interval:
     spread; the logit keeps the interval inside (0, 1). The result is the
     typical (median) control risk, not the mean risk.
     """
+    return control_risk(rma(*control_arm_logits(events, totals), method="REML", test="z"))
+
+
+def control_arm_logits(events, totals) -> tuple[list[float], list[float]]:
+    """Each control arm's log odds and its variance (the data :func:`pooled_control_risk` pools)."""
     ev = [checked_count("events", x) for x in events]
     tot = [checked_group_size("totals", n) for n in totals]
     if not ev or len(ev) != len(tot):
@@ -92,7 +97,12 @@ def pooled_control_risk(events, totals) -> Interval:
             x, non = x + 0.5, non + 0.5
         yi.append(math.log(x / non))
         vi.append(1 / x + 1 / non)
-    fit = rma(yi, vi, method="REML", test="z")
+    return yi, vi
+
+
+def control_risk(fit) -> Interval:
+    """The typical control risk and its CI from the REML fit of :func:`control_arm_logits` (a build fits
+    many at once: :func:`evidence.stats.rowwise.rma_many`)."""
     expit = special.expit
     note = CONTROL_RISK_METHOD if fit.method_used == "REML" else CONTROL_RISK_METHOD + "; DL used"
     return Interval(expit(fit.estimate), expit(fit.ci_lb), expit(fit.ci_ub), note)

@@ -28,6 +28,9 @@ def effect_vectors(yi, vi) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("no studies: yi is empty")
     if y.size != v.size:
         raise ValueError(f"yi and vi have different lengths ({y.size} and {v.size})")
+    # One test of every value first (a build checks ~100,000 vectors, nearly all good); the row only on failure.
+    if np.isfinite(y).all() and np.isfinite(v).all() and (v > 0).all():
+        return y, v
     for name, a in (("yi", y), ("vi", v)):
         bad = np.flatnonzero(~np.isfinite(a))
         if bad.size:

@@ -82,3 +82,21 @@ def test_leave_one_out_names_a_bad_value():
         sensitivity.leave_one_out([0.1, 0.2, 0.3], [0.1, 0.0, 0.1], "abc", "REML", "z")
     with pytest.raises(ValueError, match="method"):
         sensitivity.leave_one_out([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], "abc", "XX", "z")
+
+
+@pytest.mark.parametrize("method", ["REML", "ML", "EB", "DL"])
+def test_many_problems_of_several_sizes_equal_their_own_fits(method):
+    rng = np.random.default_rng(5)
+    problems = [(rng.normal(0.2, 0.4, k), rng.uniform(0.005, 0.3, k)) for k in (1, 2, 2, 3, 5, 5, 5, 9, 2)]
+    problems.append(NOT_CONVERGING)
+    fits = rowwise.rma_many(problems, method, "knha", 0.9)
+    assert len(fits) == len(problems)
+    for fit, (y, v) in zip(fits, problems):
+        _same(fit, rma(y, v, method=method, test="knha", level=0.9))
+
+
+def test_many_problems_name_a_bad_value():
+    with pytest.raises(ValueError, match="row 2"):
+        rowwise.rma_many([([0.1, 0.2], [0.1, 0.1]), ([0.1, 0.2], [0.1, -1.0])], "REML", "z", 0.95)
+    with pytest.raises(ValueError, match="method"):
+        rowwise.rma_many([([0.1, 0.2], [0.1, 0.1])], "XX", "z", 0.95)

@@ -10,9 +10,12 @@ input, or any error, goes through marshmallow's own load of the schema, so every
 message, and the partial data it carries, is marshmallow's.
 
 Only for a schema with plain fields and no hooks (``pre_load``, ``post_load``,
-``validates``, ``validates_schema``), which this load would skip: :class:`Flat`
-refuses a schema whose fields rename a key (``data_key``, ``attribute``), and
-``tests/foundation/test_flat.py`` checks the schemas it is used with.
+``validates``), which this load would skip, except one ``validates_schema`` whose
+rule is given as ``check`` (the loaded mapping -> its errors, empty when sound): a
+mapping it finds errors in goes through marshmallow's load too, which runs the hook
+and says what it says. :class:`Flat` refuses a schema whose fields rename a key
+(``data_key``, ``attribute``), and ``tests/foundation/test_flat.py`` checks the
+schemas it is used with.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from marshmallow import ValidationError, fields, missing
 class Flat(fields.Nested):
     """``fields.Nested(schema)`` for a schema without hooks, loading only the fields that are present."""
 
-    def __init__(self, nested, **kwargs):
+    def __init__(self, nested, check=None, **kwargs):
         super().__init__(nested, **kwargs)
+        self._check = check
         self._plan: tuple[tuple[str, fields.Field], ...] | None = None
         self._names: frozenset[str] = frozenset()
 
@@ -55,5 +59,7 @@ class Flat(fields.Nested):
                     if default is not missing:
                         out[name] = default() if callable(default) else default
         except ValidationError:
+            return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        if self._check is not None and self._check(out):
             return super()._deserialize(value, attr, data, partial=partial, **kwargs)
         return out

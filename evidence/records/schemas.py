@@ -192,11 +192,12 @@ class EffectSchema(Schema):
 class StudySchema(Schema):
     id = fields.String(required=True, validate=slug_field)
     citation = fields.Nested(CitationSchema, required=True)
-    # the schemas without hooks load by their fields present (Flat); the others are marshmallow's Nested
+    # the schemas without hooks load by the fields present (records/flat.py); CitationSchema's hook is its own
     provenance = Flat(ProvenanceSchema, required=True)
     design = Flat(DesignSchema, required=True)
     summary = Flat(SummarySchema, load_default=dict)
-    effects = fields.List(fields.Nested(EffectSchema), required=True, validate=validate.Length(min=1))
+    # EffectSchema's one hook is check_effect: Flat runs it, and lets marshmallow say what it finds
+    effects = fields.List(Flat(EffectSchema, check=check_effect), required=True, validate=validate.Length(min=1))
 
     @validates_schema
     def _check(self, study, **kwargs):

@@ -14,6 +14,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 # the forms and their measures live with the form rules; importers read MEASURES_OF_FORM from here (re-exported)
+from .flat import Flat
 from .forms import FORMS, MEASURES, check_effect
 from .forms import MEASURES_OF_FORM as MEASURES_OF_FORM
 
@@ -110,7 +111,7 @@ class ProvenanceSchema(Schema):
     location = Text(load_default=None)  # page, table or dataset row
     # The source's own coding of the study (moderators such as setting or age), kept verbatim.
     descriptors = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict)
-    history = fields.List(fields.Nested(HistoryEntrySchema), required=True, validate=validate.Length(min=1))
+    history = fields.List(Flat(HistoryEntrySchema), required=True, validate=validate.Length(min=1))
 
 
 class DesignSchema(Schema):
@@ -175,7 +176,7 @@ class EffectSchema(Schema):
     sample = fields.String(load_default="main", validate=slug_field)
     form = fields.String(required=True, validate=validate.OneOf(FORMS))
     measure = fields.String(required=True, validate=validate.OneOf(MEASURES))
-    data = fields.Nested(DataSchema, required=True)
+    data = Flat(DataSchema, required=True)  # 31 fields, 3 or 4 present: loaded by those present
     poolable = fields.Boolean(load_default=None)  # None: poolable unless the form never is
     not_poolable_reason = Text(load_default=None)
     location = Text(load_default=None)
@@ -191,10 +192,12 @@ class EffectSchema(Schema):
 class StudySchema(Schema):
     id = fields.String(required=True, validate=slug_field)
     citation = fields.Nested(CitationSchema, required=True)
-    provenance = fields.Nested(ProvenanceSchema, required=True)
-    design = fields.Nested(DesignSchema, required=True)
-    summary = fields.Nested(SummarySchema, load_default=dict)
-    effects = fields.List(fields.Nested(EffectSchema), required=True, validate=validate.Length(min=1))
+    # the schemas without hooks load by the fields present (records/flat.py); CitationSchema's hook is its own
+    provenance = Flat(ProvenanceSchema, required=True)
+    design = Flat(DesignSchema, required=True)
+    summary = Flat(SummarySchema, load_default=dict)
+    # EffectSchema's one hook is check_effect: Flat runs it, and lets marshmallow say what it finds
+    effects = fields.List(Flat(EffectSchema, check=check_effect), required=True, validate=validate.Length(min=1))
 
     @validates_schema
     def _check(self, study, **kwargs):

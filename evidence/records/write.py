@@ -6,11 +6,12 @@ lets a curator find the same field in the same place in every file.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from pathlib import Path
 
-from .yamlio import dumps
+import yaml
 
 KEY_ORDER = [
     # study (and "slug", a vocabulary term's first key)
@@ -40,6 +41,58 @@ ORDER = {key: rank for rank, key in enumerate(KEY_ORDER)}
 # Defaults that need not be written out.
 _DEFAULTS = {"et_al": False, "sample": "main", "ci_level": 0.95, "needs_curation": False,
              "publication_type": "other", "extraction": "primary", "risk_of_bias": "unclear"}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, unicode kept, long text folded as a literal block."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        # Indent list items under their key: the style people write by hand.
+        return super().increase_indent(flow, False)
+
+
+def _str_representer(dumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _date_representer(dumper, value):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value.isoformat())
+
+
+_Dumper.add_representer(str, _str_representer)
+_Dumper.add_representer(dt.date, _date_representer)
+
+
+def ordered(data, order: dict):
+    """``data`` with mapping keys in the order given by ``order``.
+
+    ``order`` maps a key to its rank; unknown keys go last, alphabetically, so
+    nothing is ever dropped. Nested mappings use the same table, and ``None``
+    values are left out so records stay short.
+    """
+    if isinstance(data, dict):
+        keys = sorted(
+            (k for k, v in data.items() if v is not None and v != {} and v != []),
+            key=lambda k: (order.get(k, 10_000), k),
+        )
+        return {k: ordered(data[k], order) for k in keys}
+    if isinstance(data, list):
+        return [ordered(item, order) for item in data]
+    return data
+
+
+def dumps(data, order: dict | None = None) -> str:
+    if order is not None:
+        data = ordered(data, order)
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=88,
+    )
 
 
 def _strip_defaults(data):

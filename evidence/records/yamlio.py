@@ -1,8 +1,7 @@
-"""Read and write the human-edited YAML files.
+"""Read the human-edited YAML files (``evidence.records.write`` writes them).
 
 Reading keeps the line of every key, so a validation message can point into
-the file (``studies/x.yaml:14: effects.0.data.ai: ...``). Writing puts keys in
-one canonical order, so a change to a record is a small, readable diff.
+the file (``studies/x.yaml:14: effects.0.data.ai: ...``).
 
 Reading is bounded before anything is built (:func:`_guard`, one pass over
 libyaml's events): aliases (``*name``) are refused — a record never needs
@@ -19,7 +18,6 @@ goes the full way, so what is read and every message stay the same.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,54 +126,99 @@ def read_ordinary(text: str) -> Loaded | None:
         loader.dispose()
 
 
+#: Plain-scalar text -> its value (:data:`_TEXT` for text): a plain scalar's tag and value depend on its text
+#: alone, and most texts recur (keys, slugs, small numbers), so the resolver's regexps and the constructor run
+#: once per distinct text, not once per scalar (about a quarter of reading a record). Emptied when full.
+_PLAIN: dict[str, object] = {}
+_PLAIN_MAX = 1 << 16
+_TEXT = object()
+_MISSING = object()
+
+
+def _plain(loader: _Loader, event: yaml.ScalarEvent) -> object:
+    """The value of a plain scalar as the loader resolves and constructs it, remembered in :data:`_PLAIN`."""
+    tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    value = _TEXT if tag == _STR_TAG else loader.construct_object(
+        yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style), deep=True)
+    if len(_PLAIN) >= _PLAIN_MAX:
+        _PLAIN.clear()
+    _PLAIN[event.value] = value
+    return value
+
+
+def _is_text(loader: _Loader, event: yaml.ScalarEvent) -> bool:
+    """Whether a scalar resolves to text (a key must)."""
+    if event.implicit[0]:
+        value = _PLAIN.get(event.value, _MISSING)
+        return (_plain(loader, event) if value is _MISSING else value) is _TEXT
+    return loader.resolve(yaml.ScalarNode, event.value, event.implicit) == _STR_TAG
+
+
 def _events_to_data(loader: _Loader) -> Loaded | None:
     get = loader.get_event
     if not isinstance(get(), yaml.StreamStartEvent) or not isinstance(get(), yaml.DocumentStartEvent):
         return None
+    scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    remembered = _PLAIN.get
     lines: dict[str, int] = {}
     root: list = []
-    # One frame per open mapping or list: [container, its path, the key waiting for its value (mappings)].
-    stack: list[list] = [[root, "", None]]
+    # One frame per open mapping or list: [container, its path, the key waiting for its value (mappings), that
+    # key's path]. A value in a mapping has its key's line, recorded with the key, so only a list item's path
+    # is made for its line; a scalar in a mapping needs no path at all.
+    stack: list[list] = [[root, "", None, None]]
     while True:
         event = get()
         kind = type(event)
-        if kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+        if kind in ends:
             stack.pop()
             continue
         if kind is yaml.DocumentEndEvent:
             break
         if kind not in _NODE_EVENTS or event.anchor is not None or event.tag is not None:
             return None
-        line = event.start_mark.line + 1
         frame = stack[-1]
-        container, path = frame[0], frame[1]
-        if type(container) is dict:
-            if frame[2] is None:  # a key
-                if kind is not yaml.ScalarEvent or loader.resolve(yaml.ScalarNode, event.value, event.implicit) \
-                        != _STR_TAG or event.value in container:
+        container = frame[0]
+        in_mapping = type(container) is dict
+        if in_mapping:
+            key = frame[2]
+            if key is None:  # a key
+                if kind is not scalar_event or event.value in container or not _is_text(loader, event):
                     return None
-                frame[2] = event.value
-                lines[f"{path}.{event.value}" if path else event.value] = line
+                text = event.value
+                frame[2] = text
+                path = frame[1]
+                frame[3] = path = f"{path}.{text}" if path else text
+                lines[path] = event.start_mark.line + 1
                 continue
-            key, frame[2] = frame[2], None
-            path = f"{path}.{key}" if path else key
+            frame[2] = None
+            path = frame[3]
         else:
             key = len(container)
-            if stack[-1] is not stack[0]:
+            path = frame[1]
+            if frame is not stack[0]:
                 path = f"{path}.{key}" if path else str(key)
-        lines.setdefault(path, line)
-        if kind is yaml.ScalarEvent:
-            if not event.style and len(event.value) > MAX_DIGITS and _NUMBER.fullmatch(event.value):
+            lines.setdefault(path, event.start_mark.line + 1)
+        if kind is scalar_event:
+            text = event.value
+            if not event.style and len(text) > MAX_DIGITS and _NUMBER.fullmatch(text):
                 return None  # the guard's to judge
-            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-            value = event.value if tag == _STR_TAG else loader.construct_object(
-                yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style), deep=True)
+            if event.implicit[0]:
+                value = remembered(text, _MISSING)
+                if value is _MISSING:
+                    value = _plain(loader, event)
+                if value is _TEXT:
+                    value = text
+            else:
+                tag = loader.resolve(yaml.ScalarNode, text, event.implicit)
+                value = text if tag == _STR_TAG else loader.construct_object(
+                    yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, event.style), deep=True)
         else:
             if len(stack) > MAX_DEPTH:
                 return None
-            value = {} if kind is yaml.MappingStartEvent else []
-            stack.append([value, path, None])
-        if type(container) is dict:
+            value = {} if kind is mapping_start else []
+            stack.append([value, path, None, None])
+        if in_mapping:
             container[key] = value
         else:
             container.append(value)
@@ -230,55 +273,3 @@ def load(path: Path) -> Loaded:
     except UnicodeDecodeError as exc:
         raise YamlError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     return loads(text)
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block style, unicode kept, long text folded as a literal block."""
-
-    def increase_indent(self, flow=False, indentless=False):
-        # Indent list items under their key: the style people write by hand.
-        return super().increase_indent(flow, False)
-
-
-def _str_representer(dumper, value: str):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def _date_representer(dumper, value):
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value.isoformat())
-
-
-_Dumper.add_representer(str, _str_representer)
-_Dumper.add_representer(dt.date, _date_representer)
-
-
-def ordered(data, order: dict):
-    """``data`` with mapping keys in the order given by ``order``.
-
-    ``order`` maps a key to its rank; unknown keys go last, alphabetically, so
-    nothing is ever dropped. Nested mappings use the same table, and ``None``
-    values are left out so records stay short.
-    """
-    if isinstance(data, dict):
-        keys = sorted(
-            (k for k, v in data.items() if v is not None and v != {} and v != []),
-            key=lambda k: (order.get(k, 10_000), k),
-        )
-        return {k: ordered(data[k], order) for k in keys}
-    if isinstance(data, list):
-        return [ordered(item, order) for item in data]
-    return data
-
-
-def dumps(data, order: dict | None = None) -> str:
-    if order is not None:
-        data = ordered(data, order)
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=88,
-    )

@@ -41,6 +41,9 @@ EDGES = {
     "syntax error": "a: [1, 2\nb: 3\n",
     "bad indentation": "a:\n  b: 1\n c: 2\n",
     "tab": "a:\n\tb: 1\n",
+    # a plain scalar's value is remembered by its text: the same texts as keys, values, quoted and not
+    "recurring texts": "a: 1\nb: 1\n'1': yes\nc: [1, '1', yes, 'yes', a, b, 1.0, '', ~]\nd: {a: 1, b: 1.0}\n",
+    "recurring, a key that is not text": "a: yes\nyes: a\n",
 }
 
 
@@ -64,6 +67,7 @@ def test_every_record_and_vocabulary_reads_the_same(path):
 @pytest.mark.parametrize("case", EDGES, ids=list(EDGES))
 def test_the_edges_read_the_same(case):
     assert outcome(loads, EDGES[case]) == outcome(read_fully, EDGES[case])
+    assert outcome(loads, EDGES[case]) == outcome(read_fully, EDGES[case])  # again, its plain texts remembered
 
 
 def test_the_one_pass_leaves_to_the_full_reader_what_it_cannot_read_alike():

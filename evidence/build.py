@@ -13,6 +13,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import insert, inspect
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from . import publish
 from .config import Settings
@@ -86,7 +87,15 @@ def prepare(data_dir: Path, track=None) -> Prepared:
 
 
 def _fill(connection, prepared: Prepared, built_at: str) -> None:
-    Base.metadata.create_all(connection)
+    # Into new tables (SQLite's new file, a first build) the rows go before the secondary indexes, which are
+    # then made from them: one sort each, where kept up to date row by row each row is an insert into a
+    # B-tree per index. The index names are sorted: the order create_all used came from a set.
+    new = not inspect(connection).get_table_names()
+    if new:
+        for table in Base.metadata.sorted_tables:
+            connection.execute(CreateTable(table))
+    else:
+        Base.metadata.create_all(connection)
     if prepared.terms:
         connection.execute(insert(Term), prepared.terms)
     insert_records(connection, prepared)
@@ -95,6 +104,10 @@ def _fill(connection, prepared: Prepared, built_at: str) -> None:
     connection.execute(insert(BuildInfo), [{"dataset_version": prepared.dataset_version,
                                             "schema_version": SCHEMA_VERSION, "built_at": built_at,
                                             "counts": prepared.counts()}])
+    if new:
+        for table in Base.metadata.sorted_tables:
+            for index in sorted(table.indexes, key=lambda i: i.name):
+                connection.execute(CreateIndex(index))
 
 
 def write_database(settings: Settings, prepared: Prepared, built_at: str, database_url: str | None = None,

@@ -34,8 +34,8 @@ def field_kind(field) -> str:
 class _Vocabulary:
     """Term ids of one analyzer (or of one id/numeric field), and its lines and words analysed once each."""
 
-    def __init__(self, analysis: str | None):
-        self.analysis = analysis
+    def __init__(self, analysis: str | None, split: dict):
+        self.analysis, self.split = analysis, split  # split: a document's lines as words (its writer's)
         self.ids: dict[str, int] = {}
         self.terms: list[str] = []
         self.lines: dict[str, tuple] = {}
@@ -55,7 +55,8 @@ class _Vocabulary:
     def line(self, line: str) -> tuple[list, int, int]:
         """``(term ids, first, raw)``: the kept terms' ids, the token index of the first kept one (stop words
         count, as ``StopFilter(renumber=True)`` numbers them), the tokens before stop words go."""
-        words = WORDS.findall(line)
+        if (words := self.split.get(line)) is None:  # a title or abstract is in three analyzers' fields: split once
+            words = self.split[line] = WORDS.findall(line)
         ids = list(map(self.words.get, words))
         if None in ids:
             ids = [self.new_word(w) if i is None else i for w, i in zip(words, ids)]
@@ -64,10 +65,12 @@ class _Vocabulary:
 
     def new_word(self, word: str) -> int:
         """The term id of a word not seen yet (DROPPED: a stop word), remembered for its next time."""
-        term = analyse_word(self.analysis, word)
+        lower = word.lower()  # the analysers lower-case first: "The" is "the", stemmed once (titles are capitalised)
+        if (i := self.words.get(lower)) is None:
+            i = DROPPED if (term := analyse_word(self.analysis, lower)) is None else self.ids_of([term])[0]
         if len(self.words) >= _WORD_CACHE:
             self.words.clear()
-        self.words[word] = i = DROPPED if term is None else self.ids_of([term])[0]
+        self.words[word] = self.words[lower] = i
         return i
 
     def value(self, text: str, repeating: bool) -> tuple[list, int]:
@@ -104,7 +107,8 @@ class Writer:
         # a vocabulary per analyzer (its text fields share it) and per other field, by a name all writers use
         self.vocabulary_of = {name: f"text:{TEXT_ANALYSIS[name]}" if kind == "text" else name
                               for name, kind in self.kinds.items()}
-        self.shared = {key: _Vocabulary(key[5:] if key.startswith("text:") else None)
+        self.split: dict[str, list] = {}
+        self.shared = {key: _Vocabulary(key[5:] if key.startswith("text:") else None, self.split)
                        for key in set(self.vocabulary_of.values())}
         self.vocabularies = {name: self.shared[key] for name, key in self.vocabulary_of.items()}
         self.sent = dict.fromkeys(self.shared, 0)  # terms of each vocabulary already given by drain()
@@ -113,9 +117,7 @@ class Writer:
 
     def clear(self) -> None:
         # per field: every token's term id, and per document its number of tokens and first position
-        self.tokens = {name: array("i") for name in self.kinds}
-        self.lengths = {name: array("I") for name in self.kinds}
-        self.first = {name: array("I") for name in self.kinds}
+        self.tokens, self.lengths, self.first = ({name: array(code) for name in self.kinds} for code in "iII")
         self.cards: list[bytes] = []
         self.keys = {key: array(dtype) for key, (_, _, dtype) in SORT_KEYS.items()}
 
@@ -145,6 +147,7 @@ class Writer:
             self.keys[key].extend(values)
 
     def add(self, doc: dict) -> None:
+        self.split.clear()
         for name, kind in self.kinds.items():
             value, vocabulary, field = doc.get(name), self.vocabularies[name], self.schema[name]
             if value is None:
@@ -182,7 +185,8 @@ class Writer:
                 base += int(keep.sum())
             columns = (np.frombuffer(self.tokens[name], np.int32), np.frombuffer(self.lengths[name], np.uint32),
                        np.frombuffer(self.first[name], np.uint32))
-            postings = _postings([_encode(t, kind) for t in self.vocabularies[name].terms], *columns, base)
+            encoding = "latin-1" if kind == "numeric" else "utf-8"  # a year's sortable term is bytes as latin-1
+            postings = _postings([t.encode(encoding) for t in self.vocabularies[name].terms], *columns, base)
             _write_field(target, name, kind, postings if merged is None else _merge(merged, postings))
             del postings, merged
             self.tokens[name] = array("i")  # written: a full build's largest field goes last, with the rest freed
@@ -201,10 +205,6 @@ class Writer:
         manifest = {"version": VERSION, "documents": len(cards),
                     "fields": {name: {"kind": kind, "total": totals[name]} for name, kind in self.kinds.items()}}
         (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-
-
-def _encode(term: str, kind: str) -> bytes:
-    return term.encode("latin-1") if kind == "numeric" else term.encode("utf-8")
 
 
 def _postings(terms: list[bytes], tok: np.ndarray, lengths: np.ndarray, first: np.ndarray, base: int) -> tuple:

@@ -5,6 +5,7 @@ processes when it pays.
 from __future__ import annotations
 
 import copyreg
+import itertools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
@@ -45,17 +46,6 @@ def _work(g: Group) -> int:
     return k + 1 if k >= 3 else k
 
 
-def _batches(items, size: int):
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _init_worker(vocab: Vocabulary) -> None:
     global _WORKER_VOCAB
     _WORKER_VOCAB = vocab
@@ -81,8 +71,11 @@ def pool_all(groups: list[Group], vocab: Vocabulary, workers: int | None = None,
     total = sum(_work(g) for g in groups)
     if workers < 2 or total < min_work or len(groups) < 2:
         with track(groups, "Pooling parameters") as items:
-            return PackedResults([pack(result) for batch in _batches(items, SERIAL_BATCH)
-                                  for result in pool_many(batch, vocab)])
+            items = iter(items)
+            packed = []
+            while batch := list(itertools.islice(items, SERIAL_BATCH)):
+                packed.extend(pack(result) for result in pool_many(batch, vocab))
+            return PackedResults(packed)
     order = sorted(range(len(groups)), key=lambda i: (-_work(groups[i]), i))
     target = max(total // (workers * 24), 1)  # small chunks at the end even out the workers' loads
     chunks: list[list[tuple[int, Group]]] = [[]]

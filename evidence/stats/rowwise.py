@@ -216,18 +216,22 @@ def rma_many(problems, method: str, test: str, level: float) -> list[Fit]:
     check_choice("method", method, RMA_METHODS)
     check_choice("test", test, TESTS)
     check_level(level)
+    return rma_checked([effect_vectors(yi, vi) for yi, vi in problems], method, test, level)
+
+
+def rma_checked(problems: list[tuple[np.ndarray, np.ndarray]], method: str, test: str, level: float) -> list[Fit]:
+    """:func:`rma_many` for vectors :func:`.validation.effect_vectors` has checked, and a checked method,
+    test and level (leave-one-out checks an analysis once, not each of its k rows)."""
     out: list[Fit | None] = [None] * len(problems)
-    sizes: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
-    for n, (yi, vi) in enumerate(problems):
-        y, v = effect_vectors(yi, vi)
+    sizes: dict[int, list[int]] = {}
+    for n, (y, v) in enumerate(problems):
         if method not in METHODS or y.size < 2:
             out[n] = rma(y, v, method=method, test=test, level=level)
         else:
-            sizes.setdefault(y.size, []).append((n, y, v))
+            sizes.setdefault(y.size, []).append(n)
     for members in sizes.values():
-        fits = rma_rows(np.stack([y for _, y, _ in members]), np.stack([v for _, _, v in members]), method, test,
-                        level)
-        for (n, _, _), fit in zip(members, fits):
+        fits = rma_rows(np.stack([problems[n][0] for n in members]), np.stack([problems[n][1] for n in members]),
+                        method, test, level)
+        for n, fit in zip(members, fits):
             out[n] = fit
     return out
-

@@ -36,15 +36,16 @@ def leave_one_out_many(problems) -> list[list[tuple[object, Fit]]]:
     """``[leave_one_out(*p) for p in problems]``, for ``(yi, vi, labels, method, test, level)`` tuples.
 
     A build asks for tens of thousands of small leave-one-out analyses, whose
-    cost is numpy's per-call overhead. Fisher scoring runs for all k fits of an
-    analysis at once (:mod:`.rowwise`), and the rows of every analysis with the
-    same number of studies, method, test and level are stacked into one
-    :func:`rowwise.rma_rows` call. Each row is computed as it would be alone
-    (its own iteration, sums along its own row), so every fit is the scalar
+    cost is numpy's per-call overhead: the rows of every analysis with the
+    same method, test and level go to one :func:`rowwise.rma_checked` call,
+    which fits the rows of one size together (Fisher scoring for all of them
+    at once). Each row is computed as it would be alone (its own iteration,
+    sums along its own row), so every fit is the scalar
     :func:`evidence.stats.rma.rma` of that row.
     """
     out: list[list[tuple[object, Fit]] | None] = [None] * len(problems)
-    batches: dict[tuple, list[tuple[int, list, np.ndarray, np.ndarray]]] = {}
+    rows: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
+    wanted: list[tuple[int, tuple, int, list]] = []  # (problem, its choice, its first row, its labels)
     for n, (yi, vi, labels, method, test, level) in enumerate(problems):
         y, v = _arrays(yi, vi)
         labels = list(labels)
@@ -56,19 +57,14 @@ def leave_one_out_many(problems) -> list[list[tuple[object, Fit]]]:
         check_choice("method", method, METHODS)
         check_choice("test", test, TESTS)
         check_level(level)
-        if method not in rowwise.METHODS or y.size < 3:
-            out[n] = [(label, rma(y[keep], v[keep], method=method, test=test, level=level))
-                      for label, keep in zip(labels, _without_each(y.size))]
-            continue
-        y, v = effect_vectors(y, v)  # what each scalar fit would check
-        batches.setdefault((y.size, method, test, level), []).append((n, labels, y, v))
-    for (k, method, test, level), members in batches.items():
-        masks = _without_each(k)
-        ys = np.stack([y[m] for _, _, y, _ in members for m in masks])
-        vs = np.stack([v[m] for _, _, _, v in members for m in masks])
-        fits = rowwise.rma_rows(ys, vs, method, test, level)
-        for j, (n, labels, _, _) in enumerate(members):
-            out[n] = list(zip(labels, fits[j * k:(j + 1) * k]))
+        y, v = effect_vectors(y, v)  # the study's row, as the caller numbers it, in a message
+        choice = (method, test, level)
+        mine = rows.setdefault(choice, [])
+        wanted.append((n, choice, len(mine), labels))
+        mine.extend((y[keep], v[keep]) for keep in _without_each(y.size))
+    fits = {choice: rowwise.rma_checked(these, *choice) for choice, these in rows.items()}
+    for n, choice, first, labels in wanted:
+        out[n] = list(zip(labels, fits[choice][first:first + len(labels)]))
     return out
 
 

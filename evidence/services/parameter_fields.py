@@ -22,11 +22,11 @@ BINARY = ("RR", "OR", "RD")
 SMALL_STUDY_MIN_K = 10
 
 
-def describe(g: Group, fit: pooled.PooledFit, vocab: Vocabulary, method: str, test: str,
-              baseline_risk: float | None, rho: float, leave_one_out: list | None, pooled_risk) -> dict:
-    """The parameter's exported fields from its fit, its leave-one-out fits (None: no sensitivity) and the
-    control risk pooled from its control arms (``units.control_risk``; None where :func:`needs_control_risk`
-    is false)."""
+def describe(g: Group, fit: pooled.PooledFit, vocab: Vocabulary, test: str, baseline_risk: float | None,
+             rho: float, sensitivity: tuple[list, dict] | None, pooled_risk) -> dict:
+    """The parameter's exported fields from its fit, its sensitivity fits (None: no sensitivity; else its
+    leave-one-out fits and the fits of :func:`refits` by label) and the control risk pooled from its control
+    arms (``units.control_risk``; None where :func:`needs_control_risk` is false)."""
     key, rows = g.key, g.rows
     outcome = vocab.get("outcomes", key.outcome)
     firsts = list({r.study: r for r in reversed(rows)}.values())[::-1]  # each study's first row
@@ -85,8 +85,8 @@ def describe(g: Group, fit: pooled.PooledFit, vocab: Vocabulary, method: str, te
     out.update(_natural(key.measure, fit))
     out.update(_risks(key.measure, rows, fit, baseline_risk, pooled_risk))
     out.update(_conversions(key.measure, fit, outcome.desirable if outcome else None))
-    if leave_one_out is not None:
-        out["sensitivity"] = _sensitivity(rows, fit, method, test, rho, leave_one_out)
+    if sensitivity is not None:
+        out["sensitivity"] = _sensitivity(fit, rho, *sensitivity)
     return out
 
 
@@ -204,30 +204,34 @@ def _risks(measure: str, rows: list[Row], fit, baseline_risk: float | None, pool
     return out
 
 
-def _sensitivity(rows: list[Row], fit: pooled.PooledFit, method: str, test: str, rho: float,
-                 leave_one_out: list) -> dict:
-    """Leave one study out (fitted by :func:`pool_many`), randomised trials only, and other rho for che-rve."""
+def refits(rows: list[Row], fit: pooled.PooledFit, rho: float) -> list[tuple]:
+    """The fits the sensitivity analyses need besides leave-one-out, as ``(label, rows, rho)``: the
+    randomised trials only (``"rct_only"``, where some rows are and some are not) and, for che-rve, each other
+    rho of :data:`RHO_SENSITIVITY` (labelled by it) where rho changes the fit (:func:`pooled.depends_on_rho`;
+    where it does not, refitting would give exactly this fit)."""
+    wanted = []
+    mask = [r.design in ("rct", "cluster-rct") for r in rows]
+    if any(mask) and not all(mask):
+        wanted.append(("rct_only", [r for r, m in zip(rows, mask) if m], rho))
+    if fit.model == "che-rve" and pooled.depends_on_rho([r.study for r in rows], [r.sample for r in rows]):
+        wanted.extend((other, rows, other) for other in RHO_SENSITIVITY if other != rho)
+    return wanted
+
+
+def _sensitivity(fit: pooled.PooledFit, rho: float, leave_one_out: list, refitted: dict) -> dict:
+    """Leave one study out, randomised trials only, and other rho for che-rve (``refitted``: the fits of
+    :func:`refits` by label)."""
     out: dict = {"leave_one_out": [{"omitted": label, "estimate": f.estimate, "ci_low": f.ci_lb,
                                     "ci_high": f.ci_ub, "tau2": f.tau2, "i2": f.I2} for label, f in leave_one_out],
                  "rct_only": None, "rho": []}
-    mask = [r.design in ("rct", "cluster-rct") for r in rows]
-    if any(mask) and not all(mask):
-        chosen = [r for r, m in zip(rows, mask) if m]
-        f = _refit(chosen, method, test, rho)
+    if (f := refitted.get("rct_only")) is not None:
         out["rct_only"] = {"k": f.k, "k_effects": f.k_effects, "model": f.model, "estimate": f.estimate,
                            "ci_low": f.ci_lb, "ci_high": f.ci_ub, "tau2": f.tau2, "i2": f.I2}
     if fit.model == "che-rve":
-        # Refitting at another rho gives exactly this fit when rho scales no covariance (pooled.depends_on_rho).
-        same = not pooled.depends_on_rho([r.study for r in rows], [r.sample for r in rows])
         for other in RHO_SENSITIVITY:
             if other == rho:
                 continue
-            f = fit if same else _refit(rows, method, test, other)
+            f = refitted.get(other, fit)
             out["rho"].append({"rho": other, "estimate": f.estimate, "se": f.se, "ci_low": f.ci_lb,
                                "ci_high": f.ci_ub, "df": f.df, "tau2": f.tau2, "omega2": f.omega2})
     return out
-
-
-def _refit(rows: list[Row], method: str, test: str, rho: float) -> pooled.PooledFit:
-    return pooled.fit([r.yi for r in rows], [r.vi for r in rows], [r.study for r in rows],
-                      [r.sample for r in rows], method=method, test=test, level=LEVEL, rho=rho)

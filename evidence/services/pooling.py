@@ -16,7 +16,7 @@ from ..stats import pooled, rowwise, sensitivity, units
 from ..stats.pooled import DEFAULT_RHO
 from .groups import Group, Key, Row, group
 from .packed import PackedResults, pack
-from .parameter_fields import DEFAULT_METHOD, DEFAULT_TEST, LEVEL, control_arms, describe, needs_control_risk
+from .parameter_fields import DEFAULT_METHOD, DEFAULT_TEST, LEVEL, control_arms, describe, needs_control_risk, refits
 
 __all__ = ["DEFAULT_METHOD", "DEFAULT_RHO", "DEFAULT_TEST", "LEVEL", "Group", "Key", "Row", "group", "pool",
            "pool_all", "pool_many"]
@@ -118,14 +118,25 @@ def pool_many(groups: list[Group], vocab: Vocabulary, method: str = DEFAULT_METH
     overhead; :func:`evidence.stats.sensitivity.leave_one_out_many` pays it
     once for all analyses of one size. Every result is the one :func:`pool` gives alone.
     """
-    fits = [pooled.fit([r.yi for r in g.rows], [r.vi for r in g.rows], [r.study for r in g.rows],
-                       [r.sample for r in g.rows], method=method, test=test, level=LEVEL, rho=rho) for g in groups]
-    problems = [_leave_one_out_problem(fit, method, test) for fit in fits] if with_sensitivity else []
-    wanted = [p for p in problems if p is not None]
-    found = iter(sensitivity.leave_one_out_many(wanted))
-    loo = [next(found) if p is not None else [] for p in problems] or [None] * len(groups)
-    return [describe(g, fit, vocab, method, test, baseline_risk, rho, omitted, risk)
-            for g, fit, omitted, risk in zip(groups, fits, loo, _control_risks(groups, baseline_risk))]
+    fits = pooled.fit_many([_problem(g.rows, rho) for g in groups], method, test, LEVEL)
+    if not with_sensitivity:
+        return [describe(g, fit, vocab, test, baseline_risk, rho, None, risk)
+                for g, fit, risk in zip(groups, fits, _control_risks(groups, baseline_risk))]
+    problems = [_leave_one_out_problem(fit, method, test) for fit in fits]
+    found = iter(sensitivity.leave_one_out_many([p for p in problems if p is not None]))
+    loo = [next(found) if p is not None else [] for p in problems]
+    wanted = [refits(g.rows, fit, rho) for g, fit in zip(groups, fits)]
+    refitted = iter(pooled.fit_many([_problem(rows, r) for each in wanted for _, rows, r in each], method, test,
+                                    LEVEL))
+    labelled = [{label: next(refitted) for label, _, _ in each} for each in wanted]
+    return [describe(g, fit, vocab, test, baseline_risk, rho, (omitted, by_label), risk)
+            for g, fit, omitted, by_label, risk in zip(groups, fits, loo, labelled,
+                                                       _control_risks(groups, baseline_risk))]
+
+
+def _problem(rows: list[Row], rho: float) -> tuple:
+    """The arguments of :func:`pooled.fit_many` for pooling ``rows``."""
+    return [r.yi for r in rows], [r.vi for r in rows], [r.study for r in rows], [r.sample for r in rows], rho
 
 
 def _control_risks(groups: list[Group], baseline_risk: float | None) -> list:

@@ -8,5 +8,5 @@ re-exported here, because ``escalc`` and ``rma`` are both module and function
 names.
 """
 
-__all__ = ["che", "conversions", "dependent", "escalc", "metareg", "multilevel", "regtest", "rma",
-           "robust", "rootfind", "sensitivity", "strength", "tau2", "units"]
+__all__ = ["che", "conversions", "dependent", "escalc", "likelihood", "metareg", "multilevel", "regtest", "rma",
+           "robust", "rootfind", "sensitivity", "stacked", "strength", "tau2", "units"]

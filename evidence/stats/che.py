@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .dependent import DEFAULT_RHO, check_rho, group_rows, vcalc_blocks
-from .multilevel import METHODS, MultilevelFit, rma_mv
+from .multilevel import METHODS, MultilevelFit, rma_mv_many
 from .robust import robust
 from .validation import check_choice, check_level, effect_vectors
 
@@ -63,19 +63,32 @@ def che_rve(yi, vi, cluster, subgroup=None, rho: float = DEFAULT_RHO, method: st
     missing cluster or subgroup, lengths that differ, rho outside [0, 1),
     an unknown method, a level outside (0, 1), or fewer than 2 clusters.
     """
+    return che_rve_many([(yi, vi, cluster, subgroup, rho)], method, level)[0]
+
+
+def che_rve_many(problems: list[tuple], method: str = "REML", level: float = 0.95) -> list[CheFit]:
+    """``[che_rve(yi, vi, cluster, subgroup, rho, method, level) for yi, vi, cluster, subgroup, rho in
+    problems]``, the models fitted together (:func:`.multilevel.rma_mv_many`)."""
     check_choice("method", method, METHODS)
     level = check_level(level)
-    rho = check_rho(rho)
-    y, v = effect_vectors(yi, vi)
-    groups = group_rows(cluster, y.size)
-    if groups.k < 2:
-        raise ValueError(f"CHE-RVE needs at least 2 clusters (studies), got {groups.k}")
-    fit = rma_mv(y, vcalc_blocks(v, cluster, rho, subgroup), cluster, method=method, level=level)
+    models = []
+    for yi, vi, cluster, subgroup, rho in problems:
+        rho = check_rho(rho)
+        y, v = effect_vectors(yi, vi)
+        groups = group_rows(cluster, y.size)
+        if groups.k < 2:
+            raise ValueError(f"CHE-RVE needs at least 2 clusters (studies), got {groups.k}")
+        models.append((y, vcalc_blocks(v, cluster, rho, subgroup), cluster))
+    fits = rma_mv_many(models, method=method, level=level)
+    return [_with_robust(fit, level, rho) for fit, (*_, rho) in zip(fits, problems)]
+
+
+def _with_robust(fit: MultilevelFit, level: float, rho: float) -> CheFit:
     rob = robust(fit, level=level)
     notes = fit.notes
     if rob.se <= 1e-10 * fit.se:
         notes += ("robust SE is numerically 0 (every residual is about 0, e.g. identical "
                   "estimates): t and p are not meaningful",)
-    return CheFit("che-rve", method, level, rho, fit.k, fit.k_effects, rob.estimate, rob.se,
+    return CheFit("che-rve", fit.method, level, float(rho), fit.k, fit.k_effects, rob.estimate, rob.se,
                   rob.ci_lb, rob.ci_ub, rob.stat, rob.pval, rob.df, fit.tau2, fit.omega2,
                   rob.pi_lb, rob.pi_ub, fit.se, fit.QE, fit.QEp, fit.weights, fit.converged, notes, fit)

@@ -10,7 +10,7 @@ M_j = V_j + tau2·J + omega2·I (Konstantopoulos 2011, Res. Synth. Methods
 Formulas follow metafor 3.8-1 ``R/rma.mv.r`` and ``R/misc.func.hidden.r``
 (``.ll.rma.mv``): the ML log-likelihood −½k·log 2π − ½log|M| − ½RSS and the
 REML one −½(k−1)·log 2π + ½log|X'X| − ½log|M| − ½log|X'M⁻¹X| − ½RSS with
-RSS = (y − mu)'M⁻¹(y − mu). metafor maximises them with nlminb over
+RSS = (y − mu)'M⁻¹(y − mu) (:mod:`.likelihood`). metafor maximises them with nlminb over
 log(sigma2); here projected Newton steps on (tau2, omega2) ≥ 0 (observed
 information; Fisher scoring where that is not positive definite; Harville
 1977, JASA 72:320-338), exploiting the block structure, run to the optimum
@@ -19,153 +19,22 @@ itself (see :func:`rma_mv`).
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
 
-from .clusters import Blocks, direct_terms, eigen_terms
-from .dependent import group_rows
+from .clusters import Blocks
+from .dependent import Clusters, group_rows
+from .likelihood import MAXITER, maximise
+from .stacked import maximise_many
 from .validation import check_choice, check_level
 
 METHODS = ("REML", "ML")
-MAXITER = 500
-TOL = 1e-12  # relative change of (tau2, omega2) at which scoring stops
 SINGLETON_NOTE = ("every cluster has one effect: tau2 and omega2 are not separately "
                   "identifiable; their sum is estimated and split equally (metafor's "
                   "symmetric start gives the same split)")
-
-
-@dataclass(frozen=True)
-class State:
-    """Everything at one (tau2, omega2): estimate, log-likelihood, score, information."""
-
-    mu: float
-    S: float  # 1'M⁻¹1
-    ll: float
-    score: np.ndarray
-    info: np.ndarray  # expected information
-    observed: np.ndarray  # observed information (minus the Hessian)
-    rows_w: Callable[[], np.ndarray] = field(repr=False, compare=False)
-
-    @functools.cached_property
-    def w(self) -> np.ndarray:
-        """M⁻¹1 per row (data order); computed when asked (of the final state only, in a fit)."""
-        return self.rows_w()
-
-
-def evaluate(b: Blocks, tau2: float, omega2: float, reml: bool) -> State | None:
-    """Log-likelihood, score, expected and observed information of (tau2, omega2)
-    (Harville 1977: ∂ℓ/∂θ_r = −½tr(P D_r) + ½r'D_r r with r = Py,
-    I_rs = ½tr(P D_r P D_s), observed r'D_r P D_s r − I_rs; ML (profiled over
-    mu) with M⁻¹ in place of P in the traces, r = M⁻¹(y − mu) and the same
-    observed term, since ∂r/∂θ_s = −P D_s r in both; D_tau = blockdiag(J),
-    D_omega = I).
-
-    The per-cluster terms come from :class:`.clusters.Eigenbasis` where the blocks are positive definite, else
-    from M⁻¹ itself (:func:`.clusters.direct_terms`); the two agree to rounding."""
-    terms = eigen_terms(b.eigen, tau2, omega2) if b.eigen is not None else direct_terms(b, tau2, omega2)
-    if terms is None:
-        return None
-    mu, S, logdet, a, (ww, trm, fro, wmw, c, rr, wr, rmr, er), rows_w = terms
-    sums = np.array((a, a * a, a ** 3, ww, a * ww, trm, fro, wmw, c * c, rr,
-                     c * c * a, c * a, c * wr, wr, rmr, er)).sum(axis=1).tolist()
-    sa, sa2, sa3, sww, saww, strm, sfro, swmw, q_t, q_o, cca, ca, cwr, swr, rmr, rss = sums
-    if reml:
-        ll = (-0.5 * (b.k - 1) * math.log(2 * math.pi) + 0.5 * math.log(b.k)
-              - 0.5 * logdet - 0.5 * math.log(S) - 0.5 * rss)
-        score = 0.5 * np.array([-(sa - sa2 / S) + q_t, -(strm - sww / S) + q_o])
-        i_tt = sa2 - 2 * sa3 / S + sa2 ** 2 / S ** 2
-        i_to = sww - 2 * saww / S + sa2 * sww / S ** 2
-        i_oo = sfro - 2 * swmw / S + sww ** 2 / S ** 2
-    else:
-        ll = -0.5 * b.k * math.log(2 * math.pi) - 0.5 * logdet - 0.5 * rss
-        score = 0.5 * np.array([-sa + q_t, -strm + q_o])
-        i_tt, i_to, i_oo = sa2, sww, sfro
-    info = 0.5 * np.array([[i_tt, i_to], [i_to, i_oo]])
-    # r'D_r P D_s r, P = M⁻¹ − ww'/S
-    q_tt, q_to, q_oo = cca - ca * ca / S, cwr - ca * swr / S, rmr - swr * swr / S
-    observed = np.array([[q_tt, q_to], [q_to, q_oo]]) - info
-    return State(mu, S, ll, score, info, observed, rows_w)
-
-
-def _start(b: Blocks) -> float:
-    """metafor's start: total = max(0.002, var(y − mu_FE) − 1/mean(1/diag V)),
-    half of it for each component (``R/rma.mv.r``); mu_FE the GLS mean under V alone."""
-    v_diag = np.empty(b.k)
-    for _, idx, vs, _ in b.groups:
-        v_diag[idx] = np.diagonal(vs, axis1=1, axis2=2)
-    sums = b.sampling
-    mu = float(sums.y.sum()) / float(sums.ones.sum())
-    resid = b.y - mu
-    var = float(np.var(resid, ddof=1)) if b.k > 1 else 0.0
-    return max(0.002, var - 1 / float(np.mean(1 / v_diag)))
-
-
-def _cholesky_ok(a11: float, a12: float, a22: float) -> bool:
-    """Whether [[a11, a12], [a12, a22]] is positive definite, by the steps of LAPACK's Cholesky (dpotrf)."""
-    if not a11 > 0:
-        return False
-    l21 = a12 / math.sqrt(a11)
-    return a22 - l21 * l21 > 0
-
-
-def _direction(state: State, theta: np.ndarray, tied: bool) -> np.ndarray:
-    """Newton step with the observed information where it is positive definite
-    (quadratic convergence near the optimum), else the Fisher-scoring step.
-
-    Two unknowns: the 2×2 algebra is written out (numpy's linear algebra costs
-    more per call than this whole step)."""
-    g0, g1 = state.score.tolist()
-    if tied:
-        curv = state.observed.sum()
-        return np.full(2, (g0 + g1) / (curv if curv > 0 else state.info.sum()))
-    free0 = not (theta[0] <= 0 and g0 <= 0)
-    free1 = not (theta[1] <= 0 and g1 <= 0)
-    if not (free0 or free1):
-        return np.zeros(2)
-    for matrix in (state.observed, state.info):
-        (a11, a12), (_, a22) = matrix.tolist()
-        if free0 and free1:
-            if _cholesky_ok(a11, a12, a22):
-                det = a11 * a22 - a12 * a12
-                return np.array([(a22 * g0 - a12 * g1) / det, (a11 * g1 - a12 * g0) / det])
-        elif free0 and a11 > 0:
-            return np.array([g0 / a11, 0.0])
-        elif free1 and a22 > 0:
-            return np.array([0.0, g1 / a22])
-    tiny = np.finfo(float).tiny
-    i11, i22 = state.info[0, 0], state.info[1, 1]
-    return np.array([g0 / max(i11, tiny) if free0 else 0.0, g1 / max(i22, tiny) if free1 else 0.0])
-
-
-def maximise(b: Blocks, reml: bool, tied: bool) -> tuple[np.ndarray, State, bool, int]:
-    """Projected Newton / Fisher scoring with step halving on (tau2, omega2) ≥ 0.
-
-    A component at 0 whose score is ≤ 0 stays there (the Kuhn-Tucker
-    condition of a boundary maximum); ``tied`` fits one variance (tau2 =
-    omega2, used when every cluster has one effect and only the sum counts).
-    """
-    theta = np.full(2, _start(b) / 2)
-    state = evaluate(b, *theta, reml)
-    for it in range(1, MAXITER + 1):
-        step = _direction(state, theta, tied)
-        new, new_state = theta, state
-        for _ in range(60):
-            cand = np.maximum(theta + step, 0.0)
-            cand_state = evaluate(b, *cand, reml)
-            if cand_state is not None and cand_state.ll >= state.ll - 1e-12 * abs(state.ll):
-                new, new_state = cand, cand_state
-                break
-            step = step / 2
-        change = np.abs(new - theta).max()
-        theta, state = new, new_state
-        if change <= TOL * max(1e-8, theta.max()):
-            return theta, state, True, it
-    return theta, state, False, MAXITER
 
 
 @dataclass(frozen=True)
@@ -269,8 +138,26 @@ def rma_mv(yi, V_or_blocks, cluster, method: str = "REML", level: float = 0.95) 
     boundary we report exactly 0 and metafor a tiny positive number (its
     log parameterisation cannot reach 0).
     """
+    return rma_mv_many([(yi, V_or_blocks, cluster)], method, level)[0]
+
+
+def rma_mv_many(problems: list[tuple], method: str = "REML", level: float = 0.95) -> list[MultilevelFit]:
+    """``[rma_mv(yi, V_or_blocks, cluster, method, level) for yi, V_or_blocks, cluster in problems]``, the
+    likelihood maximised for all of them together (:func:`.stacked.maximise_many`); each fit is the one it
+    would be alone."""
     check_choice("method", method, METHODS)
     check_level(level)
+    prepared = [_prepare(*problem) for problem in problems]
+    reml = method == "REML"
+    with_basis = [i for i, (b, _) in enumerate(prepared) if b.eigen is not None]
+    found = dict(zip(with_basis, maximise_many([prepared[i][0] for i in with_basis], reml,
+                                               [prepared[i][1].k == prepared[i][0].k for i in with_basis])))
+    return [_finish(b, groups, method, level, found.get(i) or maximise(b, reml, groups.k == b.k))
+            for i, (b, groups) in enumerate(prepared)]
+
+
+def _prepare(yi, V_or_blocks, cluster) -> tuple[Blocks, Clusters]:
+    """The checked data of one fit, stacked by cluster size."""
     y = np.asarray(yi, dtype=float).reshape(-1)
     if not np.all(np.isfinite(y)):
         raise ValueError("yi contains a non-finite value (NaN or inf)")
@@ -281,11 +168,15 @@ def rma_mv(yi, V_or_blocks, cluster, method: str = "REML", level: float = 0.95) 
     b = Blocks(y, blocks, groups.rows)
     if not all(_valid(vs) for _, _, vs, _ in b.groups):  # checked on the blocks as stacked for the fit
         _name_invalid(blocks, groups)
+    return b, groups
+
+
+def _finish(b: Blocks, groups: Clusters, method: str, level: float, maximised: tuple) -> MultilevelFit:
+    theta, state, converged, iterations = maximised
     notes: list[str] = []
-    tied = groups.k == y.size
+    tied = groups.k == b.k
     if tied:
         notes.append(SINGLETON_NOTE)
-    theta, state, converged, iterations = maximise(b, method == "REML", tied)
     if not converged:
         notes.append(f"the likelihood maximisation did not converge in {MAXITER} iterations; last values reported")
     for name, value in zip(("tau2", "omega2"), theta):
@@ -298,6 +189,5 @@ def rma_mv(yi, V_or_blocks, cluster, method: str = "REML", level: float = 0.95) 
     weights = tuple(float(x) for x in 100 * state.w / state.w.sum())
     return MultilevelFit(method, float(level), state.mu, se, z, float(2 * special.ndtr(-abs(z))),
                          state.mu - crit * se, state.mu + crit * se, float(theta[0]), float(theta[1]),
-                         groups.k, y.size, qe, qep, state.ll, converged, weights, tuple(notes),
+                         groups.k, b.k, qe, qep, state.ll, converged, weights, tuple(notes),
                          iterations, groups.ids, b)
-

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import dependent
-from .che import che_rve
+from .che import CheFit, che_rve_many
 from .clusters import SamplingSums
 from .dependent import DEFAULT_RHO
 from .rma import rma
@@ -91,21 +91,39 @@ def _clusters(study) -> tuple[list, list[int]]:
 def fit(yi, vi, study, sample=None, method: str = "REML", test: str = "z", level: float = 0.95,
         rho: float = DEFAULT_RHO) -> PooledFit:
     """Pool the rows of one parameter by the rule above; ``study`` and ``sample`` label each row."""
-    y = np.asarray(yi, dtype=float).reshape(-1)
-    v = np.asarray(vi, dtype=float).reshape(-1)
-    study = list(study)
-    sample = list(sample) if sample is not None else ["main"] * len(study)
-    if not (len(study) == len(sample) == y.size == v.size):
-        raise ValueError("yi, vi, study and sample must have the same length")
-    names, index = _clusters(study)
-    if len(names) == y.size:
-        return _independent(y, v, names, method, test, level)
-    if not 0 <= rho < 1:
-        raise ValueError(f"rho must be at least 0 and below 1, got {rho!r}")
-    subgroup = [f"{s}\x1f{g}" for s, g in zip(study, sample)]
-    if len(names) == 1:
-        return _one_study(y, v, names, subgroup, method, test, level, rho)
-    return _che(y, v, study, names, index, subgroup, method, level, rho)
+    return fit_many([(yi, vi, study, sample, rho)], method, test, level)[0]
+
+
+def fit_many(problems: list[tuple], method: str = "REML", test: str = "z", level: float = 0.95) -> list[PooledFit]:
+    """``[fit(yi, vi, study, sample, method, test, level, rho) for yi, vi, study, sample, rho in problems]``,
+    the CHE models fitted together (:func:`.che.che_rve_many`); each fit is the one it would be alone."""
+    out: list = [None] * len(problems)
+    dependent = []
+    for i, (yi, vi, study, sample, rho) in enumerate(problems):
+        y = np.asarray(yi, dtype=float).reshape(-1)
+        v = np.asarray(vi, dtype=float).reshape(-1)
+        study = list(study)
+        sample = list(sample) if sample is not None else ["main"] * len(study)
+        if not (len(study) == len(sample) == y.size == v.size):
+            raise ValueError("yi, vi, study and sample must have the same length")
+        names, index = _clusters(study)
+        if len(names) == y.size:
+            out[i] = _independent(y, v, names, method, test, level)
+            continue
+        if not 0 <= rho < 1:
+            raise ValueError(f"rho must be at least 0 and below 1, got {rho!r}")
+        subgroup = [f"{s}\x1f{g}" for s, g in zip(study, sample)]
+        if len(names) == 1:
+            out[i] = _one_study(y, v, names, subgroup, method, test, level, rho)
+        else:
+            dependent.append((i, y, v, study, names, index, subgroup, rho))
+    if dependent:
+        method_used, notes = _che_method(method)
+        fits = che_rve_many([(y, v, study, subgroup, rho) for _, y, v, study, _, _, subgroup, rho in dependent],
+                            method=method_used, level=level)
+        for (i, _, v, _, names, index, _, rho), f in zip(dependent, fits):
+            out[i] = _che(f, v.size, names, index, method, notes, level, rho)
+    return out
 
 
 def depends_on_rho(study, sample=None) -> bool:
@@ -143,13 +161,14 @@ def _one_study(y, v, names, subgroup, method, test, level, rho) -> PooledFit:
                      f.pi_lb, f.pi_ub, share, studies, f.converged, (*f.notes, note))
 
 
-def _che(y, v, study, names, index, subgroup, method, level, rho) -> PooledFit:
-    notes = []
-    method_used = method
-    if method not in CHE_METHODS:
-        method_used = "REML"
-        notes.append(f"{method} is not available for the CHE model (rma.mv fits REML or ML); used REML")
-    f = che_rve(y, v, study, subgroup=subgroup, rho=rho, method=method_used, level=level)
+def _che_method(method: str) -> tuple[str, tuple[str, ...]]:
+    """The method a CHE model is fitted with (rma.mv fits REML or ML) and the note when it is not ``method``."""
+    if method in CHE_METHODS:
+        return method, ()
+    return "REML", (f"{method} is not available for the CHE model (rma.mv fits REML or ML); used REML",)
+
+
+def _che(f: CheFit, k_effects: int, names, index, method, notes, level, rho) -> PooledFit:
     # Each study's aggregate (metafor aggregate.escalc: 1'W_j y_j/1'W_j 1 and 1/1'W_j 1, W_j = V_j⁻¹, as
     # :func:`dependent.aggregate`) and the I² from the sums of V_j⁻¹ the fit has already (same V, same studies).
     sampling = f.model_fit.data.sampling
@@ -159,8 +178,8 @@ def _che(y, v, study, names, index, subgroup, method, level, rho) -> PooledFit:
     np.add.at(share, index, np.asarray(f.weights, dtype=float))
     studies = tuple(StudyEffect(s, float(a), float(b), int(c), float(w))
                     for s, a, b, c, w in zip(names, agg_yi, agg_vi, counts, share))
-    i2 = multilevel_i2(sampling, v.size, f.tau2 + f.omega2)
-    return PooledFit("che-rve", method, method_used, "cr2", level, f.k, f.k_effects, rho, f.estimate, f.se,
+    i2 = multilevel_i2(sampling, k_effects, f.tau2 + f.omega2)
+    return PooledFit("che-rve", method, f.method, "cr2", level, f.k, f.k_effects, rho, f.estimate, f.se,
                      f.ci_lb, f.ci_ub, f.stat, f.pval, f.df, f.tau2, f.omega2, None, i2, None, f.QE, f.QEp,
                      f.pi_lb, f.pi_ub, tuple(float(w) for w in f.weights), studies, f.converged,
                      (*f.notes, *notes))

@@ -9,7 +9,8 @@ import pytest
 
 from evidence.stats.che import che_rve
 from evidence.stats.dependent import aggregate, group_rows, vcalc, vcalc_blocks
-from evidence.stats.multilevel import evaluate, rma_mv
+from evidence.stats.likelihood import evaluate
+from evidence.stats.multilevel import rma_mv
 from evidence.stats.regtest import regtest
 from evidence.stats.rma import rma
 from evidence.stats.robust import robust

@@ -29,7 +29,8 @@ from . import dependent
 from .che import CheFit, che_rve_many
 from .clusters import SamplingSums
 from .dependent import DEFAULT_RHO
-from .rma import rma
+from .rma import Fit, rma
+from .rowwise import rma_many
 
 #: Other within-study correlations each che-rve parameter is also fitted with (stored as a sensitivity analysis).
 RHO_SENSITIVITY = (0.5, 0.95)
@@ -96,9 +97,10 @@ def fit(yi, vi, study, sample=None, method: str = "REML", test: str = "z", level
 
 def fit_many(problems: list[tuple], method: str = "REML", test: str = "z", level: float = 0.95) -> list[PooledFit]:
     """``[fit(yi, vi, study, sample, method, test, level, rho) for yi, vi, study, sample, rho in problems]``,
-    the CHE models fitted together (:func:`.che.che_rve_many`); each fit is the one it would be alone."""
+    the ``rma`` models of one size fitted together (:func:`.rowwise.rma_many`) and the CHE models together
+    (:func:`.che.che_rve_many`); each fit is the one it would be alone."""
     out: list = [None] * len(problems)
-    dependent = []
+    independent, dependent = [], []
     for i, (yi, vi, study, sample, rho) in enumerate(problems):
         y = np.asarray(yi, dtype=float).reshape(-1)
         v = np.asarray(vi, dtype=float).reshape(-1)
@@ -108,7 +110,7 @@ def fit_many(problems: list[tuple], method: str = "REML", test: str = "z", level
             raise ValueError("yi, vi, study and sample must have the same length")
         names, index = _clusters(study)
         if len(names) == y.size:
-            out[i] = _independent(y, v, names, method, test, level)
+            independent.append((i, y, v, names))
             continue
         if not 0 <= rho < 1:
             raise ValueError(f"rho must be at least 0 and below 1, got {rho!r}")
@@ -117,6 +119,9 @@ def fit_many(problems: list[tuple], method: str = "REML", test: str = "z", level
             out[i] = _one_study(y, v, names, subgroup, method, test, level, rho)
         else:
             dependent.append((i, y, v, study, names, index, subgroup, rho))
+    for (i, y, v, names), f in zip(independent, rma_many([(y, v) for _, y, v, _ in independent], method, test,
+                                                         level)):
+        out[i] = _independent(f, y, v, names, level)
     if dependent:
         method_used, notes = _che_method(method)
         fits = che_rve_many([(y, v, study, subgroup, rho) for _, y, v, study, _, _, subgroup, rho in dependent],
@@ -141,8 +146,7 @@ def depends_on_rho(study, sample=None) -> bool:
     return len(set(pairs)) < len(pairs)
 
 
-def _independent(y, v, names, method, test, level) -> PooledFit:
-    f = rma(y, v, method=method, test=test, level=level)
+def _independent(f: Fit, y, v, names, level) -> PooledFit:
     studies = tuple(StudyEffect(s, float(a), float(b), 1, w) for s, a, b, w in zip(names, y, v, f.weights))
     return PooledFit("rma", f.method, f.method_used, f.test_used, level, f.k, f.k, None, f.estimate, f.se,
                      f.ci_lb, f.ci_ub, f.stat, f.pval, f.df, f.tau2, None, f.se_tau2, f.I2, f.H2, f.QE, f.QEp,

@@ -178,7 +178,8 @@ def rma_rows(y: np.ndarray, v: np.ndarray, method: str, test: str, level: float)
         pval[~flat] = 2 * special.stdtr(df, -np.abs(stat[~flat]))
     w0 = 1 / v  # QE, I² and H² as rma's _heterogeneity (the equal-effects weights)
     s0 = w0.sum(axis=1)
-    qe = np.maximum(0.0, np.sum(w0 * (y - (np.sum(w0 * y, axis=1) / s0)[:, None]) ** 2, axis=1))
+    r0 = y - (np.sum(w0 * y, axis=1) / s0)[:, None]
+    qe = np.maximum(0.0, np.sum(w0 * r0 * r0, axis=1))  # multiplied in the order of InterceptProjection.rss
     qep = special.chdtrc(k - 1, qe)
     vt = (k - 1) / np.sum(w0 * _others(w0) / s0[:, None], axis=1)
     half = crit * np.sqrt(var_mu + tau2)

@@ -178,10 +178,9 @@ def _che(f: CheFit, k_effects: int, names, index, method, notes, level, rho) -> 
     sampling = f.model_fit.data.sampling
     agg_yi, agg_vi = sampling.y / sampling.ones, 1 / sampling.ones
     counts = np.bincount(index, minlength=len(names))
-    share = np.zeros(len(names))
-    np.add.at(share, index, np.asarray(f.weights, dtype=float))
-    studies = tuple(StudyEffect(s, float(a), float(b), int(c), float(w))
-                    for s, a, b, c, w in zip(names, agg_yi, agg_vi, counts, share))
+    share = np.bincount(index, weights=f.weights, minlength=len(names))  # added in row order, as np.add.at adds
+    studies = tuple(StudyEffect(s, a, b, c, w) for s, a, b, c, w in zip(names, agg_yi.tolist(), agg_vi.tolist(),
+                                                                          counts.tolist(), share.tolist()))
     i2 = multilevel_i2(sampling, k_effects, f.tau2 + f.omega2)
     return PooledFit("che-rve", method, f.method, "cr2", level, f.k, f.k_effects, rho, f.estimate, f.se,
                      f.ci_lb, f.ci_ub, f.stat, f.pval, f.df, f.tau2, f.omega2, None, i2, None, f.QE, f.QEp,

@@ -63,14 +63,15 @@ def group(candidates, vocab: Vocabulary) -> list[Group]:
     repeat the child). A study may give several rows to one parameter
     (dependent effect sizes); :func:`pool` then fits the CHE model.
     """
-    groups: dict[Key, Group] = {}
+    # Keyed by plain tuples (Key's fields in order): a frozen dataclass made and hashed per row and ancestor
+    # cost more than the grouping; the Key and Group of a kept parameter are made once, at the end.
+    rows_of: dict[tuple, list[Row]] = {}
     for intervention, outcome, comparison, followup, measure, row in candidates:
         for tg in (row.target_group, *vocab.ancestors("target_groups", row.target_group)):
-            key = Key(intervention, tg, outcome, comparison, followup, measure)
-            groups.setdefault(key, Group(key)).rows.append(row)
+            rows_of.setdefault((intervention, tg, outcome, comparison, followup, measure), []).append(row)
     kept = []
-    for key, g in groups.items():
-        own = {r.target_group for r in g.rows}
-        if own == {key.target_group} or len(own) > 1:
-            kept.append(g)
+    for fields, rows in rows_of.items():
+        own = {r.target_group for r in rows}
+        if own == {fields[1]} or len(own) > 1:
+            kept.append(Group(Key(*fields), rows))
     return sorted(kept, key=lambda g: g.key.id)

@@ -186,7 +186,7 @@ def _finish(b: Blocks, groups: Clusters, method: str, level: float, maximised: t
     z = state.mu / se
     crit = float(special.ndtri(0.5 + level / 2))
     qe, qep = _qe(b)
-    weights = tuple(float(x) for x in 100 * state.w / state.w.sum())
+    weights = tuple((100 * state.w / state.w.sum()).tolist())
     return MultilevelFit(method, float(level), state.mu, se, z, float(2 * special.ndtr(-abs(z))),
                          state.mu - crit * se, state.mu + crit * se, float(theta[0]), float(theta[1]),
                          groups.k, b.k, qe, qep, state.ll, converged, weights, tuple(notes),

@@ -184,7 +184,7 @@ def _che(f: CheFit, k_effects: int, names, index, method, notes, level, rho) -> 
     i2 = multilevel_i2(sampling, k_effects, f.tau2 + f.omega2)
     return PooledFit("che-rve", method, f.method, "cr2", level, f.k, f.k_effects, rho, f.estimate, f.se,
                      f.ci_lb, f.ci_ub, f.stat, f.pval, f.df, f.tau2, f.omega2, None, i2, None, f.QE, f.QEp,
-                     f.pi_lb, f.pi_ub, tuple(float(w) for w in f.weights), studies, f.converged,
+                     f.pi_lb, f.pi_ub, f.weights, studies, f.converged,
                      (*f.notes, *notes))
 
 

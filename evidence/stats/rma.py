@@ -161,7 +161,7 @@ def rma_from_estimate(y: np.ndarray, v: np.ndarray, est: Tau2Estimate, method: s
     if method_used != "EE":
         half = crit * math.sqrt(var_mu + tau2)
         pi_lb, pi_ub = mu - half, mu + half
-    weights = tuple(float(x) for x in 100 * w / sw)
+    weights = tuple((100 * w / sw).tolist())
     return Fit(method, test, level, k, mu, se, mu - crit * se, mu + crit * se, stat, pval,
                tau2, est.se_tau2, i2, h2, qe, qep, pi_lb, pi_ub, df, weights, converged,
                method_used, tuple(notes), test_used)

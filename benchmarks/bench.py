@@ -89,8 +89,9 @@ TARGETS += [
 #: What limits each target, as profiled (docs/benchmarks.md has the profiles, the designs and the figures
 #: before and after); shown in RESULTS.md next to a target that is not met.
 LIMITS = {
-    "build_s": "pooling (che-rve fits: their likelihood in each cluster's eigenbasis, sensitivity refits, "
-               "leave-one-out rma fits) over both cores, then the database writes with the search index's analysis "
+    "build_s": "pooling over both cores (a chunk's fits made together: CHE Newton steps stacked, then each fit's "
+               "CR2; rma and leave-one-out fits of one size row-wise; Egger's tests), then the database writes "
+               "with the search index's analysis "
                "beside them, validation (YAML and the record schema, with the effect sizes computed as records "
                "return), and the index's postings, sorted in one process — "
                "[§1](../docs/benchmarks.md#1-full-build-at-20k--60-s-measured-376-s)",

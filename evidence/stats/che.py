@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .dependent import DEFAULT_RHO, check_rho, group_rows, vcalc_blocks
-from .multilevel import METHODS, MultilevelFit, rma_mv_many
+from .multilevel import METHODS, MultilevelFit, rma_mv_blocks
 from .robust import robust
 from .validation import check_choice, check_level, effect_vectors
 
@@ -68,7 +68,7 @@ def che_rve(yi, vi, cluster, subgroup=None, rho: float = DEFAULT_RHO, method: st
 
 def che_rve_many(problems: list[tuple], method: str = "REML", level: float = 0.95) -> list[CheFit]:
     """``[che_rve(yi, vi, cluster, subgroup, rho, method, level) for yi, vi, cluster, subgroup, rho in
-    problems]``, the models fitted together (:func:`.multilevel.rma_mv_many`)."""
+    problems]``, the models fitted together (:func:`.multilevel.rma_mv_blocks`)."""
     check_choice("method", method, METHODS)
     level = check_level(level)
     models = []
@@ -78,8 +78,8 @@ def che_rve_many(problems: list[tuple], method: str = "REML", level: float = 0.9
         groups = group_rows(cluster, y.size)
         if groups.k < 2:
             raise ValueError(f"CHE-RVE needs at least 2 clusters (studies), got {groups.k}")
-        models.append((y, vcalc_blocks(v, cluster, rho, subgroup), cluster))
-    fits = rma_mv_many(models, method=method, level=level)
+        models.append((y, vcalc_blocks(v, cluster, rho, subgroup, groups), groups))
+    fits = rma_mv_blocks(models, method=method, level=level)
     return [_with_robust(fit, level, rho) for fit, (*_, rho) in zip(fits, problems)]
 
 

@@ -110,13 +110,15 @@ def _codes(sub: list | None) -> np.ndarray | None:
     return np.array([numbers.setdefault(x, len(numbers)) for x in sub], dtype=np.intp)
 
 
-def vcalc_blocks(vi, cluster, rho: float = DEFAULT_RHO, subgroup=None) -> list[np.ndarray]:
+def vcalc_blocks(vi, cluster, rho: float = DEFAULT_RHO, subgroup=None, groups: Clusters | None = None
+                 ) -> list[np.ndarray]:
     """The per-cluster blocks of :func:`vcalc`: one n_j×n_j matrix per cluster,
     clusters in first-appearance order, rows in data order within a cluster
-    (``group_rows(cluster).rows[j]`` gives the row numbers of block j)."""
+    (``group_rows(cluster).rows[j]`` gives the row numbers of block j; pass it as ``groups`` where the
+    caller has it)."""
     v = np.asarray(vi, dtype=float).reshape(-1)
     rho = check_rho(rho)
-    groups = group_rows(cluster, v.size)
+    groups = group_rows(cluster, v.size) if groups is None else groups
     codes = _codes(None if subgroup is None else _labels("subgroup", subgroup, v.size))
     out: list = [None] * groups.k
     for members, idx in by_size(groups.rows):

@@ -147,7 +147,16 @@ def rma_mv_many(problems: list[tuple], method: str = "REML", level: float = 0.95
     would be alone."""
     check_choice("method", method, METHODS)
     check_level(level)
-    prepared = [_prepare(*problem) for problem in problems]
+    return rma_mv_blocks([_checked(*problem) for problem in problems], method, level)
+
+
+def rma_mv_blocks(problems: list[tuple], method: str = "REML", level: float = 0.95) -> list[MultilevelFit]:
+    """:func:`rma_mv_many` of ``(y, blocks, groups)``: finite effects, their covariance blocks (as
+    :func:`dependent.vcalc_blocks` gives them) and ``group_rows(cluster)`` of at least 2 clusters, for a caller
+    that has made them (the blocks are still checked)."""
+    check_choice("method", method, METHODS)
+    check_level(level)
+    prepared = [_stacked(*problem) for problem in problems]
     reml = method == "REML"
     with_basis = [i for i, (b, _) in enumerate(prepared) if b.eigen is not None]
     found = dict(zip(with_basis, maximise_many([prepared[i][0] for i in with_basis], reml,
@@ -156,15 +165,19 @@ def rma_mv_many(problems: list[tuple], method: str = "REML", level: float = 0.95
             for i, (b, groups) in enumerate(prepared)]
 
 
-def _prepare(yi, V_or_blocks, cluster) -> tuple[Blocks, Clusters]:
-    """The checked data of one fit, stacked by cluster size."""
+def _checked(yi, V_or_blocks, cluster) -> tuple[np.ndarray, list[np.ndarray], Clusters]:
+    """One fit's effects, covariance blocks and clusters, checked."""
     y = np.asarray(yi, dtype=float).reshape(-1)
     if not np.all(np.isfinite(y)):
         raise ValueError("yi contains a non-finite value (NaN or inf)")
     groups = group_rows(cluster, y.size)
     if groups.k < 2:
         raise ValueError(f"a multilevel model needs at least 2 clusters, got {groups.k}")
-    blocks = _as_blocks(V_or_blocks, groups, y.size)
+    return y, _as_blocks(V_or_blocks, groups, y.size), groups
+
+
+def _stacked(y: np.ndarray, blocks: list[np.ndarray], groups: Clusters) -> tuple[Blocks, Clusters]:
+    """One fit's blocks stacked by cluster size, each checked."""
     b = Blocks(y, blocks, groups.rows)
     if not all(_valid(vs) for _, _, vs, _ in b.groups):  # checked on the blocks as stacked for the fit
         _name_invalid(blocks, groups)

@@ -123,6 +123,10 @@ def followup(code: str) -> str:
     return FOLLOWUP_LABELS.get(code, {}).get(current_lang(), code)
 
 
+def facet_title(facet: str) -> str:
+    return _label(FACET_TITLES, facet, facet)
+
+
 def facet_value(facet: str, value: str, fallback: str) -> str:
     """How a facet value reads: vocabulary labels come from the index, codes from here."""
     if facet == "design":

@@ -62,12 +62,12 @@ def test_show_all_is_a_link_that_keeps_the_state(app):
     result = SimpleNamespace(facets={"country": _values(15)})
     with app.test_request_context("/search?q=cbt&page=2"):
         (group,) = searchview.facet_groups(result)
-        assert len(group["values"]) == 10 and group["hidden"] == 5
-        assert group["toggle_url"] == "/search?q=cbt&more=country&page=2"
+        assert len(group.values) == 10 and group.hidden == 5
+        assert group.toggle_url == "/search?q=cbt&more=country&page=2"
     with app.test_request_context("/search?q=cbt&more=country"):
         (group,) = searchview.facet_groups(result)
-        assert len(group["values"]) == 15 and group["expanded"] and group["toggle_url"] == "/search?q=cbt"
-        assert all("more=country" in v["url"] for v in group["values"])
+        assert len(group.values) == 15 and group.expanded and group.toggle_url == "/search?q=cbt"
+        assert all("more=country" in v.url for v in group.values)
 
 
 def test_a_repeated_page_comes_from_the_page_cache(app, monkeypatch):

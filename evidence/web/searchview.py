@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..search.facets import FACETS
 from . import labels, urlstate
 from .formatting import MACROS
+from .links import url_for
 
 
 def message_text(message) -> str:
@@ -177,5 +177,4 @@ def pagination(result) -> list[dict]:
 
 
 def sort_options() -> list[tuple[str, str]]:
-    return [("relevance", _("Relevance")), ("effect", _("Effect size")),
-            ("strength", _("Strength of evidence")), ("year", _("Year, newest first"))]
+    return [(code, labels.sort_name(code)) for code in labels.SORTS]

@@ -44,7 +44,7 @@ def integer(value) -> str:
 
 class RememberedMacros:
     """Macros of ``_macros.html`` whose output depends only on the page language and their arguments
-    (:data:`REMEMBERED`), rendered once per (language, arguments) and reused: a search page calls
+    (:data:`REMEMBERED`), rendered once per (language, arguments) and reused: a search page shows
     them ~60 times. In debug mode (templates may be edited) they are rendered every time."""
 
     TEMPLATE = "_macros.html"
@@ -74,6 +74,9 @@ class RememberedMacros:
             return out
         return call
 
+
+#: The process's remembered macros (the templates are the same for every app the process makes).
+MACROS = RememberedMacros()
 
 
 def natural_value(measure: str, value) -> str:

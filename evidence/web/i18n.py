@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask import g, has_request_context, request
 from flask_babel import Babel, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 LANGUAGES = ("da", "en")
 DEFAULT = "da"
@@ -19,20 +21,25 @@ COOKIE_AGE = 365 * 24 * 3600
 
 
 def current_lang() -> str:
-    if "lang" not in g:
-        asked = request.args.get("lang", "")
-        # API responses are publicly cacheable: they must not set a cookie.
-        if asked in LANGUAGES and not request.path.startswith("/api/"):
-            g.lang = asked
-        else:
-            cookie = request.cookies.get(COOKIE, "")
-            g.lang = cookie if cookie in LANGUAGES else DEFAULT
-    return g.lang
+    """The request's language, decided once per request (a page asks ~100 times: one lookup each)."""
+    lang = g.get("lang")
+    if lang is None:
+        lang = g.lang = _requested_lang()
+    return lang
+
+
+def _requested_lang() -> str:
+    asked = request.args.get("lang", "")
+    # API responses are publicly cacheable: they must not set a cookie.
+    if asked in LANGUAGES and not request.path.startswith("/api/"):
+        return asked
+    cookie = request.cookies.get(COOKIE, "")
+    return cookie if cookie in LANGUAGES else DEFAULT
 
 
 def init_app(app) -> None:
     Babel(app, locale_selector=current_lang)
-    _memoise_template_gettext(app)
+    _install_template_gettext(app)
 
     @app.after_request
     def _remember(response):
@@ -60,33 +67,82 @@ def switch_url(lang: str) -> str:
 MEMO_ENTRIES = 4096
 
 
-def _memoise_template_gettext(app) -> None:
-    """The templates' ``_()``/``ngettext``, remembered per (language, message).
+def _install_template_gettext(app) -> None:
+    """The templates' ``_()``, ``gettext``, ``ngettext``, ``pgettext`` and ``npgettext``: jinja2's
+    newstyle gettext (the message always a format string for its keyword arguments, and
+    :class:`~markupsafe.Markup` in an autoescaped template, so the arguments are escaped), with the
+    catalog's answer remembered per language (:func:`_per_language`), and a message without
+    arguments remembered formatted (a search page shows ~40 of them).
 
-    flask-babel looks up the request's locale and catalog on every call (a search page makes ~150
-    of them); the catalogs are loaded once and never change while the app runs, and the locale is
-    :func:`current_lang`, so the answer is a function of the language and the message. Outside a
-    request, flask-babel's own lookup answers.
+    They are the template globals themselves, not wrapped by ``install_gettext_callables``: its
+    wrappers take the whole template context and call through it twice (``_`` a third time);
+    knowing whether to escape needs only the evaluation context. The message arguments are
+    positional-only, as jinja2's are: ``ngettext(s, p, n, num=n | integer)``.
+    """
+    gettext, ngettext = _per_language(_catalog("ugettext")), _per_language(_catalog("ungettext"))
+    pgettext, npgettext = _per_language(_catalog("upgettext")), _per_language(_catalog("unpgettext"))
+    plain = _per_language(lambda autoescape, message: _formatted(autoescape, gettext(message), {}))
+
+    @pass_eval_context
+    def template_gettext(eval_ctx, message, /, **variables):
+        if not variables:
+            return plain(eval_ctx.autoescape, message)
+        return _formatted(eval_ctx.autoescape, gettext(message), variables)
+
+    @pass_eval_context
+    def template_ngettext(eval_ctx, singular, plural, num, /, **variables):
+        variables.setdefault("num", num)
+        return _formatted(eval_ctx.autoescape, ngettext(singular, plural, num), variables)
+
+    @pass_eval_context
+    def template_pgettext(eval_ctx, context, message, /, **variables):
+        variables.setdefault("context", context)
+        return _formatted(eval_ctx.autoescape, pgettext(context, message), variables)
+
+    @pass_eval_context
+    def template_npgettext(eval_ctx, context, singular, plural, num, /, **variables):
+        variables.setdefault("context", context)
+        variables.setdefault("num", num)
+        return _formatted(eval_ctx.autoescape, npgettext(context, singular, plural, num), variables)
+
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext,
+                                 pgettext=template_pgettext, npgettext=template_npgettext)
+
+
+def _formatted(autoescape: bool, text: str, variables: dict) -> str:
+    """What jinja2's newstyle gettext returns for a translated ``text``."""
+    if autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+def _catalog(method: str):
+    """flask-babel's ``method`` of the request's catalog (``ugettext``, ``ungettext``, ...)."""
+    return lambda *args: getattr(get_translations(), method)(*args)
+
+
+def _per_language(answer):
+    """``answer(*args)``, remembered per (language, arguments).
+
+    flask-babel looks up the request's locale and catalog on every call; the catalogs are loaded
+    once and never change while the app runs, and the locale is :func:`current_lang`, so what a
+    message reads as is a function of the language and the arguments. Outside a request,
+    ``answer`` is asked every time.
     """
     memo: dict = {}
 
-    def remembered(method: str):
-        def translate(*args):
-            if not has_request_context():
-                return getattr(get_translations(), method)(*args)
-            key = (current_lang(), method, *args)
-            try:
-                return memo[key]
-            except KeyError:
-                pass
-            except TypeError:  # an unhashable argument: not remembered
-                return getattr(get_translations(), method)(*args)
-            out = getattr(get_translations(), method)(*args)
-            if len(memo) < MEMO_ENTRIES:
-                memo[key] = out
-            return out
-        return translate
-
-    app.jinja_env.install_gettext_callables(
-        gettext=remembered("ugettext"), ngettext=remembered("ungettext"), newstyle=True,
-        pgettext=remembered("upgettext"), npgettext=remembered("unpgettext"))
+    def remembered(*args):
+        if not has_request_context():
+            return answer(*args)
+        key = (current_lang(), *args)
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable argument: not remembered
+            return answer(*args)
+        out = answer(*args)
+        if len(memo) < MEMO_ENTRIES:
+            memo[key] = out
+        return out
+    return remembered

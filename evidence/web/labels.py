@@ -46,6 +46,10 @@ PUBLICATION_TYPES = {
     "thesis": _l("Thesis"), "conference-paper": _l("Conference paper"), "web-page": _l("Web page"),
     "other": _l("Other"),
 }
+SORTS = {
+    "relevance": _l("Relevance"), "effect": _l("Effect size"), "strength": _l("Strength of evidence"),
+    "year": _l("Year, newest first"),
+}
 RISK_OF_BIAS = {"low": _l("low"), "some-concerns": _l("some concerns"), "high": _l("high"), "unclear": _l("unclear")}
 FACET_TITLES = {
     "intervention": _l("Intervention"), "target_group": _l("Target group"), "outcome": _l("Outcome"),
@@ -115,12 +119,20 @@ def direction(code: str | None) -> str:
     return _label(DIRECTIONS, code or "unclear", code)
 
 
+def sort_name(code: str) -> str:
+    return _label(SORTS, code, code)
+
+
 def measure(code: str) -> str:
     return _label(MEASURES, code, code)
 
 
 def followup(code: str) -> str:
     return FOLLOWUP_LABELS.get(code, {}).get(current_lang(), code)
+
+
+def facet_title(facet: str) -> str:
+    return _label(FACET_TITLES, facet, facet)
 
 
 def facet_value(facet: str, value: str, fallback: str) -> str:
@@ -132,7 +144,7 @@ def facet_value(facet: str, value: str, fallback: str) -> str:
     if facet == "direction":
         return direction(value)
     if facet == "decade":
-        return _("%(decade)ss", decade=value)
+        return _decade(value, current_lang())
     if facet == "country":
         return country(value)
     return fallback
@@ -143,6 +155,12 @@ def country(name: str | None) -> str:
     if not name:
         return ""
     return _country(name, current_lang())
+
+
+@functools.lru_cache(maxsize=256)
+def _decade(value: str, lang: str) -> str:
+    """"1990s" in ``lang`` (the request's: flask-babel translates into it)."""
+    return _("%(decade)ss", decade=value)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ..search.facets import FACETS
 from . import labels, urlstate
+from .formatting import MACROS
+from .links import url_for
 
 
 def message_text(message) -> str:
@@ -46,7 +52,32 @@ def shown_values(values: list, expanded: bool) -> list:
     return [v for i, v in enumerate(values) if i in keep]
 
 
-def facet_groups(result) -> list[dict]:
+# The rows below are objects with attributes, not dicts: the template reads each value several times,
+# and jinja2 tries an attribute before an item (a dict's every read raised and caught an AttributeError).
+
+@dataclass(slots=True)
+class FacetLink:
+    """One value of a facet list: its label, count and the link that toggles it."""
+    label: str
+    count: int
+    selected: bool
+    depth: int
+    url: str
+
+
+@dataclass(slots=True)
+class FacetGroup:
+    """One facet's list: the values shown, how many are hidden, and the link that shows all or fewer."""
+    name: str
+    title: str
+    values: list[FacetLink]
+    hidden: int
+    total: int
+    toggle_url: str | None = None
+    expanded: bool = False
+
+
+def facet_groups(result) -> list[FacetGroup]:
     groups = []
     expanded = {value for name, value in urlstate.current() if name == "more"}
     for facet in FACETS:
@@ -55,18 +86,59 @@ def facet_groups(result) -> list[dict]:
             continue
         shown = shown_values(values, facet in expanded)
         urls = urlstate.toggle_links(facet, [v.value for v in shown])
-        group = {
-            "name": facet, "title": str(labels.FACET_TITLES[facet]),
-            "values": [{"label": labels.facet_value(facet, v.value, v.label), "count": v.count,
-                        "selected": v.selected, "depth": v.depth, "url": url} for v, url in zip(shown, urls)],
-            "hidden": len(values) - len(shown), "total": len(values), "toggle_url": None, "expanded": False,
-        }
-        if group["hidden"]:
-            group["toggle_url"] = urlstate.link(toggle=("more", facet), keep_page=True)
+        group = FacetGroup(
+            facet, labels.facet_title(facet),
+            [FacetLink(labels.facet_value(facet, v.value, v.label), v.count, v.selected, v.depth, url)
+             for v, url in zip(shown, urls)],
+            hidden=len(values) - len(shown), total=len(values))
+        if group.hidden:
+            group.toggle_url = urlstate.link(toggle=("more", facet), keep_page=True)
         elif facet in expanded and len(values) > TOP_VALUES:
-            group["toggle_url"], group["expanded"] = urlstate.link(toggle=("more", facet), keep_page=True), True
+            group.toggle_url, group.expanded = urlstate.link(toggle=("more", facet), keep_page=True), True
         groups.append(group)
     return groups
+
+
+@dataclass(slots=True)
+class TermLink:
+    url: str
+    label: str
+
+
+@dataclass(slots=True)
+class HitRow:
+    """A hit as the list shows it: its links, its codes named and its badges rendered."""
+    url: str
+    label: str
+    title: str | None
+    design: str
+    country: str
+    year: int | None
+    level: Markup
+    interventions: list[TermLink]
+    outcomes: str
+    summary: str | None
+    directions: list[Markup]
+    padlocks: Markup | None
+
+
+def hit_rows(result, terms: dict[str, dict[str, str]]) -> list[HitRow]:
+    """The page's hits as :class:`HitRow` (``terms``: :func:`term_labels`).
+
+    Built here rather than by ~12 template calls a hit; a page's hits share a few designs, countries,
+    levels, directions and interventions, so each distinct one is named, rendered or linked once.
+    """
+    design, country, level = cache(labels.design), cache(labels.country), cache(MACROS.level)
+    direction, padlocks = cache(MACROS.direction), cache(MACROS.padlocks)
+    intervention = cache(lambda slug: TermLink(url_for("interventions.show", slug=slug),
+                                               terms["intervention"].get(slug, slug)))
+    outcome = terms["outcome"]
+    return [HitRow(url_for("studies.show", study_id=h.id), h.label, h.title, design(h.design),
+                   country(h.country) if h.country else "", h.year, level(h.evidence_level),
+                   [intervention(slug) for slug in h.interventions],
+                   ", ".join(outcome.get(slug, slug) for slug in h.outcomes), h.summary,
+                   [direction(d) for d in h.directions], padlocks(h.strength) if h.strength else None)
+            for h in result.hits]
 
 
 def term_labels(result) -> dict[str, dict[str, str]]:
@@ -85,7 +157,7 @@ def active_filters(result) -> list[dict]:
         if name in FACETS or name in ("year_from", "year_to"):
             known = {v.value: v.label for v in result.facets.get(name, [])}
             shown = labels.facet_value(name, value, known.get(value, value)) if name in FACETS else value
-            out.append({"facet": str(labels.FACET_TITLES[name]), "value": shown,
+            out.append({"facet": labels.facet_title(name), "value": shown,
                         "url": urlstate.link(toggle=(name, value))})
     return out
 
@@ -105,5 +177,4 @@ def pagination(result) -> list[dict]:
 
 
 def sort_options() -> list[tuple[str, str]]:
-    return [("relevance", _("Relevance")), ("effect", _("Effect size")),
-            ("strength", _("Strength of evidence")), ("year", _("Year, newest first"))]
+    return [(code, labels.sort_name(code)) for code in labels.SORTS]

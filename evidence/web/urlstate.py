@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import g, request, url_for
@@ -39,22 +40,20 @@ def _base(endpoint: str) -> str:
     return base
 
 
+@lru_cache(maxsize=4096)
+def _encoded_pair(name: str, value: str) -> str:
+    """``urlencode([(name, value)])``, remembered: a facet list links the same vocabulary values on
+    every page (a page encodes ~100 pairs)."""
+    return urlencode([(name, value)])
+
+
 def _encoded(pairs: list[tuple[str, str]]) -> list[str]:
-    """``urlencode([pair])`` of each pair, each pair encoded once per request."""
-    done = g.get("_urlstate_encoded")
-    if done is None:
-        done = g._urlstate_encoded = {}
-    out = []
-    for pair in pairs:
-        text = done.get(pair)
-        if text is None:
-            text = done[pair] = urlencode([pair])
-        out.append(text)
-    return out
+    """``urlencode([pair])`` of each pair."""
+    return [_encoded_pair(name, value) for name, value in pairs]
 
 
 def _encode(pairs: list[tuple[str, str]]) -> str:
-    """``urlencode(pairs)``, each pair encoded once per request."""
+    """``urlencode(pairs)``, each pair encoded once (:func:`_encoded_pair`)."""
     return "&".join(_encoded(pairs))
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from evidence.services.facet_lists import FacetValue
 from evidence.web import searchview
+from evidence.web.formatting import MACROS
 
 
 @pytest.mark.parametrize("url", ["/", "/search?q=recidivism&sort=year", "/interventions/cbt-offenders", "/map"])
@@ -62,12 +63,12 @@ def test_show_all_is_a_link_that_keeps_the_state(app):
     result = SimpleNamespace(facets={"country": _values(15)})
     with app.test_request_context("/search?q=cbt&page=2"):
         (group,) = searchview.facet_groups(result)
-        assert len(group["values"]) == 10 and group["hidden"] == 5
-        assert group["toggle_url"] == "/search?q=cbt&more=country&page=2"
+        assert len(group.values) == 10 and group.hidden == 5
+        assert group.toggle_url == "/search?q=cbt&more=country&page=2"
     with app.test_request_context("/search?q=cbt&more=country"):
         (group,) = searchview.facet_groups(result)
-        assert len(group["values"]) == 15 and group["expanded"] and group["toggle_url"] == "/search?q=cbt"
-        assert all("more=country" in v["url"] for v in group["values"])
+        assert len(group.values) == 15 and group.expanded and group.toggle_url == "/search?q=cbt"
+        assert all("more=country" in v.url for v in group.values)
 
 
 def test_a_repeated_page_comes_from_the_page_cache(app, monkeypatch):
@@ -131,11 +132,26 @@ def test_a_facets_links_are_the_single_toggle_links(app, url):
 def test_remembered_macros_render_as_the_macros_do(app):
     from flask import get_template_attribute
 
-    remembered = app.jinja_env.globals["remembered"]
     for lang in ("da", "en", "da"):
         with app.test_request_context(f"/search?lang={lang}"):
             for name, args in [("padlocks", (0,)), ("padlocks", (4,)), ("level", (1,)), ("level", ("3",)),
                                ("direction", ("benefit",)), ("direction", (None,))]:
-                assert getattr(remembered, name)(*args) == get_template_attribute("_macros.html", name)(*args)
+                assert getattr(MACROS, name)(*args) == get_template_attribute("_macros.html", name)(*args)
     with pytest.raises(AttributeError):
-        _ = remembered.strength_rule
+        _ = MACROS.strength_rule
+
+
+def test_remembered_links_are_flasks_links(app):
+    """links.url_for remembers a path per script root: the same links as Flask's under each root."""
+    import flask
+
+    from evidence.web import links
+
+    cases = [("studies.show", {"study_id": "a b/æ?"}), ("interventions.show", {"slug": "cbt"}), ("search.search", {}),
+             ("static", {"filename": "css/site.css"}), ("search.search", {"q": "x&y", "page": 2}),
+             ("studies.show", {"study_id": "s1", "_external": True}),
+             ("studies.show", {"study_id": "s1", "_anchor": "a"})]
+    for base in ("http://localhost/", "http://localhost/evidence/", "http://example.org/", "http://localhost/"):
+        with app.test_request_context("/search", base_url=base):
+            for endpoint, values in cases:
+                assert links.url_for(endpoint, **values) == flask.url_for(endpoint, **values)

@@ -23,12 +23,12 @@ def _page(home: bool):
                                      current_lang())
     except IndexMissing:
         return render_template("error.html", status=503, missing_index=True), 503
+    terms = searchview.term_labels(result)
     return render_template(
-        "search.html", home=home, result=result, q=args.get("q", "")[:1000],
+        "search.html", home=home, result=result, q=args.get("q", "")[:1000], hits=searchview.hit_rows(result, terms),
         messages=[searchview.message_text(m) for m in result.messages],
         facets=searchview.facet_groups(result), active=searchview.active_filters(result),
         pages=searchview.pagination(result), sorts=searchview.sort_options(), urlstate=urlstate,
-        term_labels=searchview.term_labels(result),
         year_from=args.get("year_from", "")[:8], year_to=args.get("year_to", "")[:8],
         areas=overview.areas(db.session(), current_lang()) if home else [],
         group_counts=overview.study_counts(db.session()) if home else {})

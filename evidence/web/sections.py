@@ -164,7 +164,7 @@ def fill(section: Section, dataset_version: str | None, built_at: str | None) ->
 
 
 
-def svg_id(parameter_id: str) -> str:
-    """The forest plot's element id: the same in every process (Python's hash() is salted per process, and the
-    pages carry a strong ETag)."""
-    return "fp-" + hashlib.blake2s(parameter_id.encode("utf-8"), digest_size=4).hexdigest()
+def svg_id(parameter_id: str, prefix: str = "fp") -> str:
+    """A chart's element id (the forest plot's, "fp"; the business case's, "nc"): the same in every process
+    (Python's hash() is salted per process, and the pages carry a strong ETag)."""
+    return f"{prefix}-" + hashlib.blake2s(parameter_id.encode("utf-8"), digest_size=4).hexdigest()

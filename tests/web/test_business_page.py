@@ -40,6 +40,17 @@ def test_first_visit_is_prefilled_danish_and_in_words(client):
     assert "sandsynlighed for gevinst" in text and "Nettoresultat for staten efter 5 år" in text
 
 
+def test_the_charts_id_does_not_depend_on_pythons_hash(client, monkeypatch):
+    """The page carries a strong ETag: its chart's id must be the same in every process, where hash() is not."""
+    def chart_id():
+        return re.search(r'<svg[^>]*class="netchart"[^>]*aria-labelledby="([^" ]+)', client.get(
+            f"{PAGE}?{urlencode(QUERY)}").get_data(as_text=True)).group(1)
+
+    before = chart_id()
+    monkeypatch.setattr("builtins.hash", lambda value: 12345)  # explicit hash() calls only: dicts do not use it
+    assert chart_id() == before and before.startswith("nc-")
+
+
 def test_result_words_chart_table_and_sources_agree_with_the_api(client):
     html = client.get(f"{PAGE}?{urlencode(QUERY)}").get_data(as_text=True)
     api = client.get(f"/api/v1/business-case?{urlencode({'parameter': CBT, **QUERY})}").get_json()

@@ -11,6 +11,7 @@ from ...services import datasets
 from ...services.business_case_args import BusinessCaseArgs
 from ...stats import business_case as model
 from .. import business
+from ..sections import svg_id
 
 bp = Blueprint("business", __name__)
 _ARGS = BusinessCaseArgs(unknown=EXCLUDE)  # the page has `lang` too
@@ -56,7 +57,7 @@ def show(parameter_id):
                "case": case, "unit_name": business.unit_name, "payer_title": business.payer_title}
     if case is not None:
         context.update(words=business.words(case),
-                       chart=business.chart(case, "nc-" + str(abs(hash(found["id"])) % 10**8)),
+                       chart=business.chart(case, svg_id(found["id"], "nc")),
                        table=business.table(case),
                        xlsx_url=url_for("business.workbook", parameter_id=found["id"], **_kept()))
     # a first visit is not bad input, even where the studies give no baseline risk to start from

@@ -3,7 +3,7 @@
 :class:`Blocks` stacks the clusters' blocks V_j by size, so each step is a few batched numpy calls;
 :class:`Eigenbasis` holds each block in its own eigenbasis, in which the marginal covariance
 M_j = V_j + tau2·J + omega2·I of :mod:`.multilevel` is a rank-one update of a diagonal matrix;
-:func:`eigen_terms` and :func:`direct_terms` give what :func:`.multilevel.evaluate` sums, from the
+:func:`eigen_terms` and :func:`direct_terms` give what :func:`.likelihood.evaluate` sums, from the
 eigenbasis or from M_j⁻¹ itself.
 """
 
@@ -113,7 +113,7 @@ class Eigenbasis:
         Q_j'M_j⁻¹Q_j = diag(d) − c_j·b b',  c_j = tau2/(1 + tau2·s_j),
         log|M_j| = Σ log(λ + omega2) + log(1 + tau2·s_j),
 
-    so every quantity :func:`.multilevel.evaluate` needs is an elementwise product summed over a cluster's
+    so every quantity :func:`.likelihood.evaluate` needs is an elementwise product summed over a cluster's
     coordinates: no matrix is factorised or inverted per evaluation, which is what the build's
     thousands of fits paid for (numpy's per-call cost for each cluster size, about nine times a fit).
     Clusters of every size share one (clusters × largest size) array; the padding has λ = +inf
@@ -165,7 +165,7 @@ class Eigenbasis:
 
 
 def eigen_terms(e: Eigenbasis, tau2: float, omega2: float):
-    """mu, S, log|M|, 1'M_j⁻¹1 and the per-cluster terms of :func:`.multilevel.evaluate` in each cluster's
+    """mu, S, log|M|, 1'M_j⁻¹1 and the per-cluster terms of :func:`.likelihood.evaluate` in each cluster's
     eigenbasis (formulas in :class:`Eigenbasis`; vectors in those coordinates, p'M⁻¹q = Σd·p·q − c·(b'p)(b'q)).
 
     The per-cluster dot products are taken all at once (one einsum over stacked vectors): numpy's
@@ -233,7 +233,7 @@ def direct_terms(b: Blocks, tau2: float, omega2: float):
 
 
 def _scalar_cluster_terms(q: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """The per-cluster terms of :func:`.multilevel.evaluate` for clusters of one effect (q = 1/m, e = y − mu), as plain
+    """The per-cluster terms of :func:`.likelihood.evaluate` for clusters of one effect (q = 1/m, e = y − mu), as plain
     products: a sum over one term is that term, so each value is bitwise what the einsums give (the
     three-factor forms multiplied in the einsums' left-to-right order), at a third of the numpy calls."""
     r = q * e

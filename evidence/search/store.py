@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 from whoosh.util.numeric import byte_to_length
 
+from .npy import map_array
+
 DIRNAME = "postings"
 VERSION = 3
 MANIFEST = "postings.json"
@@ -71,9 +73,8 @@ def quantised(lengths: np.ndarray) -> np.ndarray:
 
 
 def load_array(path: Path) -> np.ndarray:
-    """The saved array at ``path``, memory-mapped (numpy maps only a file as long as its header says:
-    a truncated file raises ValueError here instead of a SIGBUS at the first read past its end)."""
-    return np.load(path, mmap_mode="r").view(np.ndarray)  # a plain view: memmap slices are slower
+    """The saved array at ``path``, memory-mapped (see :func:`.npy.map_array`)."""
+    return map_array(path).view(np.ndarray)  # a plain view: memmap slices are slower
 
 
 class Ranges:
@@ -98,7 +99,7 @@ class FieldColumns:
             return load_array(folder / f"{name}.{key}.npy")
 
         def both(key):  # the map, for passes over the whole column, and the ranges a term's search reads
-            mapped = np.load(folder / f"{name}.{key}.npy", mmap_mode="r")
+            mapped = map_array(folder / f"{name}.{key}.npy")
             return mapped.view(np.ndarray), Ranges(mapped.filename, mapped.offset, mapped.dtype)
 
         path = folder / f"{name}.terms"
@@ -270,7 +271,7 @@ class IndexFiles:
         self.hidden = np.zeros(0, dtype=np.int64)
         if (folder / DELTA / DIRNAME).is_dir():
             self.parts.append(Part(folder / DELTA, self.parts[0].doc_count))
-            self.hidden = np.load(folder / DELTA / HIDDEN).astype(np.int64)
+            self.hidden = load_array(folder / DELTA / HIDDEN).astype(np.int64)
         self.size = sum(p.doc_count for p in self.parts)  # document numbers: 0 .. size - 1
         self.doc_count = self.size - len(self.hidden)  # live documents
         self.live = np.ones(self.size, dtype=bool)  # False for the base documents the delta hides

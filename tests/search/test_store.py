@@ -155,3 +155,16 @@ def test_a_truncated_file_is_refused_on_opening(tmp_path, written):
         path.write_bytes(path.read_bytes()[:-3])
         with pytest.raises(ValueError):
             store.IndexFiles(copy)
+
+
+def test_an_index_opens_without_ast(written, tmp_path, monkeypatch):
+    """Opening an index (in a page's thread, while another thread opens one) parses no Python: see
+    :mod:`evidence.search.npy`."""
+    import ast
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("ast used")
+    monkeypatch.setattr(ast, "literal_eval", refuse)
+    files = store.IndexFiles(tmp_path)
+    assert files.doc_count == len(written[1])
+    assert [files.card(i)["id"] for i in range(files.size)] == [doc["id"] for doc in written[1]]

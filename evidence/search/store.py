@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from whoosh.util.numeric import byte_to_length
 
-from .npy import map_array
+from ..npy import map_array
 
 DIRNAME = "postings"
 VERSION = 3
@@ -73,7 +73,7 @@ def quantised(lengths: np.ndarray) -> np.ndarray:
 
 
 def load_array(path: Path) -> np.ndarray:
-    """The saved array at ``path``, memory-mapped (see :func:`.npy.map_array`)."""
+    """The saved array at ``path``, memory-mapped (see :func:`evidence.npy.map_array`)."""
     return map_array(path).view(np.ndarray)  # a plain view: memmap slices are slower
 
 
@@ -177,8 +177,7 @@ class Field:
 
     def __init__(self, parts: list[FieldColumns], live: np.ndarray | None):
         self.parts, self.live = parts, live
-        self.kind = parts[0].kind
-        self.has_positions = self.kind == "text"
+        self.kind, self.has_positions = parts[0].kind, parts[0].kind == "text"
         hidden_length = int(parts[0].lengths[~live[:parts[0].stop]].sum()) if live is not None and \
             self.has_positions else 0
         self.total = sum(p.total for p in parts) - hidden_length  # (only the base's documents are hidden)

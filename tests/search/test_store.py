@@ -159,7 +159,7 @@ def test_a_truncated_file_is_refused_on_opening(tmp_path, written):
 
 def test_an_index_opens_without_ast(written, tmp_path, monkeypatch):
     """Opening an index (in a page's thread, while another thread opens one) parses no Python: see
-    :mod:`evidence.search.npy`."""
+    :mod:`evidence.npy`."""
     import ast
 
     def refuse(*args, **kwargs):

@@ -1,12 +1,11 @@
-"""The index's ``.npy`` files, memory-mapped without :mod:`ast`.
+"""Reading the ``.npy`` files the build writes (:func:`evidence.outputs.save_array`), without :mod:`ast`.
 
 ``numpy.load`` reads a header with ``ast.literal_eval``. CPython 3.11 keeps the AST converter's recursion
 depth per interpreter, not per thread, so two threads converting at once can fail with ``SystemError: AST
 constructor recursion depth mismatch`` (python/cpython#106905 and the reports linked there). CI met it when
-one thread checked a new index version while a page's thread opened the index. The files are the index's
-own, written by ``numpy.lib.format.write_array`` (:func:`evidence.outputs.save_array`), so the header's
-three keys are read here by a pattern, and the data mapped with :class:`numpy.memmap`; anything else in a
-header is a damaged file (ValueError).
+one thread checked a new index version while a page's thread opened the index. The files are the project's
+own, written by ``numpy.lib.format.write_array``, so the header's three keys are read here by a pattern and
+the data mapped with :class:`numpy.memmap`; anything else in a header is a damaged file (ValueError).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The index's ``.npy`` files read without :mod:`ast` (numpy's own reader parses headers with it, and
-CPython 3.11's AST converter is not safe in two threads at once: see :mod:`evidence.search.npy`)."""
+CPython 3.11's AST converter is not safe in two threads at once: see :mod:`evidence.npy`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import ast
 import numpy as np
 import pytest
 
+from evidence.npy import map_array
 from evidence.outputs import save_array
-from evidence.search.npy import map_array
 
 ARRAYS = {
     "int64": np.arange(-3, 7, dtype=np.int64),

@@ -121,8 +121,9 @@ def file_row(data_dir: Path, path: Path, st=None, checked: int | None = None) ->
 #: incremental one (the index's analysers and everything that shapes its files included: an update writes a delta
 #: that must read with the base).
 CODE = ("build.py", "incremental.py", "changes.py", "repool.py", "reindex.py", "prepared.py", "constants.py",
-        "arrays.py", "outputs.py", "db", "records", "services", "stats", "search/documents.py", "search/analysis.py",
-        "search/schema.py", "search/store.py", "search/writing.py", "search/facets.py", "search/indexer.py")
+        "arrays.py", "npy.py", "outputs.py", "db", "records", "services", "stats", "search/documents.py",
+        "search/analysis.py", "search/schema.py", "search/store.py", "search/writing.py", "search/facets.py",
+        "search/indexer.py")
 CODE_ROW = ":code"  # the build_files row that holds the code's hash
 
 

@@ -3,8 +3,9 @@
 :class:`Blocks` stacks the clusters' blocks V_j by size, so each step is a few batched numpy calls;
 :class:`Eigenbasis` holds each block in its own eigenbasis, in which the marginal covariance
 M_j = V_j + tau2·J + omega2·I of :mod:`.multilevel` is a rank-one update of a diagonal matrix;
-:func:`eigen_terms` and :func:`direct_terms` give what :func:`.likelihood.evaluate` sums, from the
-eigenbasis or from M_j⁻¹ itself.
+:mod:`.stacked` evaluates the likelihood in the eigenbases (the build's fits); :func:`direct_terms` gives
+what :func:`.likelihood.evaluate` sums from M_j⁻¹ itself (the fits whose blocks have no eigenbasis, and the
+tests' independent check of the eigenbasis formulas).
 """
 
 from __future__ import annotations
@@ -113,8 +114,8 @@ class Eigenbasis:
         Q_j'M_j⁻¹Q_j = diag(d) − c_j·b b',  c_j = tau2/(1 + tau2·s_j),
         log|M_j| = Σ log(λ + omega2) + log(1 + tau2·s_j),
 
-    so every quantity :func:`.likelihood.evaluate` needs is an elementwise product summed over a cluster's
-    coordinates: no matrix is factorised or inverted per evaluation, which is what the build's
+    so every quantity of the likelihood's steps (:func:`.stacked.evaluate`) is an elementwise product
+    summed over a cluster's coordinates: no matrix is factorised or inverted per evaluation, which is what the build's
     thousands of fits paid for (numpy's per-call cost for each cluster size, about nine times a fit).
     Clusters of every size share one (clusters × largest size) array; the padding has λ = +inf
     (so d = 0) and u = Q'y = 0, and adds exactly 0 to every sum. Quadratic forms are invariant under
@@ -164,43 +165,10 @@ class Eigenbasis:
         return out
 
 
-def eigen_terms(e: Eigenbasis, tau2: float, omega2: float):
-    """mu, S, log|M|, 1'M_j⁻¹1 and the per-cluster terms of :func:`.likelihood.evaluate` in each cluster's
-    eigenbasis (formulas in :class:`Eigenbasis`; vectors in those coordinates, p'M⁻¹q = Σd·p·q − c·(b'p)(b'q)).
-
-    The per-cluster dot products are taken all at once (one einsum over stacked vectors): numpy's
-    per-call cost, not the arithmetic, is what a fit of a few hundred small clusters pays."""
-    d = 1 / (e.lam + omega2)  # 0 in the padding
-    b = d * e.u  # A⁻¹1
-    s = np.einsum("mi,mi->m", b, e.u)  # 1'A⁻¹1
-    den = 1 + tau2 * s
-    c = tau2 / den
-    a = s / den  # 1'M⁻¹1 = s − c·s²
-    w = b / den[:, None]  # M⁻¹1 = b − c·s·b
-    S = float(a.sum())
-    mu = float(np.einsum("mi,mi->", w, e.g)) / S
-    logdet = float(np.log(e.lam_flat + omega2).sum() + np.log(den).sum())
-    resid = e.g - mu * e.u  # y − mu
-    r = d * resid - (c * np.einsum("mi,mi->m", b, resid))[:, None] * b  # M⁻¹(y − mu)
-    x = np.array((w, r, b, d, e.u, resid))
-    W, R, B, D, U, E = range(6)  # noqa: N806 (the rows of x, named as the vectors)
-    dot = np.einsum("pmi,qmi->pqm", x, x)  # dot[p, q]: x_p'x_q per cluster
-    dw, dr, db = np.einsum("pmi,pmi->pm", x[:3] * d, x[:3])  # x_p'diag(d)x_p for w, r, b
-    per = (dot[W, W],  # w'w
-           d.sum(axis=1) - c * dot[B, B],  # tr M⁻¹
-           dot[D, D] - 2 * c * db + c * c * dot[B, B] ** 2,  # ‖M⁻¹‖²_F = Σd² − 2c·Σd·b² + c²(b'b)²
-           dw - c * dot[B, W] ** 2,  # w'M⁻¹w
-           dot[U, R],  # 1'r
-           dot[R, R],  # r'r
-           dot[W, R],  # w'r
-           dr - c * dot[B, R] ** 2,  # r'M⁻¹r
-           dot[E, R])  # (y − mu)'r
-    return mu, S, logdet, a, per, lambda: e.to_rows(w)
-
-
 def direct_terms(b: Blocks, tau2: float, omega2: float):
-    """What :func:`eigen_terms` gives, from M⁻¹ of each block (:meth:`Blocks.marginal`); None if some
-    M_j is not positive definite (possible only when some V_j is not)."""
+    """mu, S, log|M|, 1'M_j⁻¹1 and the per-cluster terms of :func:`.likelihood.evaluate` (w'w, tr M⁻¹, ‖M⁻¹‖²_F,
+    w'M⁻¹w, 1'r, r'r, w'r, r'M⁻¹r, (y − mu)'r with w = M⁻¹1, r = M⁻¹(y − mu)), from M⁻¹ of each block
+    (:meth:`Blocks.marginal`); None if some M_j is not positive definite (possible only when some V_j is not)."""
     inv = b.marginal(tau2, omega2)
     if inv is None:
         return None

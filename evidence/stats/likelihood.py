@@ -5,7 +5,7 @@ and the REML one −½(k−1)·log 2π + ½log|X'X| − ½log|M| − ½log|X'M�
 score and information after Harville (1977, JASA 72:320-338). metafor maximises with nlminb over
 log(sigma2); here projected Newton steps on (tau2, omega2) ≥ 0 (observed information; Fisher scoring
 where that is not positive definite), run to the optimum itself. :mod:`.stacked` runs the same steps for
-many fits at once.
+many fits at once, in the clusters' eigenbases.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .clusters import Blocks, direct_terms, eigen_terms
+from .clusters import Blocks, direct_terms
 
 MAXITER = 500
 TOL = 1e-12  # relative change of (tau2, omega2) at which the steps stop
@@ -53,9 +53,10 @@ def evaluate(b: Blocks, tau2: float, omega2: float, reml: bool) -> State | None:
     observed term, since ∂r/∂θ_s = −P D_s r in both; D_tau = blockdiag(J),
     D_omega = I).
 
-    The per-cluster terms come from :class:`.clusters.Eigenbasis` where the blocks are positive definite, else
-    from M⁻¹ itself (:func:`.clusters.direct_terms`); the two agree to rounding."""
-    terms = eigen_terms(b.eigen, tau2, omega2) if b.eigen is not None else direct_terms(b, tau2, omega2)
+    The per-cluster terms come from M⁻¹ itself (:func:`.clusters.direct_terms`). :func:`.stacked.evaluate`
+    computes the same quantities in each cluster's eigenbasis, for many fits at once: the build fits
+    every model whose blocks have one that way, and this function the others (and checks it in tests)."""
+    terms = direct_terms(b, tau2, omega2)
     if terms is None:
         return None
     mu, S, logdet, a, (ww, trm, fro, wmw, c, rr, wr, rmr, er), rows_w = terms

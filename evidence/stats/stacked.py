@@ -3,16 +3,16 @@
 A build fits thousands of small CHE models (each parameter with dependent effects, and again at other
 rho and on its randomised trials only). One fit's Newton steps are a few dozen numpy calls over a few
 hundred numbers, so numpy's per-call cost, not the arithmetic, is what they pay. :class:`Stack` puts the
-eigenbases (:class:`.clusters.Eigenbasis`) of many fits one under another, and :func:`evaluate` does for
-all of them what :func:`.clusters.eigen_terms` and :func:`.likelihood.evaluate` do for one: the same
-per-cluster products, then each fit's sums over its own clusters (``np.add.reduceat``), then the
-log-likelihood, score and information of every fit as arrays.
+eigenbases (:class:`.clusters.Eigenbasis`) of many fits one under another, and :func:`evaluate` gives for
+all of them what :func:`.likelihood.evaluate` gives for one: per-cluster products in the eigenbases
+(formulas in :class:`.clusters.Eigenbasis`; p'M⁻¹q = Σd·p·q − c·(b'p)(b'q)), then each fit's sums over its
+own clusters (``np.add.reduceat``), then the log-likelihood, score and information of every fit as arrays.
 
 A fit's numbers depend on its own clusters only, never on which fits share its stack: fits are stacked
 with others of their own width (largest cluster), and every sum runs over one fit's segment. So a
 parameter pooled alone and pooled among thousands gives the same bits. (Not the bits of the one-fit
-functions: their sums over clusters are numpy's pairwise sums, ``reduceat``'s are not; both are
-rounding of the same sums.)
+function, which works from M⁻¹ itself: the two agree to rounding, which tests/stats/test_stats_stacked.py
+checks.)
 """
 
 from __future__ import annotations
@@ -63,8 +63,10 @@ class Stack:
 
 def evaluate(s: Stack, tau2: np.ndarray, omega2: np.ndarray, reml: bool) -> np.ndarray:
     """Per fit (rows, columns :data:`MU` … :data:`I22`): what :func:`.likelihood.evaluate` gives at
-    (tau2, omega2), by the formulas of :func:`.clusters.eigen_terms` (per cluster) and of
-    :func:`.likelihood.evaluate` (per fit)."""
+    (tau2, omega2) — the per-fit formulas are its own — from the eigenbases' per-cluster products.
+
+    The per-cluster dot products are taken all at once (one einsum over stacked vectors): numpy's
+    per-call cost, not the arithmetic, is what a fit of a few hundred small clusters pays."""
     def per_fit(x):
         return np.add.reduceat(x, s.starts, axis=-1)
 
@@ -74,8 +76,8 @@ def evaluate(s: Stack, tau2: np.ndarray, omega2: np.ndarray, reml: bool) -> np.n
     tau_rows = tau2[s.seg]
     den = 1 + tau_rows * sb
     c = tau_rows / den
-    a = sb / den  # 1'M_j⁻¹1
-    w = b / den[:, None]  # M⁻¹1
+    a = sb / den  # 1'M_j⁻¹1 = s − c·s²
+    w = b / den[:, None]  # M⁻¹1 = b − c·s·b
     total = per_fit(a)
     mu = per_fit(np.einsum("mi,mi->m", w, s.g)) / total
     logdet = np.add.reduceat(np.log(s.flat + omega2[s.flat_seg]), s.flat_starts) + per_fit(np.log(den))
@@ -83,12 +85,12 @@ def evaluate(s: Stack, tau2: np.ndarray, omega2: np.ndarray, reml: bool) -> np.n
     r = d * resid - (c * np.einsum("mi,mi->m", b, resid))[:, None] * b  # M⁻¹(y − mu)
     x = np.array((w, r, b, d, s.u, resid))
     W, R, B, D, U, E = range(6)  # noqa: N806 (the rows of x, named as the vectors)
-    dot = np.einsum("pmi,qmi->pqm", x, x)
-    dw, dr, db = np.einsum("pmi,pmi->pm", x[:3] * d, x[:3])
-    ww, trm = dot[W, W], d.sum(axis=1) - c * dot[B, B]
-    fro = dot[D, D] - 2 * c * db + c * c * dot[B, B] ** 2
-    wmw, one_r, rr, wr = dw - c * dot[B, W] ** 2, dot[U, R], dot[R, R], dot[W, R]
-    rmr, er = dr - c * dot[B, R] ** 2, dot[E, R]
+    dot = np.einsum("pmi,qmi->pqm", x, x)  # dot[p, q]: x_p'x_q per cluster
+    dw, dr, db = np.einsum("pmi,pmi->pm", x[:3] * d, x[:3])  # x_p'diag(d)x_p for w, r, b
+    ww, trm = dot[W, W], d.sum(axis=1) - c * dot[B, B]  # w'w, tr M⁻¹
+    fro = dot[D, D] - 2 * c * db + c * c * dot[B, B] ** 2  # ‖M⁻¹‖²_F = Σd² − 2c·Σd·b² + c²(b'b)²
+    wmw, one_r, rr, wr = dw - c * dot[B, W] ** 2, dot[U, R], dot[R, R], dot[W, R]  # w'M⁻¹w, 1'r, r'r, w'r
+    rmr, er = dr - c * dot[B, R] ** 2, dot[E, R]  # r'M⁻¹r, (y − mu)'r
     sa, sa2, sa3, sww, saww, strm, sfro, swmw, q_t, q_o, cca, ca, cwr, swr, srmr, rss = per_fit(np.array(
         (a, a * a, a ** 3, ww, a * ww, trm, fro, wmw, one_r * one_r, rr, one_r * one_r * a, one_r * a,
          one_r * wr, wr, rmr, er)))

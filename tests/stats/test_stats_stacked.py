@@ -11,7 +11,7 @@ from evidence.stats.che import che_rve, che_rve_many
 from evidence.stats.clusters import Blocks
 from evidence.stats.dependent import group_rows, vcalc_blocks
 
-#: The stacked sums over clusters are ``reduceat``'s, the one-fit sums numpy's pairwise ones: rounding apart.
+#: The stacked likelihood works in the clusters' eigenbases, the one-fit one from M⁻¹ itself: rounding apart.
 SUMS_RTOL = 1e-12
 #: Both maximisations stop at a relative change of 1e-12 in (tau2, omega2), on paths that differ by rounding.
 FIT_RTOL = 1e-9

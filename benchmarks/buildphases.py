@@ -13,7 +13,7 @@ so the work done is the CLI's work:
 - ``validate``: ``load_corpus`` (YAML reading, schemas, vocabulary checks; in a full build also each
   record's effect sizes and rows, computed in this process while worker processes validate the next records)
 - ``effects``: the rest of ``prepare`` (the dataset's hashes, the terms' rows)
-- ``pooling``: ``pooling.group``, ``pooling.pool_all`` and every ``pooling.pool`` call in this process
+- ``pooling``: ``groups.group``, ``pooling.pool_all`` and every ``pooling.pool`` call in this process
   (``peak_rss_mb_after``: this process's peak RSS when each phase last ended, to find where the peak is)
 - ``database``: ``write_database`` (without the index, when the build writes it inside the transaction)
 - ``index``: the search index (``evidence.search.indexer``'s build and swap,
@@ -123,7 +123,7 @@ def main() -> None:
     from evidence.config import load_settings
 
     build_modules = ["evidence.build", "evidence.incremental", "evidence.records.validate", "evidence.services.pooling",
-                     "evidence.search.indexer", "evidence.search"]
+                     "evidence.services.groups", "evidence.search.indexer", "evidence.search"]
     _patch(build_modules, "load_corpus", "validate")
     _patch(build_modules, "group", "pooling")
     _patch(build_modules, "pool", "pooling")

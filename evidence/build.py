@@ -40,6 +40,7 @@ from .prepared import (
 from .records.validate import Corpus, load_corpus
 from .search import indexer
 from .services import pooling
+from .services.groups import group
 
 __all__ = ["BuildError", "Prepared", "build", "code_hash", "prepare", "write_database"]
 
@@ -81,7 +82,7 @@ def prepare(data_dir: Path, track=None) -> Prepared:
     prepared.files = [files[p] for p in sorted(files)]
     prepared.dataset_version = version_of(terms_hash(corpus), [(s["id"], files[s["path"]]["content_hash"])
                                                               for s in prepared.studies])
-    groups = pooling.group(candidates, vocab)
+    groups = group(candidates, vocab)
     prepared.parameters = pooling.pool_all(groups, vocab, track=track)
     return prepared
 

@@ -25,7 +25,7 @@ from .records.followup import followup_window
 from .records.validate import Corpus, Problem, display_path
 from .records.vocabulary import KINDS
 from .services import effects as effect_sizes
-from .services import pooling
+from .services.groups import Row
 from .services.packed import SUMMARY_FIELDS, PackedResults, parameter_row
 from .stats.escalc import EffectSizeError
 from .stats.strength import SOM_LEVELS
@@ -217,7 +217,7 @@ def pooling_candidates(study_id: str, label: str, design: str, risk_of_bias: str
             s = size if measure == e["measure"] else effect_sizes.compute(e["form"], measure, e["data"])
         except EffectSizeError:
             continue  # another measure the data cannot give (e.g. a ratio of negative means)
-        row = pooling.Row(
+        row = Row(
             study=study_id, label=label, effect=e["key"], sample=e["sample"], target_group=e["target_group"],
             design=design, risk_of_bias=risk_of_bias, yi=s.yi, vi=s.vi,
             n_participants=e["n_participants"], control_events=arm[0] if arm else None,

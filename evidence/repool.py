@@ -11,6 +11,7 @@ from .db.models import Effect, Parameter, Study
 from .prepared import Prepared, insert_records, pooling_candidates
 from .records.validate import Corpus
 from .services import pooling
+from .services.groups import group
 from .stats.escalc import EffectSize
 
 CHUNK = 500  # ids per IN (…) list
@@ -56,7 +57,7 @@ def repool(conn, vocab, delta: Prepared, per_study: list, affected: set[str]):
                             pooling_candidates(r["study_id"], r["label"], r["design"], r["risk_of_bias"], r, size)))
     entries.sort(key=lambda entry: (entry[0], entry[1]))  # the full build's order: by file, then effect
     candidates = [c for _, _, cands in entries for c in cands]
-    groups = [g for g in pooling.group(candidates, vocab)
+    groups = [g for g in group(candidates, vocab)
               if (g.key.intervention, g.key.outcome, g.key.comparison, g.key.followup, g.key.target_group) in touched]
     parameters = pooling.pool_all(groups, vocab)
 

@@ -26,14 +26,15 @@ from ..records.followup import LABELS as FOLLOWUP_LABELS
 from ..records.vocabulary import Term as VocabTerm
 from ..records.vocabulary import Vocabulary
 from ..stats import units
+from ..stats.pooled import DEFAULT_RHO
 from ..stats.rma import METHODS, TESTS
 from ..stats.som import success_rate_pp
 from . import effects as effect_sizes
 from . import pooling
+from .groups import Group, Key, Row
+from .parameter_fields import DEFAULT_METHOD, DEFAULT_TEST, LEVEL
 
 SCHEMA = "evidence-parameters/1"
-LEVEL = pooling.LEVEL
-DEFAULT_METHOD, DEFAULT_TEST = pooling.DEFAULT_METHOD, pooling.DEFAULT_TEST
 
 #: The export's contract: these names, in this order, in every parameter.
 CONTRACT = ("id", "intervention", "target_group", "outcome", "comparison", "followup", "measure", "scale",
@@ -70,7 +71,7 @@ class Choice:
     method: str = DEFAULT_METHOD
     test: str = DEFAULT_TEST
     baseline_risk: float | None = None
-    rho: float = pooling.DEFAULT_RHO  # within-study correlation of dependent effect sizes (che-rve)
+    rho: float = DEFAULT_RHO  # within-study correlation of dependent effect sizes (che-rve)
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -85,7 +86,7 @@ class Choice:
     @property
     def stored(self) -> bool:
         return (self.method, self.test, self.baseline_risk, self.rho) == (DEFAULT_METHOD, DEFAULT_TEST, None,
-                                                                          pooling.DEFAULT_RHO)
+                                                                          DEFAULT_RHO)
 
     def settings(self) -> dict:
         out = {"method": self.method, "test": self.test, "level": LEVEL, "rho": self.rho}
@@ -174,16 +175,16 @@ def rolled_up(filters: dict, vocab: Vocabulary | None) -> dict:
 
 def repool(p: dict, choice: Choice) -> dict:
     """``p`` pooled again from its own rows with another method, test or baseline risk."""
-    key = pooling.Key(p["intervention"], p["target_group"], p["outcome"], p["comparison"], p["followup"],
+    key = Key(p["intervention"], p["target_group"], p["outcome"], p["comparison"], p["followup"],
                       p["measure"])
-    rows = [pooling.Row(study=r["study"], label=r["label"], effect=r["effect"], sample=r["sample"],
+    rows = [Row(study=r["study"], label=r["label"], effect=r["effect"], sample=r["sample"],
                         target_group=r["target_group"], design=r["design"], risk_of_bias=r["risk_of_bias"],
                         yi=r["yi"], vi=r["vi"], n_participants=r["n_participants"],
                         control_events=r["control_events"], control_n=r["control_n"],
                         conversions=tuple(r["conversions"])) for r in p["rows"]]
     vocab = Vocabulary()
     vocab.add(VocabTerm("outcomes", p["outcome"], "", "", desirable=p["outcome_desirable"]))
-    result = pooling.pool(pooling.Group(key, rows), vocab, choice.method, choice.test, choice.baseline_risk,
+    result = pooling.pool(Group(key, rows), vocab, choice.method, choice.test, choice.baseline_risk,
                           rho=choice.rho)
     return export_form(result, {name: p[name] for name in LABELS}, [_extras(r) for r in p["rows"]])
 

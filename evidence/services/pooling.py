@@ -14,13 +14,9 @@ from ..constants import default_workers
 from ..records.vocabulary import Vocabulary
 from ..stats import pooled, rowwise, sensitivity, units
 from ..stats.pooled import DEFAULT_RHO
-from .groups import Group, Key, Row, group
+from .groups import Group, Row
 from .packed import PackedResults, pack
 from .parameter_fields import DEFAULT_METHOD, DEFAULT_TEST, LEVEL, control_arms, describe, needs_control_risk, refits
-
-__all__ = ["DEFAULT_METHOD", "DEFAULT_RHO", "DEFAULT_TEST", "LEVEL", "Group", "Key", "Row", "group", "pool",
-           "pool_all", "pool_many"]
-
 
 # Results hold floats and tuples that remember their conversion; they cross to and from worker processes whole.
 copyreg.pickle(units.Converted, lambda c: (units.Converted, (float(c), c.conversion)))

@@ -70,7 +70,7 @@ def for_interventions(session: Session, slugs: set[str]) -> tuple[list[Parameter
     """The parameters of ``slugs`` and, per study (newest first), its estimates pooled or not."""
     params = parameters_of(session, "interventions", slugs)
     index = pooled_index(params)
-    # an estimate left out because another of its sample is pooled in the same comparison (pooling.group)
+    # an estimate left out because another of its sample is pooled in the same comparison (groups.group)
     samples = {(r["study"], r.get("sample"), p.intervention, p.outcome, p.comparison, p.followup)
                for p in params for r in p.result.get("rows") or []}
     by_study: dict[str, StudyResults] = {}

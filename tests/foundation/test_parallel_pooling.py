@@ -7,6 +7,7 @@ import json
 from evidence.prepared import Prepared, add_study
 from evidence.records.validate import load_corpus
 from evidence.services import pooling
+from evidence.services.groups import group
 from evidence.services.packed import ROW_COLUMNS
 
 
@@ -16,7 +17,7 @@ def test_parallel_pooling_is_identical_and_in_order(data_dir):
     prepared, candidates, problems = Prepared(corpus, ""), [], []
     for record in corpus.studies:
         add_study(record, data_dir, corpus.vocabulary, prepared, candidates, problems)
-    groups = pooling.group(candidates, corpus.vocabulary)
+    groups = group(candidates, corpus.vocabulary)
     serial = [pooling.pool(g, corpus.vocabulary) for g in groups]
     parallel = pooling.pool_all(groups, corpus.vocabulary, workers=2, min_work=0)
     rows = parallel.rows(0, len(parallel))

@@ -46,3 +46,23 @@ def test_the_warm_up_builds_the_engine_and_the_speller_a_misspelt_search_uses(ap
         result = search(holder, q="recidivsm", lang=lang)  # no such word: the speller is asked
         assert result.suggestions and result.facets  # they were used …
     assert opened.cache == warmed  # … and they are the ones the warm-up built
+
+
+def test_the_warm_up_compiles_every_template_a_page_then_uses(app, monkeypatch):
+    import jinja2
+
+    app.jinja_env.cache.clear()  # as in a fresh master (the app is the session's: other tests rendered pages)
+    log = _Log()
+    _config()._compile_templates(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app), log=log))
+    assert log.lines == []
+    compiled = []
+    original = jinja2.Environment.compile
+
+    def counting(self, *args, **kwargs):
+        compiled.append(args[1] if len(args) > 1 else kwargs.get("name"))
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    client = app.test_client()
+    for url in ("/search?q=housing", "/search?q=recidivsm&lang=en", "/studies/no-such-study", "/"):
+        client.get(url)
+    assert compiled == []  # every template the pages rendered was compiled by the warm-up

@@ -99,10 +99,8 @@ def facet_groups(result) -> list[FacetGroup]:
     return groups
 
 
-@dataclass(slots=True)
-class TermLink:
-    url: str
-    label: str
+#: A hit's intervention link, built once per intervention a page shows.
+TERM_LINK = Markup('<a class="term-link" href="{}">{}</a>')
 
 
 @dataclass(slots=True)
@@ -115,10 +113,10 @@ class HitRow:
     country: str
     year: int | None
     level: Markup
-    interventions: list[TermLink]
+    interventions: Markup  # the links, comma-separated
     outcomes: str
     summary: str | None
-    directions: list[Markup]
+    directions: Markup  # each badge followed by a space
     padlocks: Markup | None
 
 
@@ -130,14 +128,16 @@ def hit_rows(result, terms: dict[str, dict[str, str]]) -> list[HitRow]:
     """
     design, country, level = cache(labels.design), cache(labels.country), cache(MACROS.level)
     direction, padlocks = cache(MACROS.direction), cache(MACROS.padlocks)
-    intervention = cache(lambda slug: TermLink(url_for("interventions.show", slug=slug),
-                                               terms["intervention"].get(slug, slug)))
+    intervention = cache(lambda slug: TERM_LINK.format(url_for("interventions.show", slug=slug),
+                                                       terms["intervention"].get(slug, slug)))
     outcome = terms["outcome"]
+    comma, nothing = Markup(", "), Markup("")
     return [HitRow(url_for("studies.show", study_id=h.id), h.label, h.title, design(h.design),
                    country(h.country) if h.country else "", h.year, level(h.evidence_level),
-                   [intervention(slug) for slug in h.interventions],
+                   comma.join([intervention(slug) for slug in h.interventions]),
                    ", ".join(outcome.get(slug, slug) for slug in h.outcomes), h.summary,
-                   [direction(d) for d in h.directions], padlocks(h.strength) if h.strength else None)
+                   nothing.join([direction(d) + " " for d in h.directions]),
+                   padlocks(h.strength) if h.strength else None)
             for h in result.hits]
 
 

@@ -148,6 +148,9 @@ def test_remembered_links_are_flasks_links(app):
     from evidence.web import links
 
     cases = [("studies.show", {"study_id": "a b/æ?"}), ("interventions.show", {"slug": "cbt"}), ("search.search", {}),
+             ("studies.show", {"study_id": "smith-2019_a.b~c"}), ("studies.show", {"study_id": "x%41"}),
+             ("search.search", {"q": "housing"}), ("search.search", {"page": "2"}), ("browse.gap_map", {"x": "y"}),
+             ("business.show", {"parameter_id": "p-1"}), ("studies.show", {"study_id": ""}),
              ("static", {"filename": "css/site.css"}), ("search.search", {"q": "x&y", "page": 2}),
              ("studies.show", {"study_id": "s1", "_external": True}),
              ("studies.show", {"study_id": "s1", "_anchor": "a"})]
@@ -155,3 +158,19 @@ def test_remembered_links_are_flasks_links(app):
         with app.test_request_context("/search", base_url=base):
             for endpoint, values in cases:
                 assert links.url_for(endpoint, **values) == flask.url_for(endpoint, **values)
+
+
+def test_a_link_whose_argument_changes_is_its_endpoints_path_filled_in(app, monkeypatch):
+    """A hit's study link: Flask builds the path once (with a marker), each study's id is put in."""
+    import flask
+
+    from evidence.web import links
+
+    calls = []
+    original = flask.url_for
+    monkeypatch.setattr(flask, "url_for", lambda *args, **kwargs: calls.append(args) or original(*args, **kwargs))
+    with app.test_request_context("/search", base_url="http://localhost/sub/"):
+        urls = [links.url_for("studies.show", study_id=f"study-{i}") for i in range(50)]
+        assert links.url_for("studies.show", study_id="a b") == original("studies.show", study_id="a b")
+    assert urls == [f"/sub/studies/study-{i}" for i in range(50)]
+    assert len(calls) <= 2  # the pattern (once per script root), and the id that needs quoting

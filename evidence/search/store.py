@@ -65,11 +65,13 @@ class Terms:
 
 #: Each length byte's length, as Whoosh stores a field length in one byte and BM25F reads it back.
 BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+BYTE_FLOATS = BYTE_LENGTHS.astype(np.float64)
 
 
-def quantised(lengths: np.ndarray) -> np.ndarray:
-    """``byte_to_length(length_to_byte(length))`` of each length (checked equal in tests/search/test_store.py)."""
-    return BYTE_LENGTHS[np.minimum(np.searchsorted(BYTE_LENGTHS, lengths), 255)].astype(np.float64)
+def length_bytes(lengths: np.ndarray) -> np.ndarray:
+    """``length_to_byte(length)`` of each length (uint8; with :data:`BYTE_FLOATS`, the length BM25F reads:
+    checked against Whoosh's own in tests/search/test_store.py)."""
+    return np.minimum(np.searchsorted(BYTE_LENGTHS, lengths), 255).astype(np.uint8)
 
 
 def load_array(path: Path) -> np.ndarray:
@@ -182,6 +184,8 @@ class Field:
             self.has_positions else 0
         self.total = sum(p.total for p in parts) - hidden_length  # (only the base's documents are hidden)
         self.hidden = 0 if live is None else len(live) - int(live.sum())
+        # each document's length byte, once per open index: a term's scores read them by index (5,000: ~50x faster)
+        self.length_bytes = np.concatenate([length_bytes(p.lengths) for p in parts]) if self.has_positions else None
 
     def holding(self, btext: bytes):
         """``(part, its term index)`` of each part that holds the term."""
@@ -248,11 +252,7 @@ class Field:
 
     def quantised_lengths(self, docs: np.ndarray) -> np.ndarray:
         """The lengths of the documents ``docs`` as BM25F reads them."""
-        out = np.empty(len(docs))
-        for part in self.parts:
-            mine = (docs >= part.start) & (docs < part.stop)
-            out[mine] = quantised(part.lengths[docs[mine] - part.start])
-        return out
+        return BYTE_FLOATS[self.length_bytes[docs]]
 
     def documents(self) -> np.ndarray:
         """The live documents with a term in this field."""

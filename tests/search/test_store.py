@@ -143,7 +143,9 @@ def test_a_rewrite_equals_writing_the_kept_and_new_documents(tmp_path, written):
 
 def test_lengths_are_quantised_as_whoosh_stores_them():
     lengths = np.arange(200_000)
-    assert store.quantised(lengths).tolist() == [float(byte_to_length(length_to_byte(n))) for n in lengths.tolist()]
+    assert store.length_bytes(lengths).tolist() == [length_to_byte(n) for n in lengths.tolist()]
+    assert store.BYTE_FLOATS[store.length_bytes(lengths)].tolist() == \
+        [float(byte_to_length(length_to_byte(n))) for n in lengths.tolist()]
 
 
 def test_a_truncated_file_is_refused_on_opening(tmp_path, written):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..search.facets import FACETS
 from . import labels, urlstate
@@ -65,6 +65,15 @@ class FacetLink:
     url: str
 
 
+#: One value of a facet list, as the page shows it. A page lists ~80 values: written by the template, their
+#: five escaped outputs and three tests each were the page's largest share of escaping (py-spy, cold 1k pages).
+FACET_ITEM = ('\n        <li class="depth-{depth}">'
+              '<a href="{url}" class="facet-link{selected}"{current} rel="nofollow">'
+              '\n          <span class="check" aria-hidden="true"></span><span class="facet-label">{label}</span>'
+              '\n          <span class="count">{count}<span class="visually-hidden"> {studies}</span></span>'
+              '\n          {chosen}\n        </a></li>\n        ')
+
+
 @dataclass(slots=True)
 class FacetGroup:
     """One facet's list: the values shown, how many are hidden, and the link that shows all or fewer."""
@@ -75,6 +84,15 @@ class FacetGroup:
     total: int
     toggle_url: str | None = None
     expanded: bool = False
+
+    def items(self, studies_word: str, chosen_word: str) -> Markup:
+        """The list's ``<li>`` items (:data:`FACET_ITEM`), every text and link escaped."""
+        studies = escape(studies_word)
+        chosen = f'<span class="visually-hidden">{escape(chosen_word)}</span>'
+        return Markup("".join([FACET_ITEM.format(
+            depth=int(v.depth), url=escape(v.url), selected=" selected" if v.selected else "",
+            current=' aria-current="true"' if v.selected else "", label=escape(v.label), count=int(v.count),
+            studies=studies, chosen=chosen if v.selected else "") for v in self.values]))
 
 
 def facet_groups(result) -> list[FacetGroup]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import g, has_request_context, request
 from flask_babel import Babel, get_translations
-from jinja2 import pass_eval_context
+from jinja2 import pass_context
 from markupsafe import Markup
 
 LANGUAGES = ("da", "en")
@@ -51,8 +51,9 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _lang():
-        other = "en" if current_lang() == "da" else "da"
-        return {"lang": current_lang(), "other_lang": other, "lang_switch_url": switch_url(other)}
+        lang = current_lang()
+        other = "en" if lang == "da" else "da"
+        return {"lang": lang, "other_lang": other, "lang_switch_url": switch_url(other), CONTEXT_LANG: lang}
 
 
 def switch_url(lang: str) -> str:
@@ -65,6 +66,16 @@ def switch_url(lang: str) -> str:
 
 #: translated template messages kept per process (a bound, not an expectation: the templates have ~300)
 MEMO_ENTRIES = 4096
+#: The page's language in its template context, for the templates' gettext (a name no template sets).
+CONTEXT_LANG = "_i18n_lang"
+
+
+def _template_lang(context) -> str | None:
+    """The language of the page being rendered: the context processor's answer, read from the template
+    context (a dict) rather than asked of ``flask.g`` (proxies) at each of a page's ~50 messages. None
+    in a template rendered without it (a macro imported without context, a template outside a request):
+    :func:`_per_language` then asks :func:`current_lang` in a request."""
+    return context.get(CONTEXT_LANG)
 
 
 def _install_template_gettext(app) -> None:
@@ -75,35 +86,39 @@ def _install_template_gettext(app) -> None:
     arguments remembered formatted (a search page shows ~40 of them).
 
     They are the template globals themselves, not wrapped by ``install_gettext_callables``: its
-    wrappers take the whole template context and call through it twice (``_`` a third time);
-    knowing whether to escape needs only the evaluation context. The message arguments are
+    wrappers call through the template context twice (``_`` a third time); these read from it only
+    the page's language (:func:`_template_lang`) and whether it escapes. The message arguments are
     positional-only, as jinja2's are: ``ngettext(s, p, n, num=n | integer)``.
     """
     gettext, ngettext = _per_language(_catalog("ugettext")), _per_language(_catalog("ungettext"))
     pgettext, npgettext = _per_language(_catalog("upgettext")), _per_language(_catalog("unpgettext"))
-    plain = _per_language(lambda autoescape, message: _formatted(autoescape, gettext(message), {}))
+    plain = _per_language(lambda autoescape, message: _formatted(autoescape, gettext(None, message), {}))
 
-    @pass_eval_context
-    def template_gettext(eval_ctx, message, /, **variables):
+    @pass_context
+    def template_gettext(context, message, /, **variables):
+        lang, autoescape = _template_lang(context), context.eval_ctx.autoescape
         if not variables:
-            return plain(eval_ctx.autoescape, message)
-        return _formatted(eval_ctx.autoescape, gettext(message), variables)
+            return plain(lang, autoescape, message)
+        return _formatted(autoescape, gettext(lang, message), variables)
 
-    @pass_eval_context
-    def template_ngettext(eval_ctx, singular, plural, num, /, **variables):
+    @pass_context
+    def template_ngettext(context, singular, plural, num, /, **variables):
         variables.setdefault("num", num)
-        return _formatted(eval_ctx.autoescape, ngettext(singular, plural, num), variables)
+        return _formatted(context.eval_ctx.autoescape, ngettext(_template_lang(context), singular, plural, num),
+                          variables)
 
-    @pass_eval_context
-    def template_pgettext(eval_ctx, context, message, /, **variables):
-        variables.setdefault("context", context)
-        return _formatted(eval_ctx.autoescape, pgettext(context, message), variables)
+    @pass_context
+    def template_pgettext(context, message_context, message, /, **variables):
+        variables.setdefault("context", message_context)
+        return _formatted(context.eval_ctx.autoescape, pgettext(_template_lang(context), message_context, message),
+                          variables)
 
-    @pass_eval_context
-    def template_npgettext(eval_ctx, context, singular, plural, num, /, **variables):
-        variables.setdefault("context", context)
+    @pass_context
+    def template_npgettext(context, message_context, singular, plural, num, /, **variables):
+        variables.setdefault("context", message_context)
         variables.setdefault("num", num)
-        return _formatted(eval_ctx.autoescape, npgettext(context, singular, plural, num), variables)
+        return _formatted(context.eval_ctx.autoescape,
+                          npgettext(_template_lang(context), message_context, singular, plural, num), variables)
 
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext,
                                  pgettext=template_pgettext, npgettext=template_npgettext)
@@ -122,19 +137,20 @@ def _catalog(method: str):
 
 
 def _per_language(answer):
-    """``answer(*args)``, remembered per (language, arguments).
+    """``remembered(lang, *args)``: ``answer(*args)``, remembered per (language, arguments).
 
     flask-babel looks up the request's locale and catalog on every call; the catalogs are loaded
     once and never change while the app runs, and the locale is :func:`current_lang`, so what a
-    message reads as is a function of the language and the arguments. Outside a request,
-    ``answer`` is asked every time.
+    message reads as is a function of the language and the arguments. ``lang`` is the request's
+    language as the caller knows it (None: :func:`current_lang`). Outside a request, ``answer`` is
+    asked every time.
     """
     memo: dict = {}
 
-    def remembered(*args):
+    def remembered(lang, *args):
         if not has_request_context():
             return answer(*args)
-        key = (current_lang(), *args)
+        key = (lang or current_lang(), *args)
         try:
             return memo[key]
         except KeyError:

@@ -8,7 +8,9 @@ folder. The app is made and warmed as the server's master warms it (``deploy/gun
 the index opened, a search with and without a misspelt word, a page in each language), then each
 pass sends every query of ``queries.distinct_mix(DATA, 100, 7)`` once (what the cold benchmark
 sends), with the open index's rankings, spelling corrections and the rendered pages' cache emptied
-before each pass, so every request is a cache miss. Each request is timed by the thread's CPU time
+before each pass, so every request is a cache miss. The process's other memos (links, labels,
+translated messages, rendered badges) stay: a later pass, and the least time over passes, favour
+code that memoises; the first pass is the coldest figure. Each request is timed by the thread's CPU time
 (user + system): on a machine that others load, what a request costs, not how long it waited.
 To compare two commits, run it from each tree in turn, several times, interleaved.
 

@@ -91,9 +91,8 @@ TARGETS += [
 LIMITS = {
     "build_s": "pooling over both cores (a chunk's fits made together: CHE Newton steps stacked, then each fit's "
                "CR2; rma and leave-one-out fits of one size row-wise; Egger's tests), then the database writes "
-               "with the search index's analysis "
-               "beside them, validation (YAML and the record schema, with the effect sizes computed as records "
-               "return), and the index's postings, sorted in one process — "
+               "with the search index's analysis beside them, validation (YAML and the record schema, with the "
+               "effect sizes computed as records return), and the index's postings, sorted in one process — "
                "[§1](../docs/benchmarks.md#1-full-build-at-20k--60-s-measured-376-s)",
     "build_peak_mb": "the main process once pooling is done (every record, effect and encoded result, held until "
                      "the database has them), then, while the index is written, its token columns and one "
@@ -514,7 +513,7 @@ def judge(results: dict[int, dict]) -> list[dict]:
     return out
 
 
-def _baseline_then_and_now(res: dict | None, size: int, key: str, value: float | None = None) -> str | None:
+def _baseline_then_and_now(res: dict | None, size: int, key: str, value: float | None) -> str | None:
     """The FTS5 baseline's figure ``key`` at :data:`REFERENCE_COMMIT` and in this run (cold, concurrency as
     the target's), and their ratio: the same baseline code, so the ratio is the machine's and the corpus's part.
     Then the target with the reference scaled by that ratio, and whether ``value`` meets it: for the reader,

@@ -123,7 +123,7 @@ def main() -> None:
     from evidence.config import load_settings
 
     build_modules = ["evidence.build", "evidence.incremental", "evidence.records.validate", "evidence.services.pooling",
-                     "evidence.services.groups", "evidence.search.indexer", "evidence.search"]
+                     "evidence.services.groups", "evidence.repool", "evidence.search.indexer", "evidence.search"]
     _patch(build_modules, "load_corpus", "validate")
     _patch(build_modules, "group", "pooling")
     _patch(build_modules, "pool", "pooling")

@@ -175,17 +175,15 @@ def rolled_up(filters: dict, vocab: Vocabulary | None) -> dict:
 
 def repool(p: dict, choice: Choice) -> dict:
     """``p`` pooled again from its own rows with another method, test or baseline risk."""
-    key = Key(p["intervention"], p["target_group"], p["outcome"], p["comparison"], p["followup"],
-                      p["measure"])
+    key = Key(p["intervention"], p["target_group"], p["outcome"], p["comparison"], p["followup"], p["measure"])
     rows = [Row(study=r["study"], label=r["label"], effect=r["effect"], sample=r["sample"],
-                        target_group=r["target_group"], design=r["design"], risk_of_bias=r["risk_of_bias"],
-                        yi=r["yi"], vi=r["vi"], n_participants=r["n_participants"],
-                        control_events=r["control_events"], control_n=r["control_n"],
-                        conversions=tuple(r["conversions"])) for r in p["rows"]]
+                target_group=r["target_group"], design=r["design"], risk_of_bias=r["risk_of_bias"],
+                yi=r["yi"], vi=r["vi"], n_participants=r["n_participants"],
+                control_events=r["control_events"], control_n=r["control_n"],
+                conversions=tuple(r["conversions"])) for r in p["rows"]]
     vocab = Vocabulary()
     vocab.add(VocabTerm("outcomes", p["outcome"], "", "", desirable=p["outcome_desirable"]))
-    result = pooling.pool(Group(key, rows), vocab, choice.method, choice.test, choice.baseline_risk,
-                          rho=choice.rho)
+    result = pooling.pool(Group(key, rows), vocab, choice.method, choice.test, choice.baseline_risk, rho=choice.rho)
     return export_form(result, {name: p[name] for name in LABELS}, [_extras(r) for r in p["rows"]])
 
 

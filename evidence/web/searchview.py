@@ -52,7 +52,7 @@ def shown_values(values: list, expanded: bool) -> list:
     return [v for i, v in enumerate(values) if i in keep]
 
 
-# The rows below are objects with attributes, not dicts: the template reads each value several times,
+# The rows below are objects with attributes, not dicts: the template reads a group's and a hit's values,
 # and jinja2 tries an attribute before an item (a dict's every read raised and caught an AttributeError).
 
 @dataclass(slots=True)
